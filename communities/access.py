@@ -1,0 +1,120 @@
+"""Who is this user along the county → township → community tree?
+
+Every scoped read in the portal and the admin starts here: `access_for(user)` reads the
+user's `UserScope` once per request and `Access.q(path)` turns it into a filter.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+COUNTY = "county"
+TOWNSHIP = "township"
+CLERK = "clerk"
+JUDGE = "judge"
+PUBLIC = "public"
+
+ROLE_LABELS = {
+    COUNTY: _("County civil-affairs staff"),
+    TOWNSHIP: _("Township staff"),
+    CLERK: _("Community clerk"),
+    JUDGE: _("Review-panel judge"),
+    PUBLIC: _("Public"),
+}
+
+
+@dataclass(frozen=True)
+class Access:
+    role: str
+    township_id: int | None = None
+    community_id: int | None = None
+
+    @property
+    def is_county(self) -> bool:
+        return self.role == COUNTY
+
+    @property
+    def keeps_registry(self) -> bool:
+        """County, township and community staff: the three levels that keep records."""
+        return self.role in (COUNTY, TOWNSHIP, CLERK)
+
+    @property
+    def label(self):
+        return ROLE_LABELS[self.role]
+
+    def q(self, path: str = "") -> Q:
+        """A filter keeping the rows whose community (reached by `path`) is in scope.
+
+        `path` leads from the model to its Community ("" for Community itself,
+        "community" for most records, "body__community" for a term).
+        """
+        prefix = f"{path}__" if path else ""
+        if self.role == COUNTY:
+            return Q()
+        if self.role == TOWNSHIP:
+            return Q(**{f"{prefix}township_id": self.township_id})
+        if self.role == CLERK:
+            return Q(**{f"{prefix}pk": self.community_id})
+        return Q(pk__in=[])
+
+    def township_q(self, path: str = "") -> Q:
+        """A filter for township-level records (path leads to a Township)."""
+        field = f"{path}_id" if path else "pk"
+        if self.role == COUNTY:
+            return Q()
+        if self.role in (TOWNSHIP, CLERK):
+            return Q(**{field: self.township_id})
+        return Q(pk__in=[])
+
+    def covers(self, community) -> bool:
+        """Is this community (an instance) inside the scope?"""
+        if community is None:
+            return False
+        if self.role == COUNTY:
+            return True
+        if self.role == TOWNSHIP:
+            return community.township_id == self.township_id
+        if self.role == CLERK:
+            return community.pk == self.community_id
+        return False
+
+    def covers_township(self, township_id) -> bool:
+        if self.role == COUNTY:
+            return True
+        return self.role in (TOWNSHIP, CLERK) and township_id == self.township_id
+
+
+PUBLIC_ACCESS = Access(role=PUBLIC)
+
+
+def access_for(user) -> Access:
+    """The user's place in the tree, read once and kept on the user object."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return PUBLIC_ACCESS
+    cached = getattr(user, "_chunan_access", None)
+    if cached is not None:
+        return cached
+    if user.is_superuser:
+        access = Access(role=COUNTY)
+    else:
+        from communities.models import UserScope
+
+        scope = (
+            UserScope.objects.filter(user=user)
+            .select_related("community")
+            .only("role", "township_id", "community__township_id")
+            .first()
+        )
+        if scope is None:
+            access = PUBLIC_ACCESS
+        elif scope.role == CLERK:
+            access = Access(
+                role=CLERK,
+                township_id=scope.community.township_id,
+                community_id=scope.community_id,
+            )
+        else:
+            access = Access(role=scope.role, township_id=scope.township_id)
+    user._chunan_access = access
+    return access

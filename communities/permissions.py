@@ -1,0 +1,123 @@
+"""Who may see and change which registry records.
+
+One table (`POLICY`) says which roles may add, change and delete each model; `Access`
+says which rows are in a user's scope. The portal views and the admin both ask here.
+"""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from communities import models
+from communities.access import CLERK, COUNTY, TOWNSHIP, Access, access_for
+
+ALL_STAFF = frozenset({COUNTY, TOWNSHIP, CLERK})
+COUNTY_ONLY = frozenset({COUNTY})
+COUNTY_TOWNSHIP = frozenset({COUNTY, TOWNSHIP})
+
+# model -> (who may add, who may change, who may delete); always within their scope.
+POLICY = {
+    models.Township: (COUNTY_ONLY, COUNTY_ONLY, COUNTY_ONLY),
+    models.Community: (COUNTY_ONLY, ALL_STAFF, COUNTY_ONLY),
+    models.Restructuring: (COUNTY_ONLY, COUNTY_ONLY, COUNTY_ONLY),
+    models.FormerArea: (COUNTY_ONLY, COUNTY_ONLY, COUNTY_ONLY),
+    models.Formation: (COUNTY_ONLY, COUNTY_ONLY, COUNTY_ONLY),
+    models.GovernanceBody: (ALL_STAFF, ALL_STAFF, COUNTY_TOWNSHIP),
+    models.PartyBranch: (ALL_STAFF, ALL_STAFF, ALL_STAFF),
+    models.Term: (ALL_STAFF, ALL_STAFF, COUNTY_TOWNSHIP),
+    models.CoBuildingUnit: (COUNTY_ONLY, COUNTY_ONLY, COUNTY_ONLY),
+    models.CoBuildingPairing: (ALL_STAFF, ALL_STAFF, ALL_STAFF),
+    models.Honour: (COUNTY_TOWNSHIP, COUNTY_TOWNSHIP, COUNTY_TOWNSHIP),
+    models.Facility: (ALL_STAFF, ALL_STAFF, COUNTY_TOWNSHIP),
+    models.UserScope: (COUNTY_ONLY, COUNTY_ONLY, COUNTY_ONLY),
+}
+
+# Fields a community clerk may not change on their own community's record.
+CLERK_READONLY_COMMUNITY_FIELDS = (
+    "code",
+    "name",
+    "name_en",
+    "township",
+    "status",
+    "founded_year",
+    "founded_on",
+    "figures_are_sample",
+)
+
+# Records kept per township rather than per community: model -> path to the Township.
+TOWNSHIP_PATHS = {
+    models.Township: "",
+    models.Restructuring: "township",
+    models.FormerArea: "township",
+}
+# Records every registry keeper may read whole (no personal data, county-wide lists).
+UNSCOPED = {models.CoBuildingUnit}
+
+
+def scope_q(access: Access, model):
+    """The filter that keeps the rows of `model` that this access may see."""
+    if model in UNSCOPED:
+        return access.q() if not access.keeps_registry else models.Q()
+    if model in TOWNSHIP_PATHS:
+        return access.township_q(TOWNSHIP_PATHS[model])
+    if model is models.UserScope:
+        return models.Q() if access.is_county else models.Q(pk__in=[])
+    return access.q(model.community_path)
+
+
+def community_of(obj):
+    """Follow the model's `community_path` from a record to its Community."""
+    path = type(obj).community_path
+    for step in filter(None, path.split("__")):
+        obj = getattr(obj, step)
+    return obj
+
+
+def in_scope(access: Access, obj) -> bool:
+    model = type(obj)
+    if model in UNSCOPED:
+        return access.keeps_registry
+    if model in TOWNSHIP_PATHS:
+        path = TOWNSHIP_PATHS[model]
+        return access.covers_township(getattr(obj, f"{path}_id") if path else obj.pk)
+    if model is models.UserScope:
+        return access.is_county
+    return access.covers(community_of(obj))
+
+
+def can_view(user, model, obj=None) -> bool:
+    access = access_for(user)
+    if model not in POLICY or not access.keeps_registry:
+        return False
+    return obj is None or in_scope(access, obj)
+
+
+def _allowed(user, model, which: int, obj=None) -> bool:
+    access = access_for(user)
+    if model not in POLICY or access.role not in POLICY[model][which]:
+        return False
+    return obj is None or in_scope(access, obj)
+
+
+def can_add(user, model) -> bool:
+    return _allowed(user, model, 0)
+
+
+def can_change(user, model, obj=None) -> bool:
+    return _allowed(user, model, 1, obj)
+
+
+def can_delete(user, model, obj=None) -> bool:
+    return _allowed(user, model, 2, obj)
+
+
+def get_community_for_user(user, code: str, *, write: bool = False) -> models.Community:
+    """The community with this code if the user may see it (or change it); else Http404.
+
+    A 404 rather than a 403, so that a clerk cannot learn which codes exist elsewhere.
+    """
+    community = get_object_or_404(
+        models.Community.objects.visible_to(user).select_related("township"), code=code
+    )
+    if write and not can_change(user, models.Community, community):
+        raise Http404
+    return community

@@ -1,0 +1,34 @@
+import pytest
+
+from communities.models import Role
+from tests.factories import make_community, make_township, make_user
+
+
+@pytest.fixture
+def tree(db):
+    """Two townships, two communities in the first and one in the second.
+
+    `home` is the community of the clerk under test; `neighbour` shares its township;
+    `far` lies in the other township.
+    """
+    north, south = make_township(code="north"), make_township(code="south")
+    home = make_community(township=north, code="home")
+    neighbour = make_community(township=north, code="neighbour")
+    far = make_community(township=south, code="far")
+    return {"north": north, "south": south, "home": home, "neighbour": neighbour, "far": far}
+
+
+@pytest.fixture
+def users(tree):
+    """One user per role, placed in the tree: the clerk of `home`, the staff of `north`."""
+    return {
+        "county": make_user(Role.COUNTY, username="county"),
+        "township": make_user(Role.TOWNSHIP, township=tree["north"], username="township"),
+        "other_township": make_user(
+            Role.TOWNSHIP, township=tree["south"], username="other_township"
+        ),
+        "clerk": make_user(Role.CLERK, community=tree["home"], username="clerk"),
+        "other_clerk": make_user(Role.CLERK, community=tree["far"], username="other_clerk"),
+        "judge": make_user(Role.JUDGE, username="judge"),
+        "no_role": make_user(None, username="no_role"),
+    }
