@@ -127,7 +127,8 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
-SECURE_HSTS_PRELOAD = False
+# Preloading commits the whole domain to HTTPS in browsers; DJANGO_HSTS_PRELOAD=false opts out.
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=HTTPS)
 if env.bool("DJANGO_BEHIND_PROXY", default=HTTPS):
     # The reverse proxy terminates TLS and says so in this header (README: deployment).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -177,7 +177,10 @@ class Restructuring(models.Model):
     """A regrouping of residential areas into communities, such as Qiandaohu's in 2002."""
 
     township = models.ForeignKey(
-        Township, on_delete=models.PROTECT, related_name="restructurings", verbose_name=_("township")
+        Township,
+        on_delete=models.PROTECT,
+        related_name="restructurings",
+        verbose_name=_("township"),
     )
     name = models.CharField(_("name"), max_length=100)
     effective_year = models.PositiveSmallIntegerField(
@@ -350,6 +353,12 @@ class PartyBranch(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        if self.organisation_id and self.organisation.kind != GovernanceBody.Kind.PARTY:
+            raise ValidationError(
+                {"organisation": _("A Party branch belongs to the Party organisation.")}
+            )
 
 
 class Term(models.Model):

@@ -51,6 +51,8 @@ TOWNSHIP_PATHS = {
 }
 # Records every registry keeper may read whole (no personal data, county-wide lists).
 UNSCOPED = {models.CoBuildingUnit}
+# Records only the county may read at all: who holds which role.
+COUNTY_READ = {models.UserScope}
 
 
 def scope_q(access: Access, model):
@@ -87,6 +89,8 @@ def in_scope(access: Access, obj) -> bool:
 def can_view(user, model, obj=None) -> bool:
     access = access_for(user)
     if model not in POLICY or not access.keeps_registry:
+        return False
+    if model in COUNTY_READ and not access.is_county:
         return False
     return obj is None or in_scope(access, obj)
 

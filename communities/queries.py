@@ -4,6 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from communities.models import (
@@ -41,11 +42,25 @@ def county_overview():
         .filter(community_count__gt=0)
         .order_by("sort_order", "code")
     )
-    totals = Community.objects.public().aggregate(
-        communities=Count("pk"),
-        households=Sum("households"),
-        residents=Sum("residents"),
-        honours=Count("honours"),
+    # Honours are counted in a subquery: joining them into the aggregate would repeat each
+    # community once per honour and inflate the household and resident sums.
+    honours = (
+        Honour.objects.filter(community=OuterRef("pk"))
+        .order_by()
+        .values("community")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    totals = (
+        Community.objects.public()
+        .annotate(honour_count=Coalesce(Subquery(honours), 0))
+        .aggregate(
+            communities=Count("pk"),
+            households=Sum("households"),
+            residents=Sum("residents"),
+            honours=Sum("honour_count"),
+            sample_figures=Count("pk", filter=Q(figures_are_sample=True)),
+        )
     )
     return list(townships), totals
 

@@ -1,15 +1,18 @@
+import datetime
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from communities.access import CLERK, access_for
 from communities.filters import CommunityFilter
 from communities.forms import TermsDueForm
-from communities.models import Community, FacilityKind
+from communities.models import Community, FacilityKind, GovernanceBody, Honour
 from communities.permissions import can_change, get_community_for_user
 from communities.queries import below_space_standard, community_record, terms_due
 
@@ -18,11 +21,68 @@ def _page(request, queryset):
     return Paginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+def _local_township_labels(form):
+    """Township choices in the page's language (the model's __str__ is always Chinese)."""
+    form.fields["township"].label_from_instance = lambda township: township.local_name
+    return form
+
+
+def _arranged(record):
+    """The record of `community_record` arranged for the templates, without more queries.
+
+    Adds: the restructuring history grouped by restructuring, honours grouped by level
+    (highest first), the nine-facility checklist, the Party branches and their counts,
+    the pairings still running, and on each body its current term and whether its term
+    election (换届) is due within TERMS_DUE_DAYS or overdue.
+    """
+    today = timezone.localdate()
+    horizon = today + datetime.timedelta(days=settings.TERMS_DUE_DAYS)
+
+    history = {}
+    for formation in record["formations"]:
+        history.setdefault(formation.restructuring, []).append(formation.former_area)
+
+    branches = []
+    for body in record["bodies"]:
+        terms = list(body.terms.all())
+        body.current_term = terms[0] if terms else None
+        body.term_overdue = body.term_ends is not None and body.term_ends < today
+        body.term_due = body.term_ends is not None and body.term_ends <= horizon
+        if body.kind == GovernanceBody.Kind.PARTY:
+            branches.extend(body.branches.all())
+
+    facilities = {facility.kind: facility for facility in record["facilities"]}
+    return {
+        "history": [
+            {
+                "restructuring": restructuring,
+                "areas": areas,
+                "is_sample": any(area.is_sample for area in areas),
+            }
+            for restructuring, areas in history.items()
+        ],
+        "honour_groups": [
+            (level.label, group)
+            for level in reversed(Honour.Level)
+            if (group := [h for h in record["honours"] if h.level == level])
+        ],
+        "facility_checklist": [(kind.label, facilities.get(kind)) for kind in FacilityKind],
+        "facilities_present": sum(f.present for f in record["facilities"]),
+        "facility_total": len(FacilityKind),
+        "branches": branches,
+        "building_branch_count": sum(b.is_building_level for b in branches),
+        "current_pairings": [
+            p for p in record["pairings"] if p.ended_on is None or p.ended_on >= today
+        ],
+    }
+
+
 @require_safe
 def community_directory(request):
     """Public directory of active communities, filterable by township and name."""
     queryset = Community.objects.public().select_related("township")
     filterset = CommunityFilter(request.GET, queryset=queryset)
+    _local_township_labels(filterset.form)
     return render(
         request,
         "communities/community_list.html",
@@ -43,11 +103,7 @@ def community_profile(request, code):
     return render(
         request,
         "communities/community_profile.html",
-        {
-            "community": community,
-            "facility_total": len(FacilityKind),
-            **record,
-        },
+        {"community": community, **record, **_arranged(record)},
     )
 
 
@@ -67,6 +123,7 @@ def workspace(request):
     if access.role == CLERK:
         return redirect(communities.get().get_workspace_url())
     filterset = CommunityFilter(request.GET, queryset=communities)
+    _local_township_labels(filterset.form)
     return render(
         request,
         "communities/workspace.html",
@@ -85,14 +142,16 @@ def workspace_community(request, code):
     """A community's full record, for the staff whose scope includes it (else 404)."""
     _registry_access(request)
     community = get_community_for_user(request.user, code)
+    record = community_record(community)
     return render(
         request,
         "communities/workspace_community.html",
         {
             "community": community,
             "can_change": can_change(request.user, Community, community),
-            "facility_total": len(FacilityKind),
-            **community_record(community),
+            "terms_due_days": settings.TERMS_DUE_DAYS,
+            **record,
+            **_arranged(record),
         },
     )
 
@@ -102,7 +161,7 @@ def workspace_community(request, code):
 def terms_due_list(request):
     """Term elections (换届) falling due in the coming days, in the user's scope."""
     _registry_access(request)
-    form = TermsDueForm(request.GET or None)
+    form = _local_township_labels(TermsDueForm(request.GET or None))
     days, township = settings.TERMS_DUE_DAYS, None
     if form.is_valid():
         days = form.cleaned_data["days"] or days
@@ -110,10 +169,14 @@ def terms_due_list(request):
     queryset = terms_due(request.user, days=days)
     if township:
         queryset = queryset.filter(community__township=township)
+    page = _page(request, queryset)
+    today = timezone.localdate()
+    for body in page:
+        body.days_left = (body.term_ends - today).days
     return render(
         request,
         "communities/terms_due.html",
-        {"form": form, "days": days, "page": _page(request, queryset)},
+        {"form": form, "days": days, "page": page},
     )
 
 
@@ -124,6 +187,7 @@ def space_standard_list(request):
     _registry_access(request)
     queryset = below_space_standard(request.user)
     filterset = CommunityFilter(request.GET, queryset=queryset)
+    _local_township_labels(filterset.form)
     rows = filterset.qs
     return render(
         request,

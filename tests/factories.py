@@ -62,7 +62,10 @@ def make_term(**kwargs) -> Term:
     kwargs.setdefault("number", next(_seq))
     kwargs.setdefault("starts_on", datetime.date(2021, 6, 1))
     kwargs.setdefault("elected_on", kwargs["starts_on"])
-    kwargs.setdefault("ends_on", kwargs["starts_on"].replace(year=kwargs["starts_on"].year + 5))
+    if "ends_on" not in kwargs:
+        start = kwargs["starts_on"]
+        day = 28 if (start.month, start.day) == (2, 29) else start.day
+        kwargs["ends_on"] = start.replace(year=start.year + 5, day=day)
     return Term.objects.create(**kwargs)
 
 

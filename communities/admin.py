@@ -1,0 +1,587 @@
+"""The registry's admin, scoped along the county → township → community tree.
+
+Every admin here asks `communities.permissions` rather than Django's model permissions (a
+user's role is their `UserScope`): querysets are filtered with `scope_q`, object checks use
+`can_view`/`can_add`/`can_change`/`can_delete`, and foreign-key choices are limited to rows
+the user may see, which is also the server-side check since a ModelChoiceField validates
+against its queryset. Saves and deletes check the scope once more before they write.
+"""
+
+import csv
+
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.http import Http404, HttpResponse
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from communities import permissions
+from communities.access import CLERK, access_for
+from communities.models import (
+    CoBuildingPairing,
+    CoBuildingUnit,
+    Community,
+    Facility,
+    Formation,
+    FormerArea,
+    GovernanceBody,
+    Honour,
+    PartyBranch,
+    Restructuring,
+    Term,
+    Township,
+    UserScope,
+)
+
+User = get_user_model()
+
+
+def _check_formset_scope(request, formset):
+    """Refuse (PermissionDenied) an inline save that would write outside the user's scope."""
+    user, model = request.user, formset.model
+    access = access_for(user)
+    deleted = formset.deleted_forms
+    for form in deleted:
+        if form.instance.pk is not None and not permissions.can_delete(user, model, form.instance):
+            raise PermissionDenied
+    fk = getattr(formset, "fk", None)
+    for form in formset.forms:
+        if form in deleted or not form.has_changed():
+            continue
+        obj = form.instance
+        if fk is not None:
+            # What BaseInlineFormSet.save_new() does: on an add view the parent only now has a pk.
+            setattr(obj, fk.name, formset.instance)
+        if obj._state.adding:
+            allowed = permissions.can_add(user, model) and permissions.in_scope(access, obj)
+        else:
+            allowed = permissions.can_change(user, model, obj)
+        if not allowed:
+            raise PermissionDenied
+
+
+class ScopedChoicesMixin:
+    """Foreign-key choices limited to the rows of the related model the user may see."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if related in permissions.POLICY and "queryset" not in kwargs:
+            queryset = self.get_field_queryset(None, db_field, request)
+            if queryset is None:
+                queryset = related._default_manager.all()
+            kwargs["queryset"] = queryset.filter(
+                permissions.scope_q(access_for(request.user), related)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ScopedAdmin(ScopedChoicesMixin, SimpleHistoryAdmin):
+    """A registry model's admin: rows, permissions, choices and writes within the user's scope.
+
+    Audit history (django-simple-history) is for county staff only.
+    """
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(permissions.scope_q(access_for(request.user), self.model))
+        )
+
+    def get_object(self, request, object_id, from_field=None):
+        # A 404 rather than the admin's "does not exist" redirect, for rows outside the scope
+        # as for missing ones: nobody learns which records exist elsewhere.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+    # Permissions: the user's place in the tree, not Django's model permissions.
+    def has_module_permission(self, request):
+        return permissions.can_view(request.user, self.model)
+
+    def has_view_permission(self, request, obj=None):
+        return permissions.can_view(request.user, self.model, obj)
+
+    def has_add_permission(self, request):
+        return permissions.can_add(request.user, self.model)
+
+    def has_change_permission(self, request, obj=None):
+        return permissions.can_change(request.user, self.model, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return permissions.can_delete(request.user, self.model, obj)
+
+    # Writes: check the record as it will be stored, whatever the form let through.
+    def save_model(self, request, obj, form, change):
+        if change:
+            allowed = permissions.can_change(request.user, self.model, obj)
+        else:
+            allowed = permissions.can_add(request.user, self.model) and permissions.in_scope(
+                access_for(request.user), obj
+            )
+        if not allowed:
+            raise PermissionDenied
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        _check_formset_scope(request, formset)
+        super().save_formset(request, form, formset, change)
+
+    def delete_model(self, request, obj):
+        if not permissions.can_delete(request.user, self.model, obj):
+            raise PermissionDenied
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        scoped = queryset.filter(permissions.scope_q(access_for(request.user), self.model))
+        if not permissions.can_delete(request.user, self.model) or (
+            scoped.count() != queryset.count()
+        ):
+            raise PermissionDenied
+        super().delete_queryset(request, queryset)
+
+    # Audit history: county staff only. Others learn nothing about records outside their scope.
+    def _history_object_or_404(self, request, object_id):
+        if not access_for(request.user).is_county:
+            # County staff also reach the history of deleted records; others only live ones.
+            self.get_object(request, unquote(object_id))
+
+    def has_view_history_permission(self, request, obj=None):
+        # No object check: the county's scope is the whole tree, and a deleted record's
+        # history may point at rows that no longer exist.
+        return access_for(request.user).is_county and self.has_view_permission(request)
+
+    def has_change_history_permission(self, request, obj=None):
+        return access_for(request.user).is_county and self.has_change_permission(request)
+
+    def has_view_history_or_change_history_permission(self, request, obj=None):
+        return self.has_view_history_permission(request, obj) or (
+            self.has_change_history_permission(request, obj)
+        )
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._history_object_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._history_object_or_404(request, object_id)
+        # simple_history lets a POST through with view permission alone; a revert is a change,
+        # and save_model() checks the reverted record's scope.
+        if request.method == "POST" and not self.has_change_history_permission(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ScopedInline(ScopedChoicesMixin, admin.TabularInline):
+    """An inline whose rows, choices and permissions follow the same rules as its admin."""
+
+    extra = 0
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(permissions.scope_q(access_for(request.user), self.model))
+        )
+
+    def _parent_in_scope(self, request, obj):
+        if obj is None or self.parent_model not in permissions.POLICY:
+            return True
+        return permissions.can_view(request.user, self.parent_model, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return permissions.can_view(request.user, self.model) and self._parent_in_scope(
+            request, obj
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return permissions.can_add(request.user, self.model) and self._parent_in_scope(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return permissions.can_change(request.user, self.model) and self._parent_in_scope(
+            request, obj
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return permissions.can_delete(request.user, self.model) and self._parent_in_scope(
+            request, obj
+        )
+
+
+# Inlines
+
+
+class FacilityInline(ScopedInline):
+    model = Facility
+    fields = ("kind", "present", "area_m2", "note")
+
+
+class GovernanceBodyInline(ScopedInline):
+    model = GovernanceBody
+    fields = ("kind", "party_level", "name")
+    show_change_link = True
+
+
+class CoBuildingPairingInline(ScopedInline):
+    model = CoBuildingPairing
+    fields = ("unit", "party_branch", "started_on", "ended_on", "contribution", "is_sample")
+    autocomplete_fields = ("unit",)
+
+
+class HonourInline(ScopedInline):
+    model = Honour
+    fields = ("title", "level", "year", "awarding_body")
+
+
+class TermInline(ScopedInline):
+    model = Term
+    fields = ("number", "elected_on", "starts_on", "ends_on", "members", "is_sample")
+
+
+class PartyBranchInline(ScopedInline):
+    model = PartyBranch
+    fields = ("name", "is_building_level", "members", "is_sample")
+
+
+class FormationInline(ScopedInline):
+    model = Formation
+    fields = ("former_area", "community")
+
+
+# Registry admins
+
+
+@admin.register(Township)
+class TownshipAdmin(ScopedAdmin):
+    list_display = ("name", "name_en", "code", "kind", "sort_order")
+    list_filter = ("kind",)
+    search_fields = ("name", "name_en", "code")
+    fields = ("code", "name", "name_en", "kind", "sort_order")
+
+
+@admin.register(Community)
+class CommunityAdmin(ScopedAdmin):
+    list_display = (
+        "name",
+        "code",
+        "township",
+        "status",
+        "households",
+        "residents",
+        "premises_area_m2",
+        "meets_space_standard",
+        "figures_are_sample",
+    )
+    list_select_related = ("township",)
+    list_filter = (
+        ("township", admin.RelatedOnlyFieldListFilter),
+        "status",
+        "figures_are_sample",
+    )
+    search_fields = ("name", "name_en", "code", "township__name", "address")
+    readonly_fields = ("space_required", "space_shortfall")
+    fieldsets = (
+        (None, {"fields": ("code", "name", "name_en", "township", "status")}),
+        (_("Founding"), {"fields": ("founded_year", "founded_on")}),
+        (
+            _("Households and premises"),
+            {
+                "fields": (
+                    "address",
+                    "households",
+                    "residents",
+                    "premises_area_m2",
+                    "space_required",
+                    "space_shortfall",
+                    "figures_are_sample",
+                )
+            },
+        ),
+        (_("Public profile"), {"fields": ("description",)}),
+    )
+    inlines = (FacilityInline, GovernanceBodyInline, CoBuildingPairingInline, HonourInline)
+    actions = ("export_csv",)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if access_for(request.user).role == CLERK:
+            return (*readonly, *permissions.CLERK_READONLY_COMMUNITY_FIELDS)
+        return readonly
+
+    @admin.display(description=_("meets the space standard"), boolean=True)
+    def meets_space_standard(self, obj):
+        return obj.meets_space_standard
+
+    @admin.display(description=_("premises required (m²)"))
+    def space_required(self, obj):
+        return obj.space_required_m2
+
+    @admin.display(description=_("shortfall (m²)"))
+    def space_shortfall(self, obj):
+        return obj.space_shortfall_m2
+
+    @admin.action(description=_("Export selected communities as CSV"), permissions=["view"])
+    def export_csv(self, request, queryset):
+        fields = (
+            "code",
+            "name",
+            "name_en",
+            "township",
+            "status",
+            "founded_year",
+            "households",
+            "residents",
+            "premises_area_m2",
+            "figures_are_sample",
+        )
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="communities.csv"'
+        response.write("\ufeff")  # a BOM, so that spreadsheet programs read the Chinese names
+        writer = csv.writer(response)
+        writer.writerow([capfirst(Community._meta.get_field(f).verbose_name) for f in fields])
+        for community in queryset.select_related("township"):
+            row = [getattr(community, f) for f in fields]
+            row[fields.index("status")] = community.get_status_display()
+            writer.writerow(row)
+        return response
+
+
+@admin.register(Restructuring)
+class RestructuringAdmin(ScopedAdmin):
+    list_display = ("name", "township", "effective_year", "effective_on")
+    list_select_related = ("township",)
+    list_filter = (("township", admin.RelatedOnlyFieldListFilter), "effective_year")
+    search_fields = ("name", "township__name", "description")
+    fields = ("township", "name", "effective_year", "effective_on", "description")
+    inlines = (FormationInline,)
+
+
+@admin.register(FormerArea)
+class FormerAreaAdmin(ScopedAdmin):
+    list_display = ("name", "township", "is_sample")
+    list_select_related = ("township",)
+    list_filter = (("township", admin.RelatedOnlyFieldListFilter), "is_sample")
+    search_fields = ("name", "township__name")
+    fields = ("township", "name", "is_sample")
+
+
+@admin.register(Formation)
+class FormationAdmin(ScopedAdmin):
+    list_display = ("former_area", "community", "restructuring")
+    list_select_related = ("former_area", "community", "restructuring")
+    list_filter = (
+        ("restructuring", admin.RelatedOnlyFieldListFilter),
+        ("community", admin.RelatedOnlyFieldListFilter),
+    )
+    search_fields = ("former_area__name", "community__name", "restructuring__name")
+    fields = ("restructuring", "former_area", "community")
+
+
+@admin.register(GovernanceBody)
+class GovernanceBodyAdmin(ScopedAdmin):
+    list_display = ("name", "community", "kind", "party_level")
+    list_select_related = ("community",)
+    list_filter = ("kind", "party_level", ("community", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("name", "community__name", "community__code")
+    fields = ("community", "kind", "party_level", "name")
+
+    def get_inlines(self, request, obj):
+        # Party branches hang only under a Party organisation (PartyBranch.organisation's
+        # limit_choices_to, which an inline's parent key does not check).
+        if obj is not None and obj.kind == GovernanceBody.Kind.PARTY:
+            return (TermInline, PartyBranchInline)
+        return (TermInline,)
+
+
+@admin.register(PartyBranch)
+class PartyBranchAdmin(ScopedAdmin):
+    list_display = (
+        "name",
+        "organisation",
+        "organisation__community",
+        "is_building_level",
+        "members",
+        "is_sample",
+    )
+    list_select_related = ("organisation__community",)
+    list_filter = (
+        "is_building_level",
+        "is_sample",
+        ("organisation__community", admin.RelatedOnlyFieldListFilter),
+    )
+    search_fields = ("name", "organisation__name", "organisation__community__name")
+    fields = ("organisation", "name", "is_building_level", "members", "is_sample")
+
+
+@admin.register(Term)
+class TermAdmin(ScopedAdmin):
+    list_display = (
+        "body",
+        "body__community",
+        "number",
+        "elected_on",
+        "starts_on",
+        "ends_on",
+        "members",
+        "is_sample",
+    )
+    list_select_related = ("body__community",)
+    list_filter = (
+        "body__kind",
+        ("body__community", admin.RelatedOnlyFieldListFilter),
+        "is_sample",
+    )
+    search_fields = ("body__name", "body__community__name", "body__community__code")
+    date_hierarchy = "ends_on"
+    fields = ("body", "number", "elected_on", "starts_on", "ends_on", "members", "is_sample")
+
+
+@admin.register(CoBuildingUnit)
+class CoBuildingUnitAdmin(ScopedAdmin):
+    list_display = ("name", "kind", "address")
+    list_filter = ("kind",)
+    search_fields = ("name", "address")
+    fields = ("name", "kind", "address")
+
+
+@admin.register(CoBuildingPairing)
+class CoBuildingPairingAdmin(ScopedAdmin):
+    list_display = ("unit", "community", "party_branch", "started_on", "ended_on", "is_sample")
+    list_select_related = ("unit", "community", "party_branch")
+    list_filter = (("community", admin.RelatedOnlyFieldListFilter), "is_sample")
+    search_fields = ("unit__name", "community__name", "contribution")
+    autocomplete_fields = ("unit",)
+    fields = (
+        "unit",
+        "community",
+        "party_branch",
+        "started_on",
+        "ended_on",
+        "contribution",
+        "is_sample",
+    )
+
+
+@admin.register(Honour)
+class HonourAdmin(ScopedAdmin):
+    list_display = ("title", "community", "level", "year", "awarding_body")
+    list_select_related = ("community",)
+    list_filter = ("level", ("community", admin.RelatedOnlyFieldListFilter), "year")
+    search_fields = ("title", "awarding_body", "community__name")
+    fields = ("community", "title", "level", "year", "awarding_body")
+
+
+@admin.register(Facility)
+class FacilityAdmin(ScopedAdmin):
+    list_display = ("community", "kind", "present", "area_m2", "note")
+    list_select_related = ("community",)
+    list_filter = ("kind", "present", ("community", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("community__name", "community__code", "note")
+    fields = ("community", "kind", "present", "area_m2", "note")
+
+
+@admin.register(UserScope)
+class UserScopeAdmin(ScopedAdmin):
+    list_display = ("user", "role", "township", "community")
+    list_select_related = ("user", "township", "community")
+    list_filter = ("role", ("township", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("user__username", "user__first_name", "user__last_name")
+    autocomplete_fields = ("user",)
+    fields = ("user", "role", "township", "community")
+
+
+# Accounts: county staff (and superusers) manage people and their roles; nobody else sees them.
+
+
+class UserScopeInline(ScopedInline):
+    model = UserScope
+    fields = ("role", "township", "community")
+
+
+def _is_county(request):
+    return access_for(request.user).is_county
+
+
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class ChunanUserAdmin(UserAdmin):
+    inlines = (UserScopeInline,)
+    list_display = ("username", "first_name", "last_name", "role", "place", "is_staff", "is_active")
+    list_select_related = ("scope__township", "scope__community")
+    list_filter = ("scope__role", "is_staff", "is_active", "is_superuser")
+    # Django's own permission machinery stays with the superusers: a county account that
+    # could set these could make itself a superuser.
+    superuser_only_fields = ("is_superuser", "groups", "user_permissions")
+
+    def has_module_permission(self, request):
+        return _is_county(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _is_county(request)
+
+    def has_add_permission(self, request):
+        return _is_county(request)
+
+    def has_change_permission(self, request, obj=None):
+        return _is_county(request) and self._may_touch(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return _is_county(request) and self._may_touch(request, obj)
+
+    def _may_touch(self, request, obj):
+        """Only a superuser changes a superuser's account (and so its password)."""
+        return obj is None or not obj.is_superuser or request.user.is_superuser
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if not request.user.is_superuser:
+            return (*readonly, *self.superuser_only_fields)
+        return readonly
+
+    def save_formset(self, request, form, formset, change):
+        _check_formset_scope(request, formset)
+        super().save_formset(request, form, formset, change)
+
+    @admin.display(description=_("role"), ordering="scope__role")
+    def role(self, obj):
+        try:
+            return obj.scope.get_role_display()
+        except ObjectDoesNotExist:
+            return None
+
+    @admin.display(description=_("township or community"))
+    def place(self, obj):
+        try:
+            scope = obj.scope
+        except ObjectDoesNotExist:
+            return None
+        return scope.community or scope.township
+
+
+@admin.register(Group)
+class ChunanGroupAdmin(GroupAdmin):
+    """Groups carry Django permissions, which the registry does not use: superusers edit them."""
+
+    def has_module_permission(self, request):
+        return _is_county(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _is_county(request)
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser

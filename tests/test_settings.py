@@ -1,0 +1,175 @@
+"""Production settings: read from the environment, safe by default.
+
+Settings are evaluated once per process, so the environment-driven defaults are checked in
+a fresh interpreter with a clean environment, the way gunicorn or manage.py would start.
+"""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+
+from chunan_community.settings import BASE_DIR
+
+GOOD_KEY = secrets.token_urlsafe(50)
+PRODUCTION_ENV = {"DJANGO_SECRET_KEY": GOOD_KEY, "DJANGO_ALLOWED_HOSTS": "portal.example.org"}
+
+
+def run_python(args, **env):
+    """Run Python in the project directory with production settings and only `env` set."""
+    clean_env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "DJANGO_SETTINGS_MODULE": "chunan_community.settings",
+        **env,
+    }
+    return subprocess.run(  # noqa: S603 (our own interpreter, fixed arguments)
+        [sys.executable, *args],
+        cwd=BASE_DIR,
+        env=clean_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def production_settings(*names, **env):
+    code = (
+        "import json; from django.conf import settings; "
+        f"print(json.dumps({{n: getattr(settings, n) for n in {list(names)!r}}}, default=str))"
+    )
+    result = run_python(["-c", code], **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {},
+        {"DJANGO_SECRET_KEY": ""},
+        {"DJANGO_SECRET_KEY": "too-short-0123456789"},
+        {"DJANGO_SECRET_KEY": "django-insecure-" + secrets.token_urlsafe(50)},
+        {"DJANGO_SECRET_KEY": "a" * 60},
+    ],
+    ids=["missing", "empty", "short", "django-insecure", "one-character"],
+)
+def test_settings_refuse_start_without_real_secret_key(env):
+    result = run_python(
+        ["-c", "import django; from django.conf import settings; settings.SECRET_KEY"], **env
+    )
+
+    assert result.returncode == 1
+    assert "django.core.exceptions.ImproperlyConfigured: DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_settings_start_with_real_secret_key():
+    assert production_settings("SECRET_KEY", DJANGO_SECRET_KEY=GOOD_KEY) == {"SECRET_KEY": GOOD_KEY}
+
+
+def test_settings_production_defaults():
+    values = production_settings(
+        "DEBUG",
+        "SECURE_SSL_REDIRECT",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SECURE_HSTS_SECONDS",
+        "SECURE_HSTS_PRELOAD",
+        "SECURE_PROXY_SSL_HEADER",
+        "ALLOWED_HOSTS",
+        "TIME_ZONE",
+        "LANGUAGE_CODE",
+        DJANGO_SECRET_KEY=GOOD_KEY,
+    )
+
+    assert values == {
+        "DEBUG": False,
+        "SECURE_SSL_REDIRECT": True,
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "SECURE_HSTS_SECONDS": 31536000,
+        "SECURE_HSTS_PRELOAD": True,
+        "SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"],
+        "ALLOWED_HOSTS": ["127.0.0.1", "localhost"],
+        "TIME_ZONE": "Asia/Shanghai",
+        "LANGUAGE_CODE": "zh-hans",
+    }
+
+
+@pytest.mark.parametrize(("value", "debug"), [("true", True), ("false", False), ("", False)])
+def test_settings_debug_only_when_set(value, debug):
+    values = production_settings("DEBUG", DJANGO_SECRET_KEY=GOOD_KEY, DJANGO_DEBUG=value)
+
+    assert values == {"DEBUG": debug}
+
+
+def test_settings_local_demo_over_plain_http():
+    values = production_settings(
+        "SECURE_SSL_REDIRECT",
+        "SESSION_COOKIE_SECURE",
+        "SECURE_HSTS_SECONDS",
+        "SECURE_HSTS_PRELOAD",
+        DJANGO_SECRET_KEY=GOOD_KEY,
+        DJANGO_HTTPS="false",
+    )
+
+    assert values == {
+        "SECURE_SSL_REDIRECT": False,
+        "SESSION_COOKIE_SECURE": False,
+        "SECURE_HSTS_SECONDS": 0,
+        "SECURE_HSTS_PRELOAD": False,
+    }
+
+
+def test_settings_check_deploy_clean():
+    result = run_python(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **PRODUCTION_ENV
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == "System check identified no issues (0 silenced).\n"
+
+
+def test_settings_time_zone_and_language():
+    assert settings.TIME_ZONE == "Asia/Shanghai"
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    assert [code for code, _name in settings.LANGUAGES] == ["zh-hans", "en"]
+    assert settings.USE_TZ is True
+
+
+def csp_directives(header: str) -> dict[str, list[str]]:
+    directives = (part.split() for part in header.split(";") if part.strip())
+    return {name: sources for name, *sources in directives}
+
+
+@pytest.mark.django_db
+@override_settings(
+    SECURE_SSL_REDIRECT=True,
+    SECURE_HSTS_SECONDS=31536000,
+    SECURE_HSTS_INCLUDE_SUBDOMAINS=True,
+    SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"),
+)
+def test_settings_security_headers_on_responses(client):
+    # As production sees a request: over HTTPS terminated by the reverse proxy.
+    response = client.get("/healthz", headers={"X-Forwarded-Proto": "https"})
+
+    assert response.status_code == 200
+    csp = response["Content-Security-Policy"]
+    assert "unsafe-inline" not in csp
+    assert "unsafe-eval" not in csp
+    directives = csp_directives(csp)
+    assert directives["default-src"] == ["'self'"]
+    assert directives["script-src"] == ["'self'"]
+    assert directives["style-src"] == ["'self'"]
+    assert directives["object-src"] == ["'none'"]
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
