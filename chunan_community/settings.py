@@ -174,3 +174,14 @@ LOGGING = {
 # Term elections (换届) are listed as due this many days ahead.
 TERMS_DUE_DAYS = env.int("CHUNAN_TERMS_DUE_DAYS", default=90)
 PAGE_SIZE = 20
+
+# Monthly returns: due this many days after the month ends (later submissions are marked
+# late); the entry window closes this many days after the month ends (then only the county
+# can reopen a return).
+RETURN_DUE_DAYS = env.int("CHUNAN_RETURN_DUE_DAYS", default=10)
+RETURN_CLOSE_DAYS = env.int("CHUNAN_RETURN_CLOSE_DAYS", default=45)
+# Excel uploads: refused above this size (bytes) or this uncompressed size (zip bombs).
+RETURN_UPLOAD_MAX_BYTES = env.int("CHUNAN_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
+RETURN_UPLOAD_MAX_UNZIPPED_BYTES = env.int(
+    "CHUNAN_UPLOAD_MAX_UNZIPPED_BYTES", default=50 * 1024 * 1024
+)

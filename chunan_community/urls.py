@@ -17,4 +17,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("communities.urls")),
+    path("returns/", include("communities.returns_urls")),
 ]

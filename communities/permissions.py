@@ -4,6 +4,7 @@ One table (`POLICY`) says which roles may add, change and delete each model; `Ac
 says which rows are in a user's scope. The portal views and the admin both ask here.
 """
 
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -29,6 +30,13 @@ POLICY = {
     models.Honour: (COUNTY_TOWNSHIP, COUNTY_TOWNSHIP, COUNTY_TOWNSHIP),
     models.Facility: (ALL_STAFF, ALL_STAFF, COUNTY_TOWNSHIP),
     models.UserScope: (COUNTY_ONLY, COUNTY_ONLY, COUNTY_ONLY),
+    # Monthly returns: the catalogue is the county's; returns change only through domain.py.
+    models.IndicatorGroup: (COUNTY_ONLY, COUNTY_ONLY, COUNTY_ONLY),
+    models.Indicator: (COUNTY_ONLY, COUNTY_ONLY, COUNTY_ONLY),
+    models.IndicatorRule: (COUNTY_ONLY, COUNTY_ONLY, COUNTY_ONLY),
+    models.MonthlyReturn: (frozenset(), frozenset(), frozenset()),
+    models.ReturnValue: (frozenset(), frozenset(), frozenset()),
+    models.ReturnEvent: (frozenset(), frozenset(), frozenset()),
 }
 
 # Fields a community clerk may not change on their own community's record.
@@ -50,7 +58,12 @@ TOWNSHIP_PATHS = {
     models.FormerArea: "township",
 }
 # Records every registry keeper may read whole (no personal data, county-wide lists).
-UNSCOPED = {models.CoBuildingUnit}
+UNSCOPED = {
+    models.CoBuildingUnit,
+    models.IndicatorGroup,
+    models.Indicator,
+    models.IndicatorRule,
+}
 # Records only the county may read at all: who holds which role.
 COUNTY_READ = {models.UserScope}
 
@@ -58,11 +71,11 @@ COUNTY_READ = {models.UserScope}
 def scope_q(access: Access, model):
     """The filter that keeps the rows of `model` that this access may see."""
     if model in UNSCOPED:
-        return access.q() if not access.keeps_registry else models.Q()
+        return access.q() if not access.keeps_registry else Q()
     if model in TOWNSHIP_PATHS:
         return access.township_q(TOWNSHIP_PATHS[model])
     if model is models.UserScope:
-        return models.Q() if access.is_county else models.Q(pk__in=[])
+        return Q() if access.is_county else Q(pk__in=[])
     return access.q(model.community_path)
 
 
@@ -125,3 +138,27 @@ def get_community_for_user(user, code: str, *, write: bool = False) -> models.Co
     if write and not can_change(user, models.Community, community):
         raise Http404
     return community
+
+
+def get_return_for_user(user, code: str, month: str):
+    """(community, period, return) for a community the user may see and a valid month.
+
+    The return is an unsaved draft when none exists yet (nothing is written on a GET).
+    Http404 for a community outside the scope, a malformed month or a month not begun.
+    """
+    from django.utils import timezone
+
+    from communities.returns_checks import month_start, parse_month
+
+    if not access_for(user).keeps_registry:
+        raise Http404
+    community = get_community_for_user(user, code)
+    period = parse_month(month)
+    if period is None or period > month_start(timezone.localdate()):
+        raise Http404
+    monthly_return = (
+        models.MonthlyReturn.objects.filter(community=community, period=period).first()
+        or models.MonthlyReturn(community=community, period=period, version=0)
+    )
+    monthly_return.community = community
+    return community, period, monthly_return

@@ -1,0 +1,157 @@
+"""The monthly return's entry form: one field per active indicator, the checks in one place.
+
+The portal's entry page and the Excel import both validate through `ReturnForm`, so a
+figure is judged the same way however it arrives.
+"""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+
+from communities.models import Indicator, IndicatorRule
+from communities.returns_checks import recent_median
+
+VALUE_LIMIT = Decimal("999999999999.99")
+
+
+def value_field_name(indicator) -> str:
+    return f"v_{indicator.code}"
+
+
+def comment_field_name(indicator) -> str:
+    return f"c_{indicator.code}"
+
+
+class ReturnForm(forms.Form):
+    """Figures for one community and month.
+
+    indicators: the indicators in force that month, in display order.
+    rules: the cross-field rules among them.
+    previous: indicator id → last month's value (shown beside each field).
+    recent: indicator id → the values of the recent months (for the far-from-usual warning).
+    submitting: required figures and warning comments are demanded only on submission.
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def __init__(
+        self,
+        data=None,
+        *,
+        indicators: list[Indicator],
+        rules: list[IndicatorRule] = (),
+        previous: dict | None = None,
+        recent: dict | None = None,
+        submitting: bool = False,
+        **kwargs,
+    ):
+        super().__init__(data, **kwargs)
+        self.indicators = list(indicators)
+        self.rules = list(rules)
+        self.previous = previous or {}
+        self.recent = recent or {}
+        self.submitting = submitting
+        self.warnings: dict[str, str] = {}
+        for indicator in self.indicators:
+            self.fields[value_field_name(indicator)] = self._value_field(indicator)
+            self.fields[comment_field_name(indicator)] = forms.CharField(
+                label=_("Comment on %(indicator)s") % {"indicator": indicator.local_name},
+                max_length=300,
+                required=False,
+            )
+
+    @staticmethod
+    def _value_field(indicator):
+        limits = {
+            "min_value": indicator.minimum if indicator.minimum is not None else -VALUE_LIMIT,
+            "max_value": indicator.maximum if indicator.maximum is not None else VALUE_LIMIT,
+        }
+        options = {
+            "label": indicator.local_name,
+            "required": False,
+            "help_text": indicator.help_text,
+            "localize": False,
+        }
+        if indicator.value_type == Indicator.ValueType.INTEGER:
+            field = forms.IntegerField(
+                **options, **{k: int(v) for k, v in limits.items()}, widget=forms.NumberInput
+            )
+        else:
+            field = forms.DecimalField(
+                **options, **limits, max_digits=14, decimal_places=2, widget=forms.NumberInput
+            )
+        field.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+        return field
+
+    def value_of(self, indicator):
+        value = self.cleaned_data.get(value_field_name(indicator))
+        return None if value is None else Decimal(value)
+
+    def clean(self):
+        cleaned = super().clean()
+        by_id = {indicator.pk: indicator for indicator in self.indicators}
+        if self.submitting:
+            for indicator in self.indicators:
+                name = value_field_name(indicator)
+                if indicator.required and cleaned.get(name) is None and name not in self.errors:
+                    self.add_error(
+                        name, _("Enter a figure before submitting (0 if there was none).")
+                    )
+        for rule in self.rules:
+            left, right = by_id.get(rule.left_id), by_id.get(rule.right_id)
+            if left is None or right is None:
+                continue
+            left_value, right_value = self.value_of(left), self.value_of(right)
+            if left_value is None or right_value is None or rule.holds(left_value, right_value):
+                continue
+            message = rule.message or _(
+                "%(left)s must be %(operator)s %(right)s (%(right_value)s). Check both figures."
+            ) % {
+                "left": left.local_name,
+                "operator": rule.get_operator_display(),
+                "right": right.local_name,
+                "right_value": number_format(right_value),
+            }
+            self.add_error(value_field_name(left), message)
+        for indicator in self.indicators:
+            name = value_field_name(indicator)
+            if name in self.errors:
+                continue
+            median = recent_median(self.value_of(indicator), self.recent.get(indicator.pk, []))
+            if median is None:
+                continue
+            self.warnings[name] = _(
+                "Far from the recent months (usually about %(median)s). Check the figure; "
+                "if it is right, say why in the comment."
+            ) % {"median": number_format(median.normalize())}
+            comment = comment_field_name(indicator)
+            if self.submitting and not cleaned.get(comment, "").strip():
+                self.add_error(
+                    comment,
+                    _("%(indicator)s is far from the recent months: explain it to submit.")
+                    % {"indicator": indicator.local_name},
+                )
+        return cleaned
+
+    def values(self) -> dict[int, Decimal | None]:
+        return {indicator.pk: self.value_of(indicator) for indicator in self.indicators}
+
+    def comments(self) -> dict[int, str]:
+        return {
+            indicator.pk: self.cleaned_data.get(comment_field_name(indicator), "").strip()
+            for indicator in self.indicators
+        }
+
+    def rows(self):
+        """(indicator, value field, comment field, last month's value, warning) per indicator."""
+        for indicator in self.indicators:
+            name = value_field_name(indicator)
+            yield {
+                "indicator": indicator,
+                "field": self[name],
+                "comment": self[comment_field_name(indicator)],
+                "previous": self.previous.get(indicator.pk),
+                "warning": self.warnings.get(name),
+            }

@@ -1,0 +1,3 @@
+"""Views of monthly returns (being written)."""
+
+urlpatterns = []
