@@ -156,9 +156,8 @@ def get_return_for_user(user, code: str, month: str):
     period = parse_month(month)
     if period is None or period > month_start(timezone.localdate()):
         raise Http404
-    monthly_return = (
-        models.MonthlyReturn.objects.filter(community=community, period=period).first()
-        or models.MonthlyReturn(community=community, period=period, version=0)
-    )
+    monthly_return = models.MonthlyReturn.objects.filter(
+        community=community, period=period
+    ).first() or models.MonthlyReturn(community=community, period=period, version=0)
     monthly_return.community = community
     return community, period, monthly_return
