@@ -13,6 +13,10 @@ from communities.models import (
     Facility,
     GovernanceBody,
     Honour,
+    Indicator,
+    IndicatorGroup,
+    IndicatorRule,
+    MonthlyReturn,
     PartyBranch,
     Role,
     Term,
@@ -117,3 +121,36 @@ def make_user(role=None, *, township=None, community=None, **kwargs):
     if role:
         UserScope.objects.create(user=user, role=role, township=township, community=community)
     return user
+
+
+def make_group(**kwargs) -> IndicatorGroup:
+    n = next(_seq)
+    kwargs.setdefault("code", f"group-{n}")
+    kwargs.setdefault("name", f"指标组{n}")
+    return IndicatorGroup.objects.create(**kwargs)
+
+
+def make_indicator(**kwargs) -> Indicator:
+    n = next(_seq)
+    if "group" not in kwargs:
+        kwargs["group"] = IndicatorGroup.objects.first() or make_group()
+    kwargs.setdefault("code", f"indicator-{n}")
+    kwargs.setdefault("name", f"指标{n}")
+    kwargs.setdefault("name_en", f"Indicator {n}")
+    kwargs.setdefault("unit", "人")
+    kwargs.setdefault("minimum", Decimal(0))
+    kwargs.setdefault("active_from", datetime.date(2020, 1, 1))
+    kwargs.setdefault("sort_order", n)
+    return Indicator.objects.create(**kwargs)
+
+
+def make_rule(left, operator, right, **kwargs) -> IndicatorRule:
+    return IndicatorRule.objects.create(left=left, operator=operator, right=right, **kwargs)
+
+
+def make_return(**kwargs) -> MonthlyReturn:
+    """A return row only (no values); use communities.domain.return_save to fill one."""
+    if "community" not in kwargs:
+        kwargs["community"] = make_community()
+    kwargs.setdefault("period", datetime.date(2026, 10, 1))
+    return MonthlyReturn.objects.create(**kwargs)
