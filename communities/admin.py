@@ -9,19 +9,23 @@ against its queryset. Saves and deletes check the scope once more before they wr
 
 import csv
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404, HttpResponse
+from django.utils.html import format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from communities import permissions
 from communities.access import CLERK, access_for
+from communities.domain import ReturnRefused, available_transitions, return_accept
 from communities.models import (
     CoBuildingPairing,
     CoBuildingUnit,
@@ -31,12 +35,20 @@ from communities.models import (
     FormerArea,
     GovernanceBody,
     Honour,
+    Indicator,
+    IndicatorGroup,
+    IndicatorRule,
+    MonthlyReturn,
     PartyBranch,
     Restructuring,
+    ReturnEvent,
+    ReturnImport,
+    ReturnValue,
     Term,
     Township,
     UserScope,
 )
+from communities.returns_checks import parse_month
 
 User = get_user_model()
 
@@ -80,11 +92,8 @@ class ScopedChoicesMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ScopedAdmin(ScopedChoicesMixin, SimpleHistoryAdmin):
-    """A registry model's admin: rows, permissions, choices and writes within the user's scope.
-
-    Audit history (django-simple-history) is for county staff only.
-    """
+class ScopedModelAdmin(ScopedChoicesMixin, admin.ModelAdmin):
+    """A model's admin: rows, permissions, choices and writes within the user's scope."""
 
     def get_queryset(self, request):
         return (
@@ -145,6 +154,13 @@ class ScopedAdmin(ScopedChoicesMixin, SimpleHistoryAdmin):
         ):
             raise PermissionDenied
         super().delete_queryset(request, queryset)
+
+
+class ScopedAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
+    """A registry model's scoped admin, with its audit history (django-simple-history).
+
+    Audit history is for county staff only.
+    """
 
     # Audit history: county staff only. Others learn nothing about records outside their scope.
     def _history_object_or_404(self, request, object_id):
@@ -585,3 +601,298 @@ class ChunanGroupAdmin(GroupAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+# Monthly returns. The indicator catalogue is the county's (others may read it). Returns, their
+# values and events are read-only here for everyone: they change only through
+# communities.domain, in the portal, and the county's admin actions call the same functions.
+
+
+class IndicatorAdminForm(forms.ModelForm):
+    class Meta:
+        model = Indicator
+        fields = (
+            "code",
+            "name",
+            "name_en",
+            "group",
+            "sort_order",
+            "help_text",
+            "value_type",
+            "unit",
+            "minimum",
+            "maximum",
+            "required",
+            "active_from",
+            "active_to",
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        # Returns are monthly: an indicator comes into force, and goes out, with a month.
+        for name in ("active_from", "active_to"):
+            day = cleaned.get(name)
+            if day is not None and day.day != 1:
+                self.add_error(name, _("Enter the first day of a month, e.g. 2026-01-01."))
+        return cleaned
+
+
+class IndicatorRuleInline(ScopedInline):
+    model = IndicatorRule
+    fk_name = "left"
+    fields = ("operator", "right", "message")
+    verbose_name_plural = _("cross-field rules on this indicator")
+
+
+@admin.register(IndicatorGroup)
+class IndicatorGroupAdmin(ScopedAdmin):
+    list_display = ("name", "name_en", "code", "sort_order")
+    search_fields = ("name", "name_en", "code")
+    fields = ("code", "name", "name_en", "sort_order")
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(ScopedAdmin):
+    form = IndicatorAdminForm
+    list_display = (
+        "code",
+        "name",
+        "group",
+        "unit",
+        "value_type",
+        "minimum",
+        "maximum",
+        "required",
+        "active_from",
+        "active_to",
+    )
+    list_select_related = ("group",)
+    list_filter = ("group", "value_type", "required")
+    search_fields = ("code", "name", "name_en")
+    fieldsets = (
+        (None, {"fields": ("code", "name", "name_en", "group", "sort_order", "help_text")}),
+        (_("Figures"), {"fields": ("value_type", "unit", "minimum", "maximum", "required")}),
+        (_("In force"), {"fields": ("active_from", "active_to")}),
+    )
+    inlines = (IndicatorRuleInline,)
+
+
+@admin.register(IndicatorRule)
+class IndicatorRuleAdmin(ScopedAdmin):
+    list_display = ("left", "operator", "right", "message")
+    list_select_related = ("left", "right")
+    search_fields = ("left__code", "left__name", "right__code", "right__name", "message")
+    autocomplete_fields = ("left", "right")
+    fields = ("left", "operator", "right", "message")
+
+
+class PeriodFilter(admin.SimpleListFilter):
+    """The months that have returns in the user's scope, newest first."""
+
+    title = _("month")
+    parameter_name = "month"
+    field = "period"
+
+    def lookups(self, request, model_admin):
+        months = (
+            model_admin.get_queryset(request).order_by().dates(self.field, "month", order="DESC")
+        )
+        return [(f"{month:%Y-%m}", f"{month:%Y-%m}") for month in months]
+
+    def queryset(self, request, queryset):
+        period = parse_month(self.value() or "")
+        if period is None:
+            return queryset
+        return queryset.filter(**{self.field: period})
+
+
+class EventPeriodFilter(PeriodFilter):
+    field = "monthly_return__period"
+
+
+class ReturnValueInline(ScopedInline):
+    model = ReturnValue
+    fields = ("indicator", "value", "comment")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        # The row labels name the return (its community) and the indicator.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("monthly_return__community", "indicator__group")
+        )
+
+
+class ReturnEventInline(ScopedInline):
+    model = ReturnEvent
+    fields = ("at", "action", "from_status", "to_status", "by", "reason")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("monthly_return__community", "by")
+
+
+@admin.register(MonthlyReturn)
+class MonthlyReturnAdmin(ScopedModelAdmin):
+    list_display = (
+        "community",
+        "community__township",
+        "month",
+        "status",
+        "is_late",
+        "submitted_at",
+        "approved_at",
+        "accepted_at",
+        "is_sample",
+    )
+    list_select_related = ("community__township",)
+    list_filter = (
+        PeriodFilter,
+        "status",
+        ("community__township", admin.RelatedOnlyFieldListFilter),
+        "is_late",
+        "is_sample",
+    )
+    search_fields = ("community__name", "community__name_en", "community__code")
+    fields = (
+        "community",
+        "period",
+        "status",
+        "version",
+        "is_late",
+        "submitted_at",
+        "approved_at",
+        "accepted_at",
+        "open_until",
+        "updated_at",
+        "updated_by",
+        "is_sample",
+    )
+    readonly_fields = ("updated_at",)
+    inlines = (ReturnValueInline, ReturnEventInline)
+    actions = ("accept_returns",)
+
+    @admin.display(description=_("month"), ordering="period")
+    def month(self, obj):
+        return f"{obj.period:%Y-%m}"
+
+    def has_accept_permission(self, request):
+        """County staff accept returns; the domain checks each return once more."""
+        return access_for(request.user).is_county
+
+    @admin.action(description=_("Accept the selected approved returns"), permissions=["accept"])
+    def accept_returns(self, request, queryset):
+        accepted, left = 0, []
+        for monthly_return in queryset.select_related("community"):
+            if "accept" not in available_transitions(request.user, monthly_return):
+                left.append(monthly_return)
+                continue
+            try:
+                return_accept(monthly_return=monthly_return, by=request.user)
+            except ReturnRefused as refusal:
+                self.message_user(request, f"{monthly_return}: {refusal.message}", messages.ERROR)
+            else:
+                accepted += 1
+        if accepted:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d return accepted and locked.",
+                    "%(count)d returns accepted and locked.",
+                    accepted,
+                )
+                % {"count": accepted},
+                messages.SUCCESS,
+            )
+        if left:
+            self.message_user(
+                request,
+                _(
+                    "Only returns approved by the township can be accepted; left as they "
+                    "are: %(returns)s."
+                )
+                % {"returns": ", ".join(f"{r} ({r.get_status_display()})" for r in left)},
+                messages.WARNING,
+            )
+
+
+@admin.register(ReturnEvent)
+class ReturnEventAdmin(ScopedModelAdmin):
+    list_display = ("monthly_return", "action", "from_status", "to_status", "by", "at", "reason")
+    list_select_related = ("monthly_return__community", "by")
+    list_filter = (
+        "action",
+        EventPeriodFilter,
+        ("monthly_return__community__township", admin.RelatedOnlyFieldListFilter),
+    )
+    search_fields = (
+        "monthly_return__community__name",
+        "monthly_return__community__code",
+        "reason",
+    )
+    fields = ("monthly_return", "action", "from_status", "to_status", "by", "at", "reason")
+    readonly_fields = ("at",)
+
+
+@admin.register(ReturnImport)
+class ReturnImportAdmin(admin.ModelAdmin):
+    """Uploaded workbooks, for county staff to look into an import: read-only."""
+
+    list_display = (
+        "file_name",
+        "uploaded_by",
+        "uploaded_at",
+        "status",
+        "row_count",
+        "error_count",
+        "applied_at",
+    )
+    list_select_related = ("uploaded_by",)
+    list_filter = ("status",)
+    search_fields = ("file_name", "uploaded_by__username")
+    fields = (
+        "file_name",
+        "uploaded_by",
+        "uploaded_at",
+        "status",
+        "applied_at",
+        "row_count",
+        "error_list",
+    )
+    readonly_fields = fields
+
+    def has_module_permission(self, request):
+        return _is_county(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _is_county(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("rows"))
+    def row_count(self, obj):
+        return len(obj.rows)
+
+    @admin.display(description=_("errors"))
+    def error_count(self, obj):
+        return len(obj.errors)
+
+    @admin.display(description=_("errors"))
+    def error_list(self, obj):
+        """Each error with its cell, as the preview showed it (e.g. "C5: ...")."""
+        return format_html_join(
+            "\n",
+            "<div>{}{}: {}</div>",
+            (
+                (error.get("column", ""), error.get("row", ""), error.get("message", ""))
+                for error in obj.errors
+            ),
+        )

@@ -11,6 +11,7 @@ Two kinds of value live here and are kept apart:
 """
 
 import datetime
+import random
 from decimal import Decimal
 
 from communities.access import CLERK, COUNTY, JUDGE, TOWNSHIP
@@ -249,3 +250,138 @@ DEMO_ACCOUNTS = [
     {"username": "demo_clerk", "role": CLERK, "community": "xiyuan", "is_staff": True},
     {"username": "demo_judge", "role": JUDGE, "is_staff": False},
 ]
+
+# ── Sample monthly returns (`--demo-accounts`) ────────────────────────────────────────
+
+# Twelve months of returns ending with DEMO_LAST_MONTH, fixed so that every load (and every
+# test) is the same: seen from 2026-11-25, the month before. The loader creates them through
+# the workflow (save, submit, approve, send back, accept), as the people would have, on the
+# days below, and never touches a return that already exists.
+DEMO_LAST_MONTH = D(2026, 10, 1)
+DEMO_MONTHS = 12
+DEMO_LOADER_USERNAME = "chunan-loader"
+
+# Where each return stands: the month's usual state, then the exceptions. Months not listed
+# have been accepted by the county. None: not started (西园's October is left for demo_clerk).
+DEMO_RETURN_STATES = {
+    D(2026, 8, 1): (
+        "approved",
+        {"nanyuan": "accepted", "jiangbin": "accepted", "yangqi": "accepted"},
+    ),
+    D(2026, 9, 1): (
+        "submitted",
+        {
+            "xiyuan": "approved",
+            "nanyuan": "approved",
+            "jiangbin": "approved",
+            "xinbei": "approved",
+            "wanghu": "returned",
+            # Never submitted, and the entry window has closed: only the county can reopen it.
+            "yangqi": "draft",
+        },
+    ),
+    D(2026, 10, 1): (
+        "submitted",
+        {
+            "xiyuan": None,
+            "yangqi": None,
+            "huolujian": "draft",
+            "wanghu": "draft",
+            "shijiatang": "draft",
+        },
+    ),
+}
+DEMO_LATE = {
+    ("hongqiao", D(2025, 12, 1)),
+    ("yangqi", D(2026, 2, 1)),
+    ("huolujian", D(2026, 9, 1)),
+    ("hongqiao", D(2026, 9, 1)),
+    ("xinbei", D(2026, 10, 1)),
+}
+DEMO_SENT_BACK = {
+    ("wanghu", D(2026, 9, 1)): "助医服务次数与走访台账对不上，请核对台账后重新提交。",
+}
+
+# Co-building funds, paid each quarter in its first month by the paired unit (PAIRINGS);
+# 县第一人民医院 sends doctors rather than money.
+DEMO_QUARTERLY_FUNDS = {
+    "xiyuan": ("县建设局", Decimal(15000)),
+    "jiangbin": ("县财政局", Decimal(12000)),
+    "lijiawu": (SPEECH_UNIT, Decimal(20000)),
+}
+DEMO_FUNDS_PAID = "%(unit)s第%(quarter)s季度共建资金到位。"
+DEMO_NO_FUNDS = "共建资金按季度拨付，本月没有到位资金。"
+DEMO_FAR_FROM_USUAL = "示例数据：本月情况与前几个月不同。"
+
+
+def sample_figures(code: str, period: datetime.date, index: int) -> dict[str, Decimal]:
+    """Invented figures of one community's month, keyed by indicator code.
+
+    Derived from the community's sample households and residents (FIGURES), `index` months
+    after the first demo month, with a pseudo-random spread fixed per community, indicator
+    and month. They respect every rule of the default catalogue, and each monthly figure
+    stays within a band narrow enough that the entry form finds none of them "far from the
+    recent months" (only the quarterly co-building funds are, and they carry a comment).
+    """
+    households, residents, _premises = FIGURES[code]
+
+    def spread(name: str, low: int, high: int) -> int:
+        return random.Random(f"{code}-{name}-{period:%Y-%m}").randint(low, high)  # noqa: S311
+
+    figures = {}
+    figures["households"] = households - 11 + index + spread("households", -2, 2)
+    figures["residents"] = residents - 33 + 3 * index + spread("residents", -6, 6)
+    figures["residents_60_plus"] = (
+        round(residents * 0.19) - 6 + index // 2 + spread("residents_60_plus", -3, 3)
+    )
+    figures["disabled_residents"] = round(residents * 0.021) + spread("disabled_residents", -1, 1)
+    figures["entitled_groups"] = round(residents * 0.007) + spread("entitled_groups", -1, 1)
+    paired = round(households * 0.014) + spread("households_in_difficulty_paired", -1, 1)
+    figures["households_in_difficulty_paired"] = paired
+    figures["help_visits_hardship"] = paired + spread("help_visits_hardship", 0, 6)
+    figures["help_visits_medical"] = round(residents * 0.002) + spread("help_visits_medical", 0, 5)
+    # More schooling help when the school terms start (February, September).
+    term_start = 3 if period.month in (2, 9) else 0
+    figures["help_visits_schooling"] = 1 + term_start + spread("help_visits_schooling", 0, 3)
+    figures["registered_unemployed"] = round(residents * 0.012) + spread(
+        "registered_unemployed", -5, 5
+    )
+    figures["reemployed"] = spread("reemployed", 2, 8)
+    figures["training_classes"] = spread("training_classes", 1, 2)
+    figures["trainees"] = spread("trainees", 22, 32)
+    figures["processing_participants"] = round(residents * 0.006) + spread(
+        "processing_participants", -3, 3
+    )
+    volunteers = round(residents * 0.05) - 11 + 2 * index + spread("registered_volunteers", -2, 2)
+    figures["registered_volunteers"] = volunteers
+    # 1.5 to 1.7 hours per registered volunteer, to the half hour.
+    hours = Decimal(volunteers * spread("volunteer_hours", 30, 34)) / 10
+    figures["volunteer_hours"] = hours.quantize(Decimal(1)) / 2
+    figures["party_members"] = (
+        round(residents * 0.045) + index // 3 + spread("party_members", -1, 1)
+    )
+    figures["inservice_party_members"] = (
+        round(residents * 0.015) + index // 4 + spread("inservice_party_members", -1, 1)
+    )
+    # 七一 (the Party's anniversary) in July, the Spring Festival in January and February.
+    figures["party_activities"] = 3 + (2 if period.month == 7 else 0) + spread("party", 0, 3)
+    festival = 3 if period.month in (1, 2) else 0
+    figures["cultural_events"] = 3 + festival + spread("cultural_events", 0, 4)
+    received = round(residents * 0.01) + spread("requests_received", -4, 4)
+    figures["requests_received"] = received
+    figures["requests_resolved"] = received - spread("requests_resolved", 0, 3)
+    unit_and_amount = DEMO_QUARTERLY_FUNDS.get(code)
+    paid = unit_and_amount and period.month % 3 == 1
+    figures["cobuilding_funds"] = unit_and_amount[1] if paid else Decimal(0)
+    return {name: Decimal(value) for name, value in figures.items()}
+
+
+def sample_comment(code: str, indicator: str, period: datetime.date, value: Decimal) -> str:
+    """Why a sample figure far from the community's recent months is right."""
+    if indicator == "cobuilding_funds":
+        if value:
+            unit = DEMO_QUARTERLY_FUNDS[code][0]
+            quarter = CHINESE_ORDINALS[(period.month - 1) // 3]
+            return DEMO_FUNDS_PAID % {"unit": unit, "quarter": quarter}
+        return DEMO_NO_FUNDS
+    return DEMO_FAR_FROM_USUAL

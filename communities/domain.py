@@ -80,11 +80,15 @@ def edit_refusal(user, monthly_return, *, today=None) -> str | None:
 
 
 def _locked(monthly_return) -> MonthlyReturn:
-    return (
-        MonthlyReturn.objects.select_for_update()
-        .select_related("community")
-        .get(pk=monthly_return.pk)
-    )
+    try:
+        return (
+            MonthlyReturn.objects.select_for_update()
+            .select_related("community")
+            .get(pk=monthly_return.pk)
+        )
+    except MonthlyReturn.DoesNotExist:
+        # A month nobody has saved yet (the page shows an unsaved draft): nothing to move.
+        raise ReturnRefused(_("This return has not been saved yet.")) from None
 
 
 def _record(monthly_return, action, from_status, by, reason=""):
@@ -221,6 +225,7 @@ def _transition(monthly_return, name, *, by, action, reason="", **fields):
     locked.version += 1
     for field, value in fields.items():
         setattr(locked, field, value)
+    locked.full_clean()
     locked.save()
     _record(locked, action, from_status, by, reason)
     return locked

@@ -11,7 +11,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Indicator, IndicatorRule
-from communities.returns_checks import recent_median
+from communities.returns_checks import parse_month, recent_median
 
 VALUE_LIMIT = Decimal("999999999999.99")
 
@@ -148,6 +148,14 @@ class ReturnForm(forms.Form):
         """(indicator, value field, comment field, last month's value, warning) per indicator."""
         for indicator in self.indicators:
             name = value_field_name(indicator)
+            if name in self.warnings:
+                # Screen readers read the warning with the field (Django links only the help
+                # text and the errors, and a warned field has no error).
+                bound = self[name]
+                described = [f"{bound.auto_id}_warning"]
+                if indicator.help_text:
+                    described.insert(0, f"{bound.auto_id}_helptext")
+                bound.field.widget.attrs["aria-describedby"] = " ".join(described)
             yield {
                 "indicator": indicator,
                 "field": self[name],
@@ -155,3 +163,37 @@ class ReturnForm(forms.Form):
                 "previous": self.previous.get(indicator.pk),
                 "warning": self.warnings.get(name),
             }
+
+
+class MonthField(forms.CharField):
+    """A month typed as YYYY-MM (what <input type="month"> sends) → its first day."""
+
+    widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
+    default_error_messages = {"invalid": _("Enter a month as YYYY-MM, e.g. 2026-10.")}
+
+    def to_python(self, value):
+        value = super().to_python(value).strip()
+        if not value:
+            return None
+        period = parse_month(value)
+        if period is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return period
+
+
+class ReturnReasonForm(forms.Form):
+    """The reason of a workflow step; required to send a return back or to reopen it."""
+
+    reason = forms.CharField(
+        label=_("Reason"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, data=None, *, reason_required: bool = False, label=None, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["reason"].required = reason_required
+        if label:
+            self.fields["reason"].label = label
+        if reason_required:
+            self.fields["reason"].error_messages["required"] = _(
+                "Give a reason: the community sees it with the return."
+            )

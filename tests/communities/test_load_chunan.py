@@ -19,6 +19,10 @@ from communities.models import (
     FormerArea,
     GovernanceBody,
     Honour,
+    Indicator,
+    IndicatorGroup,
+    IndicatorRule,
+    MonthlyReturn,
     PartyBranch,
     Restructuring,
     Role,
@@ -268,8 +272,10 @@ def test_load_chunan_twice_changes_no_row_and_adds_no_history():
     assert first["communities.HistoricalCommunity"] == 10
     assert Community.history.count() == 10
     assert Term.history.count() == 80
-    assert first_output[0] == "Chun'an data loaded: 311 created, 0 updated, 0 unchanged."
-    assert second_output[0] == "Chun'an data loaded: 0 created, 0 updated, 311 unchanged."
+    # 311 registry rows and demo accounts, 38 of the indicator catalogue, the sample returns'
+    # stand-in account and its scope, and 118 sample returns.
+    assert first_output[0] == "Chun'an data loaded: 469 created, 0 updated, 0 unchanged."
+    assert second_output[0] == "Chun'an data loaded: 0 created, 0 updated, 469 unchanged."
 
 
 def test_load_chunan_verbosity_0_prints_nothing():
@@ -295,14 +301,22 @@ def test_load_chunan_keeps_values_entered_later_and_restores_facts():
     xiyuan.refresh_from_db()
     assert (xiyuan.name, xiyuan.households, xiyuan.figures_are_sample) == ("西园社区", 2500, False)
     assert list(Honour.objects.filter(community=xiyuan).values_list("year", flat=True)) == [2006]
-    assert output[0] == "Chun'an data loaded: 0 created, 1 updated, 302 unchanged."
+    assert output[0] == "Chun'an data loaded: 0 created, 1 updated, 340 unchanged."
 
 
-def test_load_chunan_without_demo_accounts_creates_no_user():
+def test_load_chunan_without_demo_accounts_creates_no_user_and_no_return():
     _load()
 
     assert get_user_model().objects.count() == 0
     assert UserScope.objects.count() == 0
+    assert MonthlyReturn.objects.count() == 0
+
+
+def test_load_chunan_loads_the_default_indicator_catalogue():
+    _load()
+
+    assert (IndicatorGroup.objects.count(), Indicator.objects.count()) == (8, 23)
+    assert IndicatorRule.objects.count() == 7
 
 
 def test_load_chunan_demo_accounts_get_their_role_and_password():
@@ -341,8 +355,9 @@ def test_load_chunan_demo_accounts_second_run_keeps_one_of_each():
 
     assert dict(get_user_model().objects.values_list("username", "password")) == hashes
     assert get_user_model().objects.filter(username__in=DEMO_ACCOUNTS).count() == 4
-    assert UserScope.objects.count() == 4
-    assert UserScope.history.count() == 4
+    # The demo accounts' and the sample returns' stand-in's.
+    assert UserScope.objects.count() == 5
+    assert UserScope.history.count() == 5
 
 
 def test_load_chunan_demo_accounts_reset_a_changed_password_and_role():

@@ -1,27 +1,32 @@
 """`manage.py load_chunan [--demo-accounts]`: Chun'an's registry, from the county speech.
 
-Each row is found by its natural key (a code, a name, a community and a kind ...) and then:
-the speech's facts are asserted on every run; values the speech does not give (invented sample
-figures, an honour's unknown year) are written only when the row is created, so whatever a
-person enters later is kept. A row is saved only when something differs, because
-django-simple-history records every save(): a second run writes nothing and adds no history.
-Nothing is ever deleted.
+Rows are found by their natural key and created or brought in line by communities.loading's
+`Loader`: the speech's facts are asserted on every run; values the speech does not give
+(invented sample figures, an honour's unknown year) are written only when the row is
+created, so whatever a person enters later is kept. A second run writes nothing and adds no
+history. The default indicator catalogue (`load_indicators`) is loaded too.
+
+With `--demo-accounts`, the demonstration accounts and twelve months of sample monthly
+returns: demonstration data that the workflow then locks, never loaded without them.
 """
 
+import bisect
 import datetime
-import enum
-from collections import Counter
+import random
+from collections import defaultdict
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import check_password, make_password
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.db.models import UniqueConstraint
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities import chunan_facts as data
+from communities.access import CLERK, COUNTY, TOWNSHIP, access_for
+from communities.domain import return_accept, return_approve, return_save, return_send_back
+from communities.loading import Loader, counts_text, load_catalogue
 from communities.models import (
     CoBuildingPairing,
     CoBuildingUnit,
@@ -32,120 +37,26 @@ from communities.models import (
     FormerArea,
     GovernanceBody,
     Honour,
+    MonthlyReturn,
     PartyBranch,
     Restructuring,
+    ReturnEvent,
+    ReturnStatus,
+    ReturnValue,
+    Role,
     Term,
     Township,
     UserScope,
+    month_end,
 )
+from communities.returns_checks import months_back, recent_median
+from communities.returns_queries import RECENT_MONTHS
 
 CHANGE_REASON = "load_chunan"
 
 
 def _years_later(day: datetime.date, years: int) -> datetime.date:
     return day.replace(year=day.year + years)
-
-
-class Loader:
-    """Finds or creates rows by natural key and keeps created/updated/unchanged tallies.
-
-    A model is always looked up by the same key fields: the first lookup reads its rows.
-    """
-
-    def __init__(self):
-        self.tally = Counter()
-        self.by_model = {}
-        self._rows = {}
-        self._password_checks = {}
-        self._demo_hash = None
-
-    def put(self, model, key: dict, *, facts: dict | None = None, initial: dict | None = None):
-        """The row of `model` with this natural key, created or brought in line with `facts`.
-
-        `initial` holds what is set only on creation: invented values and unknowns.
-        """
-        facts = facts or {}
-        row = self.find(model, key)
-        if row is None:
-            row = model(**key, **{**(initial or {}), **facts})
-            outcome = "created"
-            self._rows[model][_row_key(model, key)] = row
-        else:
-            changed = {
-                name: value
-                for name, value in facts.items()
-                if getattr(row, _attname(model, name)) != _raw(model, name, value)
-            }
-            for name, value in changed.items():
-                setattr(row, name, value)
-            outcome = "updated" if changed else "unchanged"
-        if outcome != "unchanged":
-            self._save(row, key)
-        self.tally[outcome] += 1
-        self.by_model.setdefault(str(model._meta.verbose_name_plural), Counter())[outcome] += 1
-        return row
-
-    def find(self, model, key: dict):
-        """The existing row with this natural key, or None."""
-        if model not in self._rows:
-            # One query per model rather than one per row: the load stays fast.
-            rows = {}
-            for row in model._default_manager.order_by("pk"):
-                row_key = tuple(getattr(row, _attname(model, name)) for name in key)
-                rows.setdefault(row_key, row)
-            self._rows[model] = rows
-        return self._rows[model].get(_row_key(model, key))
-
-    def _save(self, row, key):
-        try:
-            # Django validates a check constraint with three queries (savepoint, select,
-            # release), more than half of the whole load. The database enforces them anyway
-            # and they hold for the data module's values; unique constraints are still
-            # checked here, for a readable error when a row someone entered clashes.
-            row.full_clean(validate_constraints=False)
-            for constraint in row._meta.constraints:
-                if isinstance(constraint, UniqueConstraint):
-                    constraint.validate(type(row), row)
-        except ValidationError as error:
-            raise CommandError(
-                _("Cannot load %(model)s %(key)s: %(errors)s")
-                % {"model": row._meta.verbose_name, "key": key, "errors": error.messages}
-            ) from error
-        row._change_reason = CHANGE_REASON
-        row.save()
-
-    def demo_password(self, current: str) -> str:
-        """The demo password's hash: the user's own if it already matches, else a fresh one.
-
-        Hashing is deliberately slow; all demo accounts share one hash (the password is
-        published anyway), so a run hashes or checks the password once, not once per user.
-        """
-        if current not in self._password_checks:
-            outdated = []
-            matches = check_password(data.DEMO_PASSWORD, current, setter=outdated.append)
-            self._password_checks[current] = matches and not outdated
-        if self._password_checks[current]:
-            return current
-        if self._demo_hash is None:
-            self._demo_hash = make_password(data.DEMO_PASSWORD)
-        return self._demo_hash
-
-
-def _attname(model, name):
-    return model._meta.get_field(name).attname
-
-
-def _raw(model, name, value):
-    """What the row stores for `name`: the primary key for a related row, a choice's value."""
-    if model._meta.get_field(name).is_relation:
-        return value.pk if value is not None else None
-    if isinstance(value, enum.Enum):
-        return value.value
-    return value
-
-
-def _row_key(model, key: dict) -> tuple:
-    return tuple(_raw(model, name, value) for name, value in key.items())
 
 
 class Command(BaseCommand):
@@ -169,18 +80,21 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, demo_accounts=False, **options):
-        loader = Loader()
+        loader = Loader(change_reason=CHANGE_REASON)
         with transaction.atomic():
             communities = self.load_registry(loader)
+            indicators = load_catalogue(loader)
             if demo_accounts:
-                self.load_demo_accounts(loader, communities)
+                accounts = self.load_demo_accounts(loader, communities)
+                stand_in = self.load_sample_return_account(loader)
+                SampleReturns(loader, communities, indicators, accounts, stand_in).load()
         if options["verbosity"] == 0:
             return
         if options["verbosity"] >= 2:
             for name, counts in loader.by_model.items():
-                self.stdout.write(f"  {name}: " + self._counts(counts))
+                self.stdout.write(f"  {name}: " + counts_text(counts))
         self.stdout.write(
-            self.style.SUCCESS(_("Chun'an data loaded: %s.") % self._counts(loader.tally))
+            self.style.SUCCESS(_("Chun'an data loaded: %s.") % counts_text(loader.tally))
         )
         if demo_accounts:
             self.stdout.write(
@@ -195,14 +109,6 @@ class Command(BaseCommand):
                     }
                 )
             )
-
-    @staticmethod
-    def _counts(counts):
-        return _("%(created)d created, %(updated)d updated, %(unchanged)d unchanged") % {
-            "created": counts["created"],
-            "updated": counts["updated"],
-            "unchanged": counts["unchanged"],
-        }
 
     def load_registry(self, loader: Loader) -> dict:
         townships = {
@@ -382,16 +288,19 @@ class Command(BaseCommand):
                     },
                 )
 
-    def load_demo_accounts(self, loader, communities):
+    def load_demo_accounts(self, loader, communities) -> list:
+        """The demonstration accounts, with their passwords and scopes reset."""
         User = get_user_model()
         townships = {t.code: t for t in Township.objects.all()}
+        accounts = []
         for account in data.DEMO_ACCOUNTS:
             current = loader.find(User, {"username": account["username"]})
+            password = loader.password_hash(data.DEMO_PASSWORD, current.password if current else "")
             user = loader.put(
                 User,
                 {"username": account["username"]},
                 facts={
-                    "password": loader.demo_password(current.password if current else ""),
+                    "password": password,
                     "is_active": True,
                     "is_staff": account["is_staff"],
                     "is_superuser": False,
@@ -408,3 +317,224 @@ class Command(BaseCommand):
                     "community": communities[community] if community else None,
                 },
             )
+            accounts.append(user)
+        return accounts
+
+    def load_sample_return_account(self, loader):
+        """The account that stands in for the clerks and township staff the demo lacks.
+
+        The workflow accepts only an active user whose scope covers the community, so it is
+        active, with the county's scope; it cannot log in (no usable password, not staff).
+        """
+        User = get_user_model()
+        current = loader.find(User, {"username": data.DEMO_LOADER_USERNAME})
+        facts = {
+            "first_name": "示例数据",
+            "is_active": True,
+            "is_staff": False,
+            "is_superuser": False,
+        }
+        if current is not None and current.has_usable_password():
+            facts["password"] = make_password(None)
+        user = loader.put(
+            User,
+            {"username": data.DEMO_LOADER_USERNAME},
+            facts=facts,
+            initial={"password": make_password(None)},
+        )
+        loader.put(
+            UserScope,
+            {"user": user},
+            facts={"role": Role.COUNTY, "township": None, "community": None},
+        )
+        return user
+
+
+class SampleReturns:
+    """Twelve months of sample returns (示例数据) for the ten communities, in mixed states.
+
+    Made through communities.domain, step by step as the people would have (a first draft,
+    the submission, the township's review, the county's acceptance), so that the events and
+    the value history are the workflow's own. Each step runs as a demo account whose scope
+    covers it (demo_clerk for 西园, demo_township for 千岛湖镇, demo_county), else as the
+    `chunan-loader` account. A return that exists is never touched.
+    """
+
+    def __init__(self, loader, communities, indicators, accounts, stand_in):
+        self.loader = loader
+        self.communities = communities
+        self.indicators = list(indicators.values())
+        self.required = {i.pk for i in self.indicators if i.required}
+        self.requests = {
+            i.pk for i in self.indicators if i.code in ("requests_received", "requests_resolved")
+        }
+        self.accounts = accounts
+        self.stand_in = stand_in
+        # Return pk → the simulated moment of each workflow step, in order.
+        self.timeline = {}
+
+    def load(self):
+        months = sorted(months_back(data.DEMO_LAST_MONTH, data.DEMO_MONTHS))
+        existing = set(
+            MonthlyReturn.objects.filter(period__in=months).values_list("community_id", "period")
+        )
+        for code, community in self.communities.items():
+            # Indicator code → the stored values of the months before, newest first: what
+            # the entry form compares a figure with.
+            stored = defaultdict(list)
+            for index, period in enumerate(months):
+                state = self.state(code, period)
+                values, comments = {}, {}
+                if state is not None:
+                    values, comments = self.figures(code, period, index, state, stored)
+                    if (community.pk, period) in existing:
+                        self.loader.count(MonthlyReturn, "unchanged")
+                    else:
+                        self.make(community, period, state, values, comments)
+                        self.loader.count(MonthlyReturn, "created")
+                for indicator in self.indicators:
+                    stored[indicator.code].insert(0, values.get(indicator.pk))
+        self.backdate()
+
+    @staticmethod
+    def state(code, period) -> str | None:
+        usual, exceptions = data.DEMO_RETURN_STATES.get(period, (ReturnStatus.ACCEPTED, {}))
+        return exceptions.get(code, usual)
+
+    def figures(self, code, period, index, state, stored):
+        """(values, comments) by indicator id: a draft leaves the optional figures blank."""
+        figures = data.sample_figures(code, period, index)
+        values, comments = {}, {}
+        for indicator in self.indicators:
+            if not _active(indicator, period) or indicator.code not in figures:
+                continue
+            value = figures[indicator.code]
+            if state == ReturnStatus.DRAFT and not indicator.required:
+                value = None
+            values[indicator.pk] = value
+            if recent_median(value, stored[indicator.code][:RECENT_MONTHS]) is not None:
+                comments[indicator.pk] = data.sample_comment(code, indicator.code, period, value)
+        return values, comments
+
+    def actor(self, role, community):
+        """The demo account with this role here, else the stand-in."""
+        for user in self.accounts:
+            access = access_for(user)
+            if access.role == role and access.covers(community):
+                return user
+        return self.stand_in
+
+    def make(self, community, period, state, values, comments):
+        rng = random.Random(f"{community.code}-workflow-{period:%Y-%m}")  # noqa: S311
+        end = month_end(period)
+        clerk = self.actor(CLERK, community)
+        moments = []
+
+        def on(day):
+            """A step taken on `day`, at some time of the working day."""
+            start = datetime.datetime.combine(day, datetime.time(8, 30))
+            moment = start + datetime.timedelta(minutes=rng.randint(0, 8 * 60))
+            moments.append(timezone.make_aware(moment))
+            return day
+
+        # The first draft, early in the following month: the required figures, with the
+        # requests counted so far (the submission completes them: old → new in the history).
+        first_day = on(end + datetime.timedelta(days=rng.randint(1, 3)))
+        draft = {
+            pk: value if pk in self.required or state == ReturnStatus.DRAFT else None
+            for pk, value in values.items()
+        }
+        if state != ReturnStatus.DRAFT:
+            for pk in self.requests:
+                if draft.get(pk):
+                    draft[pk] = max(draft[pk] - rng.randint(1, 3), Decimal(0))
+        monthly_return = return_save(
+            community=community,
+            period=period,
+            values=draft,
+            comments=comments if state == ReturnStatus.DRAFT else {},
+            version=0,
+            by=clerk,
+            today=first_day,
+        )
+        if state != ReturnStatus.DRAFT:
+            late = (community.code, period) in data.DEMO_LATE
+            days = rng.randint(12, 20) if late else rng.randint(4, 9)
+            submitted_on = on(end + datetime.timedelta(days=days))
+            monthly_return = return_save(
+                community=community,
+                period=period,
+                values=values,
+                comments=comments,
+                version=monthly_return.version,
+                by=clerk,
+                submit=True,
+                today=submitted_on,
+            )
+        if state not in (ReturnStatus.DRAFT, ReturnStatus.SUBMITTED):
+            township = self.actor(TOWNSHIP, community)
+            reviewed_on = on(submitted_on + datetime.timedelta(days=rng.randint(1, 4)))
+            if state == ReturnStatus.RETURNED:
+                return_send_back(
+                    monthly_return=monthly_return,
+                    by=township,
+                    reason=data.DEMO_SENT_BACK[community.code, period],
+                )
+            else:
+                return_approve(monthly_return=monthly_return, by=township)
+        if state == ReturnStatus.ACCEPTED:
+            on(reviewed_on + datetime.timedelta(days=rng.randint(2, 8)))
+            return_accept(monthly_return=monthly_return, by=self.actor(COUNTY, community))
+        self.timeline[monthly_return.pk] = moments
+
+    def backdate(self):
+        """Give the new returns' events, value history and times the simulated moments.
+
+        The domain stamps everything with the real time, which would show a year of returns
+        all submitted today. Only the timestamps of rows made by this run change, in bulk.
+        """
+        if not self.timeline:
+            return
+        returns = MonthlyReturn.objects.in_bulk(list(self.timeline))
+        events = defaultdict(list)
+        for event in ReturnEvent.objects.filter(monthly_return_id__in=self.timeline).order_by("pk"):
+            events[event.monthly_return_id].append(event)
+        stamped = {}  # return pk → the real times of its events, in order
+        stamp_fields = {
+            ReturnEvent.Action.SUBMITTED: "submitted_at",
+            ReturnEvent.Action.APPROVED: "approved_at",
+            ReturnEvent.Action.ACCEPTED: "accepted_at",
+        }
+        for pk, moments in self.timeline.items():
+            monthly_return = returns[pk]
+            stamped[pk] = [event.at for event in events[pk]]
+            for event, moment in zip(events[pk], moments, strict=True):
+                event.at = moment
+                if event.action in stamp_fields:
+                    setattr(monthly_return, stamp_fields[event.action], moment)
+            monthly_return.updated_at = moments[-1]
+            monthly_return.is_sample = True
+        ReturnEvent.objects.bulk_update(
+            [event for rows in events.values() for event in rows], ["at"]
+        )
+        MonthlyReturn.objects.bulk_update(
+            returns.values(),
+            ["submitted_at", "approved_at", "accepted_at", "updated_at", "is_sample"],
+        )
+        # Each value's history row belongs to the first event recorded after it. One UPDATE
+        # per step: bulk_update() of some 3,000 rows builds a CASE that costs more.
+        steps = defaultdict(list)
+        rows = ReturnValue.history.filter(monthly_return_id__in=self.timeline).values_list(
+            "history_id", "monthly_return_id", "history_date"
+        )
+        for history_id, pk, history_date in rows:
+            step = bisect.bisect_left(stamped[pk], history_date)
+            steps[self.timeline[pk][step]].append(history_id)
+        for moment, ids in steps.items():
+            ReturnValue.history.filter(history_id__in=ids).update(history_date=moment)
+
+
+def _active(indicator, period) -> bool:
+    return indicator.active_from <= period and (
+        indicator.active_to is None or indicator.active_to >= period
+    )

@@ -1,0 +1,1067 @@
+"""Monthly returns in Excel, both ways: the template to fill in, the checked import, the exports.
+
+An upload passes three gates, and nothing is stored unless it passes the first two:
+1. the file (`check_upload`): its size, a real xlsx, no zip bomb, no DTD or entity in any
+   XML part, all decided with zipfile before openpyxl parses a byte (defusedxml, which
+   openpyxl then uses, is the second line of defence);
+2. the sheet (`read_sheet`): the header row names the columns it needs;
+3. every row (`check_rows`): community in the user's area, month, duplicates, version, and
+   the very ReturnForm the entry page uses, so a figure is judged the same way however it
+   arrives. The checked rows and every error per cell are kept in a ReturnImport.
+Only an import without errors can be confirmed; `return_import_apply` then saves all its rows
+through domain.return_save in one transaction: all or nothing.
+"""
+
+import csv
+import datetime
+import io
+import logging
+import tempfile
+import zipfile
+import zlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from defusedxml import DefusedXmlException
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from communities.domain import ReturnRefused, edit_refusal, return_save
+from communities.models import (
+    Community,
+    Indicator,
+    MonthlyReturn,
+    ReturnEvent,
+    ReturnImport,
+    ReturnStatus,
+    ReturnValue,
+)
+from communities.returns_checks import month_start, parse_month
+from communities.returns_forms import (
+    VALUE_LIMIT,
+    ReturnForm,
+    comment_field_name,
+    value_field_name,
+)
+from communities.returns_queries import active_indicators, rules_among, values_before
+
+logger = logging.getLogger(__name__)
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+RETURNS_SHEET = "returns"
+INDICATORS_SHEET = "indicators"
+FIRST_DATA_ROW = 3  # row 1: column codes, row 2: labels
+
+# The fixed columns, by the code in row 1; indicator columns carry the indicator's code.
+COMMUNITY, NAME, MONTH, VERSION, STATUS = (
+    "community_code",
+    "community_name",
+    "month",
+    "version",
+    "status",
+)
+FIXED_LABELS = {
+    COMMUNITY: gettext_lazy("Community code"),
+    NAME: gettext_lazy("Community name"),
+    MONTH: gettext_lazy("Month (YYYY-MM)"),
+    VERSION: gettext_lazy("Version (do not change)"),
+    STATUS: gettext_lazy("Status (for information)"),
+}
+REQUIRED_COLUMNS = (COMMUNITY, MONTH, VERSION)
+
+# Limits on what one workbook may hold; a county-wide year is about 1,000 rows.
+MAX_DATA_ROWS = 5_000
+MAX_SHEET_ROWS = 20_000  # blank rows included
+MAX_COLUMNS = 300
+MAX_ZIP_MEMBERS = 1_000
+# A member inflating more than this many times is a zip bomb, once it is big enough to matter:
+# a real sheet compresses 5 to 30 times.
+MAX_COMPRESSION_RATIO = 200
+RATIO_CHECKED_FROM_BYTES = 1024 * 1024
+# A DTD has no place in an xlsx; entity declarations are how XML bombs work.
+XML_MARKERS = tuple(
+    marker.encode(encoding)
+    for marker in ("<!DOCTYPE", "<!ENTITY")
+    for encoding in ("ascii", "utf-16-le", "utf-16-be")
+)
+SCAN_CHUNK = 64 * 1024
+
+EXPORT_CHUNK = 500  # returns per query for their values while exporting
+
+
+class WorkbookRefused(Exception):
+    """An upload refused as a whole; `message` says why, in the user's language."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class ImportRefused(ReturnRefused):
+    """A confirmed import that could not be applied; nothing of it was saved."""
+
+
+# ---------- Gate 1: the file ----------
+
+
+def _size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.3g} MB"
+    return f"{size / 1024:.3g} KB"
+
+
+def _too_big() -> str:
+    return _("The file is larger than %(limit)s. Upload the returns sheet on its own.") % {
+        "limit": _size(settings.RETURN_UPLOAD_MAX_BYTES)
+    }
+
+
+def check_upload(data: bytes) -> None:
+    """Refuse anything but a plain, reasonably sized xlsx, before any XML is parsed."""
+    if not data:
+        raise WorkbookRefused(_("The file is empty."))
+    if len(data) > settings.RETURN_UPLOAD_MAX_BYTES:
+        raise WorkbookRefused(_too_big())
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise WorkbookRefused(
+            _(
+                "This is an old .xls workbook or a password-protected one. Save it as an Excel "
+                "workbook (.xlsx) without a password and upload it again."
+            )
+        )
+    not_xlsx = _(
+        "This file is not an Excel workbook (.xlsx). Download the template, fill it in and "
+        "upload it without changing its format."
+    )
+    if not data.startswith(b"PK\x03\x04"):
+        raise WorkbookRefused(not_xlsx)
+    damaged = _("The workbook is damaged and cannot be read. Save it again in Excel and upload it.")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        raise WorkbookRefused(damaged) from None
+    names = {member.filename for member in members}
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        raise WorkbookRefused(not_xlsx)
+    bomb = _(
+        "The workbook unpacks to more than %(limit)s, far more than a returns sheet needs. "
+        "It was refused for safety."
+    ) % {"limit": _size(settings.RETURN_UPLOAD_MAX_UNZIPPED_BYTES)}
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise WorkbookRefused(bomb)
+    # zipfile never yields more than a member's declared size, so the declared sizes bound
+    # what openpyxl can unpack.
+    if sum(member.file_size for member in members) > settings.RETURN_UPLOAD_MAX_UNZIPPED_BYTES:
+        raise WorkbookRefused(bomb)
+    for member in members:
+        if member.flag_bits & 0x1:
+            raise WorkbookRefused(not_xlsx)
+        if (
+            member.file_size > RATIO_CHECKED_FROM_BYTES
+            and member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1)
+        ):
+            raise WorkbookRefused(
+                _(
+                    "The workbook is compressed far more than a spreadsheet can be (a zip "
+                    "bomb). It was refused for safety."
+                )
+            )
+    try:
+        for member in members:
+            if member.filename.endswith((".xml", ".rels", ".vml")) and _declares_dtd(
+                archive, member
+            ):
+                raise WorkbookRefused(
+                    _(
+                        "The workbook contains XML entity declarations (a DTD), which Excel "
+                        "never writes. It was refused for safety."
+                    )
+                )
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError):
+        raise WorkbookRefused(damaged) from None
+
+
+def _declares_dtd(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
+    tail = b""
+    with archive.open(member) as stream:
+        while chunk := stream.read(SCAN_CHUNK):
+            window = (tail + chunk).upper()
+            if any(marker in window for marker in XML_MARKERS):
+                return True
+            tail = chunk[-32:]
+    return False
+
+
+# ---------- Gate 2: the sheet ----------
+
+
+@dataclass
+class Sheet:
+    """The returns sheet as plain values: which column holds what, and the data rows."""
+
+    columns: dict[str, int]  # column code (row 1) → 0-based index
+    unknown: list[tuple[int, str]]  # (index, text) of columns nobody knows
+    repeated: list[tuple[int, str]]  # (index, text) of a column code seen before
+    rows: list[tuple[int, tuple]]  # (sheet row number, cell values)
+
+
+def _text(value) -> str:
+    """A cell's value as the text a form field expects; numbers without float noise."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _all_labels(key) -> set[str]:
+    labels = set()
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            labels.add(str(FIXED_LABELS[key]).casefold())
+    return labels
+
+
+def read_sheet(data: bytes) -> Sheet:
+    """The returns sheet of an xlsx already past check_upload; WorkbookRefused if unusable."""
+    workbook = None
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return _read_returns_sheet(workbook)
+    except WorkbookRefused:
+        raise
+    except Exception as error:
+        # openpyxl raises many kinds of errors on malformed parts (and wraps defusedxml's in
+        # a ValueError); whatever the file, the answer is a message, never a 500.
+        if isinstance(error, DefusedXmlException) or isinstance(
+            error.__cause__, DefusedXmlException
+        ):
+            raise WorkbookRefused(
+                _("The workbook contains XML entity declarations. It was refused for safety.")
+            ) from None
+        logger.info("unreadable workbook", exc_info=True)
+        raise WorkbookRefused(
+            _("The workbook is damaged and cannot be read. Save it again in Excel and upload it.")
+        ) from None
+    finally:
+        if workbook is not None:
+            workbook.close()
+
+
+def _read_returns_sheet(workbook) -> Sheet:
+    if RETURNS_SHEET in workbook.sheetnames:
+        worksheet = workbook[RETURNS_SHEET]
+    else:
+        sheets = [name for name in workbook.sheetnames if name != INDICATORS_SHEET]
+        if not sheets:
+            raise WorkbookRefused(_("The workbook has no “returns” sheet."))
+        worksheet = workbook[sheets[0]]
+    header = next(worksheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
+    header = [_text(value) for value in header]
+    while header and not header[-1]:
+        header.pop()
+    if not header:
+        raise WorkbookRefused(
+            _(
+                "The first row of the “returns” sheet is empty: it must hold the column codes "
+                "of the template (community_code, month, version and the indicator codes)."
+            )
+        )
+    if len(header) > MAX_COLUMNS:
+        raise WorkbookRefused(
+            _("The sheet has more than %(count)s columns.") % {"count": MAX_COLUMNS}
+        )
+    columns, unknown, repeated = {}, [], []
+    for index, text in enumerate(header):
+        if not text:
+            continue
+        # The fixed columns in any case; indicator codes exactly as in the catalogue.
+        code = text.casefold() if text.casefold() in FIXED_LABELS else text
+        if code in columns:
+            repeated.append((index, text))
+        else:
+            columns[code] = index
+    missing = [key for key in REQUIRED_COLUMNS if key not in columns]
+    if missing:
+        raise WorkbookRefused(
+            _(
+                "The first row of the “returns” sheet lacks the column(s) %(missing)s. Download "
+                "a new template and copy the figures into it."
+            )
+            % {"missing": ", ".join(f"{key} ({FIXED_LABELS[key]})" for key in missing)}
+        )
+    community_labels = _all_labels(COMMUNITY)
+    rows, seen = [], 0
+    width = len(header)
+    for number, values in enumerate(
+        worksheet.iter_rows(min_row=2, max_col=width, values_only=True), start=2
+    ):
+        seen += 1
+        if seen > MAX_SHEET_ROWS:
+            raise WorkbookRefused(
+                _("The sheet has more than %(count)s rows; delete the empty rows below the data.")
+                % {"count": MAX_SHEET_ROWS}
+            )
+        values = tuple(values) + (None,) * (width - len(values))
+        if all(_text(value) == "" for value in values):
+            continue
+        if number == 2 and _text(values[columns[COMMUNITY]]).casefold() in community_labels:
+            continue  # the template's label row
+        rows.append((number, values))
+        if len(rows) > MAX_DATA_ROWS:
+            raise WorkbookRefused(
+                _("The workbook has more than %(count)s rows of returns; split it.")
+                % {"count": MAX_DATA_ROWS}
+            )
+    if not rows:
+        raise WorkbookRefused(_("The workbook has no rows of returns to import."))
+    known = set(FIXED_LABELS)
+    indicator_codes = set(
+        Indicator.objects.filter(code__in=[c for c in columns if c not in known]).values_list(
+            "code", flat=True
+        )
+    )
+    for code, index in list(columns.items()):
+        if code not in known and code not in indicator_codes:
+            unknown.append((index, header[index]))
+            del columns[code]
+    return Sheet(columns=columns, unknown=sorted(unknown), repeated=repeated, rows=rows)
+
+
+# ---------- Gate 3: every row ----------
+
+
+@dataclass
+class CheckedWorkbook:
+    rows: list[dict] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+
+    def error(self, row, column, field_label, message):
+        self.errors.append(
+            {"row": row, "column": column, "field": str(field_label), "message": str(message)}
+        )
+
+
+def _version(value) -> int | None:
+    text = _text(value)
+    if text == "":
+        return 0
+    try:
+        number = Decimal(text)
+    except ArithmeticError:
+        return None
+    if not number.is_finite() or number != number.to_integral_value() or number < 0:
+        return None
+    return int(number)
+
+
+def _period(value) -> datetime.date | None:
+    if isinstance(value, datetime.datetime | datetime.date):
+        return datetime.date(value.year, value.month, 1)
+    return parse_month(_text(value))
+
+
+def _month_label(period: datetime.date) -> str:
+    return f"{period:%Y-%m}"
+
+
+def check_rows(sheet: Sheet, *, user, today: datetime.date | None = None) -> CheckedWorkbook:
+    """Check every row as the entry page would; the queries do not grow with the rows.
+
+    Queries: the communities, the returns and their stored values once; the indicators,
+    rules and recent months once per month in the workbook.
+    """
+    today = today or timezone.localdate()
+    result = CheckedWorkbook()
+    letter = {index: get_column_letter(index + 1) for index in range(MAX_COLUMNS + 1)}
+    cols = sheet.columns
+    for index, text in sheet.repeated:
+        result.error(
+            1,
+            letter[index],
+            text,
+            _("The column “%(code)s” appears twice. Delete one of the two.") % {"code": text},
+        )
+    for index, text in sheet.unknown:
+        result.error(
+            1,
+            letter[index],
+            text,
+            _("Unknown column “%(code)s”: no indicator has this code. Delete the column.")
+            % {"code": text},
+        )
+
+    codes = {_text(values[cols[COMMUNITY]]) for _number, values in sheet.rows}
+    communities = {
+        community.code: community
+        for community in Community.objects.visible_to(user)
+        .filter(code__in=codes)
+        .select_related("township")
+    }
+
+    # First pass: who and when. Rows that fail here are not checked further.
+    placed, first_row = [], {}
+    for number, values in sheet.rows:
+        code = _text(values[cols[COMMUNITY]])
+        community = communities.get(code)
+        ok = True
+        if not code:
+            result.error(
+                number,
+                letter[cols[COMMUNITY]],
+                FIXED_LABELS[COMMUNITY],
+                _("Enter the community code."),
+            )
+            ok = False
+        elif community is None:
+            result.error(
+                number,
+                letter[cols[COMMUNITY]],
+                FIXED_LABELS[COMMUNITY],
+                _("There is no community with the code “%(code)s” in your area.") % {"code": code},
+            )
+            ok = False
+        period = _period(values[cols[MONTH]])
+        if period is None:
+            result.error(
+                number,
+                letter[cols[MONTH]],
+                FIXED_LABELS[MONTH],
+                _("Enter the month as YYYY-MM, for example 2026-10."),
+            )
+            ok = False
+        elif period > month_start(today):
+            result.error(
+                number,
+                letter[cols[MONTH]],
+                FIXED_LABELS[MONTH],
+                _("%(month)s has not begun yet.") % {"month": _month_label(period)},
+            )
+            ok = False
+        version = _version(values[cols[VERSION]])
+        if version is None:
+            result.error(
+                number,
+                letter[cols[VERSION]],
+                FIXED_LABELS[VERSION],
+                _("The version must be a whole number, as in the template. Do not change it."),
+            )
+            ok = False
+        if not ok:
+            continue
+        key = (community.pk, period)
+        if key in first_row:
+            result.error(
+                number,
+                letter[cols[COMMUNITY]],
+                FIXED_LABELS[COMMUNITY],
+                _("%(community)s %(month)s is already on row %(row)s. Keep one row of the two.")
+                % {
+                    "community": community.local_name,
+                    "month": _month_label(period),
+                    "row": first_row[key],
+                },
+            )
+            continue
+        first_row[key] = number
+        placed.append((number, values, community, period, version))
+
+    if not placed:
+        return result
+
+    # What is stored already, for all rows at once.
+    community_ids = {community.pk for _n, _v, community, _p, _ver in placed}
+    periods = {period for *_rest, period, _ver in placed}
+    existing = {
+        (r.community_id, r.period): r
+        for r in MonthlyReturn.objects.filter(community_id__in=community_ids, period__in=periods)
+    }
+    stored = defaultdict(dict)
+    for return_id, indicator_id, value, comment in ReturnValue.objects.filter(
+        monthly_return__in=[r.pk for r in existing.values()]
+    ).values_list("monthly_return_id", "indicator_id", "value", "comment"):
+        stored[return_id][indicator_id] = (value, comment)
+
+    months = {}
+    for period in sorted(periods):
+        indicators = active_indicators(period)
+        ids = [c for _n, _v, c, p, _ver in placed if p == period]
+        months[period] = {
+            "indicators": indicators,
+            "rules": rules_among(indicators),
+            "history": values_before([c.pk for c in ids], period),
+        }
+
+    header_codes = set(cols) - set(FIXED_LABELS)
+    missing = {}
+    for month in months.values():
+        for indicator in month["indicators"]:
+            if indicator.code not in header_codes:
+                missing.setdefault(indicator.code, indicator)
+    for indicator in missing.values():
+        result.error(
+            1,
+            "",
+            indicator.local_name,
+            _(
+                "The column of %(indicator)s (code %(code)s) is missing. Add it back from a new "
+                "template."
+            )
+            % {"indicator": indicator.local_name, "code": indicator.code},
+        )
+
+    in_header = {i.code: i for i in Indicator.objects.filter(code__in=header_codes)}
+    for number, values, community, period, version in placed:
+        month = months[period]
+        indicators = month["indicators"]
+        active_codes = {indicator.code for indicator in indicators}
+        for code in header_codes:
+            if code not in active_codes and _text(values[cols[code]]):
+                result.error(
+                    number,
+                    letter[cols[code]],
+                    in_header[code].local_name,
+                    _("This indicator is not collected for %(month)s: leave the cell empty.")
+                    % {"month": _month_label(period)},
+                )
+        monthly_return = existing.get((community.pk, period))
+        saved = stored[monthly_return.pk] if monthly_return else {}
+        stored_version = monthly_return.version if monthly_return else 0
+        data = {"version": str(version)}
+        for indicator in indicators:
+            if indicator.code in cols:
+                data[value_field_name(indicator)] = _text(values[cols[indicator.code]])
+            data[comment_field_name(indicator)] = saved.get(indicator.pk, (None, ""))[1]
+        history = month["history"]
+        form = ReturnForm(
+            data,
+            indicators=indicators,
+            rules=month["rules"],
+            previous={i.pk: history[community.pk, i.pk][0] for i in indicators},
+            recent={i.pk: history[community.pk, i.pk] for i in indicators},
+        )
+        by_field = {value_field_name(i): i for i in indicators}
+        by_field.update({comment_field_name(i): i for i in indicators})
+
+        def where(name, by_field=by_field):
+            indicator = by_field.get(name)
+            if name == "version":
+                return letter[cols[VERSION]], FIXED_LABELS[VERSION]
+            if indicator is None:
+                return "", ""
+            return letter.get(cols.get(indicator.code), ""), indicator.local_name
+
+        row = {
+            "row": number,
+            "community": community.pk,
+            "code": community.code,
+            "name": community.local_name,
+            "period": _month_label(period),
+            "version": version,
+            "values": {},
+            "comments": {},
+            "warnings": [],
+            "unchanged": False,
+        }
+        if not form.is_valid():
+            for name, messages in form.errors.items():
+                column, label = where(name)
+                for message in messages:
+                    result.error(number, column, label, message)
+            row["values"] = {
+                str(i.pk): data.get(value_field_name(i)) or None
+                for i in indicators
+                if i.code in cols
+            }
+            result.rows.append(row)
+            continue
+        values_now = form.values()
+        row["values"] = {
+            str(pk): None if value is None else format(value, "f")
+            for pk, value in values_now.items()
+        }
+        row["comments"] = {str(pk): text for pk, text in form.comments().items() if text}
+        for name, message in form.warnings.items():
+            column, label = where(name)
+            row["warnings"].append({"column": column, "field": str(label), "message": message})
+        row["unchanged"] = all(
+            saved.get(pk, (None, ""))[0] == value for pk, value in values_now.items()
+        )
+        if row["unchanged"]:
+            pass  # nothing to save: neither the version nor the return's state matters
+        elif version != stored_version:
+            result.error(
+                number,
+                letter[cols[VERSION]],
+                FIXED_LABELS[VERSION],
+                _(
+                    "This return was saved again after the workbook was made (version "
+                    "%(stored)s, the workbook has %(version)s). Download a new template and "
+                    "enter the figures there."
+                )
+                % {"stored": stored_version, "version": version},
+            )
+        else:
+            candidate = monthly_return or MonthlyReturn(
+                community=community, period=period, version=0
+            )
+            candidate.community = community
+            refusal = edit_refusal(user, candidate, today=today)
+            if refusal:
+                result.error(number, "", "", refusal)
+        result.rows.append(row)
+    result.errors.sort(key=lambda e: (e["row"], len(e["column"]), e["column"]))
+    return result
+
+
+# ---------- The import: create, apply ----------
+
+
+def return_import_create(*, upload, by, today=None) -> ReturnImport:
+    """Check an uploaded workbook and keep its rows and errors for the preview.
+
+    Raises WorkbookRefused (nothing stored) when the file itself is unusable.
+    Side effects: creates one ReturnImport, `previewed` without errors, else `rejected`.
+    """
+    if upload.size > settings.RETURN_UPLOAD_MAX_BYTES:
+        raise WorkbookRefused(_too_big())
+    data = upload.read(settings.RETURN_UPLOAD_MAX_BYTES + 1)
+    check_upload(data)
+    checked = check_rows(read_sheet(data), user=by, today=today)
+    return ReturnImport.objects.create(
+        uploaded_by=by,
+        file_name=(upload.name or "")[:200],
+        status=ReturnImport.Status.REJECTED if checked.errors else ReturnImport.Status.PREVIEWED,
+        rows=checked.rows,
+        errors=checked.errors,
+    )
+
+
+def return_import_apply(*, return_import, by, today=None) -> int:
+    """Save every changed row of a checked import, all or nothing; the number saved.
+
+    Side effects: for each row, domain.return_save (values, history, version, an IMPORTED
+    event); the import becomes `applied`. If any row is refused (a stale version, a return
+    locked since the check), nothing is saved, the import becomes `rejected` with the reason
+    and ImportRefused is raised.
+    """
+    try:
+        with transaction.atomic():
+            # The row lock makes a double-clicked confirmation apply once.
+            locked = ReturnImport.objects.select_for_update().get(pk=return_import.pk)
+            if locked.status != ReturnImport.Status.PREVIEWED or locked.errors:
+                raise ImportRefused(
+                    _("This import cannot be confirmed: %(status)s.")
+                    % {"status": locked.get_status_display()}
+                )
+            wanted = [row for row in locked.rows if not row["unchanged"]]
+            communities = Community.objects.in_bulk({row["community"] for row in wanted})
+            for row in wanted:
+                community = communities.get(row["community"])
+                try:
+                    if community is None:
+                        raise ReturnRefused(_("This return is outside your area."))
+                    return_save(
+                        community=community,
+                        period=parse_month(row["period"]),
+                        values={
+                            int(pk): None if value is None else Decimal(value)
+                            for pk, value in row["values"].items()
+                        },
+                        comments={int(pk): text for pk, text in row["comments"].items()},
+                        version=row["version"],
+                        by=by,
+                        action=ReturnEvent.Action.IMPORTED,
+                        today=today,
+                    )
+                except ReturnRefused as refused:
+                    raise ImportRefused(
+                        _(
+                            "Row %(row)s (%(community)s, %(month)s): %(reason)s Nothing was "
+                            "imported."
+                        )
+                        % {
+                            "row": row["row"],
+                            "community": row["name"],
+                            "month": row["period"],
+                            "reason": refused.message,
+                        }
+                    ) from refused
+            locked.status = ReturnImport.Status.APPLIED
+            locked.applied_at = timezone.now()
+            locked.save(update_fields=["status", "applied_at"])
+    except ImportRefused as refused:
+        if return_import.status == ReturnImport.Status.PREVIEWED:
+            ReturnImport.objects.filter(
+                pk=return_import.pk, status=ReturnImport.Status.PREVIEWED
+            ).update(
+                status=ReturnImport.Status.REJECTED,
+                errors=[{"row": None, "column": "", "field": "", "message": refused.message}],
+            )
+        raise
+    return len(wanted)
+
+
+def cell_message(error: dict) -> str:
+    """“Row 7, column F (居民人数): …”: where an error or warning is, then what it says."""
+    where = {k: error.get(k) for k in ("row", "column", "field", "message")}
+    if where["row"] and where["column"] and where["field"]:
+        return _("Row %(row)s, column %(column)s (%(field)s): %(message)s") % where
+    if where["row"] and where["field"]:
+        return _("Row %(row)s (%(field)s): %(message)s") % where
+    if where["row"]:
+        return _("Row %(row)s: %(message)s") % where
+    return where["message"]
+
+
+def import_preview(return_import) -> dict:
+    """The import arranged for its page: indicator columns in catalogue order, rows, messages."""
+    ids = {int(pk) for row in return_import.rows for pk in row["values"]}
+    indicators = list(Indicator.objects.filter(pk__in=ids))
+    rows = [
+        {
+            **row,
+            "cells": [row["values"].get(str(indicator.pk)) for indicator in indicators],
+        }
+        for row in return_import.rows
+    ]
+    return {
+        "indicators": indicators,
+        "rows": rows,
+        "errors": [cell_message(error) for error in return_import.errors],
+        "warnings": [
+            cell_message({**warning, "row": row["row"]})
+            for row in rows
+            for warning in row["warnings"]
+        ],
+        "changed_count": sum(not row["unchanged"] for row in rows),
+        "unchanged_rows": [row["row"] for row in rows if row["unchanged"]],
+    }
+
+
+# ---------- The template ----------
+
+HEADER_FILL = PatternFill("solid", start_color="FFE8EEF4")
+FIXED_FILL = PatternFill("solid", start_color="FFF2F2F2")
+CODE_FONT = Font(color="FF808080", size=9)
+LABEL_FONT = Font(bold=True)
+
+
+def _width(text: str) -> float:
+    """Excel column width for a text: CJK characters take two units."""
+    return sum(2 if ord(char) > 0x2E7F else 1 for char in text) + 2
+
+
+def _limit(value: Decimal | None, indicator) -> str | None:
+    if value is None:
+        return None
+    return str(int(value)) if indicator.value_type == Indicator.ValueType.INTEGER else str(value)
+
+
+def _validation(indicator, cells: str) -> DataValidation:
+    whole = indicator.value_type == Indicator.ValueType.INTEGER
+    low = indicator.minimum if indicator.minimum is not None else -VALUE_LIMIT
+    high = indicator.maximum if indicator.maximum is not None else VALUE_LIMIT
+    if whole:
+        message = _("Enter a whole number from %(min)s to %(max)s.")
+    else:
+        message = _("Enter a number from %(min)s to %(max)s, with at most two decimals.")
+    validation = DataValidation(
+        type="whole" if whole else "decimal",
+        operator="between",
+        formula1=_limit(low, indicator),
+        formula2=_limit(high, indicator),
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle=str(indicator.local_name)[:32],
+        error=message % {"min": _limit(low, indicator), "max": _limit(high, indicator)},
+        promptTitle=str(indicator.local_name)[:32],
+        prompt=(indicator.help_text or "")[:250] or None,
+        showInputMessage=bool(indicator.help_text),
+    )
+    validation.add(cells)
+    return validation
+
+
+def indicator_label(indicator) -> str:
+    return f"{indicator.local_name}（{indicator.unit}）" if indicator.unit else indicator.local_name
+
+
+def template_workbook(*, communities, period: datetime.date) -> bytes:
+    """An .xlsx for `communities` and the month, prefilled with what is saved.
+
+    Queries: the indicators of the month, the returns and their values: three in all.
+    """
+    communities = list(communities)
+    indicators = active_indicators(period)
+    returns = {
+        r.community_id: r
+        for r in MonthlyReturn.objects.filter(community__in=communities, period=period)
+    }
+    values = defaultdict(dict)
+    for return_id, indicator_id, value in ReturnValue.objects.filter(
+        monthly_return__in=[r.pk for r in returns.values()]
+    ).values_list("monthly_return_id", "indicator_id", "value"):
+        values[return_id][indicator_id] = value
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = RETURNS_SHEET
+    fixed = [COMMUNITY, NAME, MONTH, VERSION, STATUS]
+    codes = fixed + [indicator.code for indicator in indicators]
+    labels = [str(FIXED_LABELS[key]) for key in fixed] + [indicator_label(i) for i in indicators]
+    sheet.append(codes)
+    sheet.append(labels)
+    for cell in sheet[1]:
+        cell.font = CODE_FONT
+    for cell in sheet[2]:
+        cell.font = LABEL_FONT
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    sheet.row_dimensions[2].height = 36
+    statuses = dict(ReturnStatus.choices)
+    for community in communities:
+        monthly_return = returns.get(community.pk)
+        saved = values[monthly_return.pk] if monthly_return else {}
+        row = [
+            community.code,
+            community.local_name,
+            _month_label(period),
+            monthly_return.version if monthly_return else 0,
+            str(statuses[monthly_return.status]) if monthly_return else "",
+        ]
+        for indicator in indicators:
+            value = saved.get(indicator.pk)
+            if value is not None and indicator.value_type == Indicator.ValueType.INTEGER:
+                value = int(value)
+            row.append(value)
+        sheet.append(row)
+    last = max(sheet.max_row, FIRST_DATA_ROW)
+    for number in range(FIRST_DATA_ROW, last + 1):
+        for column in range(1, len(fixed) + 1):
+            sheet.cell(number, column).fill = FIXED_FILL
+        sheet.cell(number, 3).number_format = "@"
+    for offset, indicator in enumerate(indicators):
+        letter = get_column_letter(len(fixed) + offset + 1)
+        integer = indicator.value_type == Indicator.ValueType.INTEGER
+        for number in range(FIRST_DATA_ROW, last + 1):
+            sheet.cell(number, len(fixed) + offset + 1).number_format = "0" if integer else "0.00"
+        sheet.add_data_validation(
+            _validation(indicator, f"{letter}{FIRST_DATA_ROW}:{letter}{last}")
+        )
+    for index, (code, label) in enumerate(zip(codes, labels, strict=True), start=1):
+        wide = max(_width(code), min(_width(label), 24), 8)
+        sheet.column_dimensions[get_column_letter(index)].width = wide
+    sheet.column_dimensions["B"].width = max([12] + [_width(c.local_name) for c in communities])
+    sheet.freeze_panes = sheet.cell(FIRST_DATA_ROW, len(fixed) + 1)
+
+    about = workbook.create_sheet(INDICATORS_SHEET)
+    about.append(
+        [
+            _("Code"),
+            _("Name"),
+            _("Name in English"),
+            _("Unit"),
+            _("Type"),
+            _("Minimum"),
+            _("Maximum"),
+            _("Required"),
+            _("Group"),
+            _("Help"),
+        ]
+    )
+    for cell in about[1]:
+        cell.font = LABEL_FONT
+        cell.fill = HEADER_FILL
+    for indicator in indicators:
+        about.append(
+            [
+                indicator.code,
+                indicator.name,
+                indicator.name_en,
+                indicator.unit,
+                str(indicator.get_value_type_display()),
+                _limit(indicator.minimum, indicator),
+                _limit(indicator.maximum, indicator),
+                _("Yes") if indicator.required else _("No"),
+                indicator.group.local_name,
+                indicator.help_text,
+            ]
+        )
+    for letter, width in zip("ABCDEFGHIJ", (24, 24, 30, 8, 12, 10, 14, 8, 16, 60), strict=True):
+        about.column_dimensions[letter].width = width
+    about.freeze_panes = "A2"
+    workbook.properties.title = _("Monthly returns %(month)s") % {"month": _month_label(period)}
+    workbook.properties.creator = _("Chun'an community-building portal")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# ---------- Exports ----------
+
+
+def export_returns(
+    user, *, month_from=None, month_to=None, township=None, community=None, status=""
+):
+    """The returns in `user`'s area that match the filters, in export order."""
+    returns = MonthlyReturn.objects.visible_to(user)
+    if month_from:
+        returns = returns.filter(period__gte=month_from)
+    if month_to:
+        returns = returns.filter(period__lte=month_to)
+    if township:
+        returns = returns.filter(community__township=township)
+    if community:
+        returns = returns.filter(community=community)
+    if status:
+        returns = returns.filter(status=status)
+    return returns.order_by(
+        "period", "community__township__sort_order", "community__township__code", "community__code"
+    )
+
+
+def export_indicators(month_from=None, month_to=None) -> list[Indicator]:
+    """The indicators in force at some time in the range: one column each."""
+    indicators = Indicator.objects.all()
+    if month_to:
+        indicators = indicators.filter(active_from__lte=month_to)
+    if month_from:
+        indicators = indicators.filter(Q(active_to__isnull=True) | Q(active_to__gte=month_from))
+    return list(indicators)
+
+
+def export_header(indicators) -> list[str]:
+    return [
+        _("Community code"),
+        _("Community"),
+        _("Township"),
+        _("Month"),
+        _("Status"),
+        _("Late"),
+        _("Sample data"),
+        *[indicator_label(indicator) for indicator in indicators],
+    ]
+
+
+def export_lines(returns, indicators):
+    """One list of cell values per return; values fetched one chunk of returns at a time.
+
+    Memory stays flat however many returns there are: the returns are read with a
+    server-side cursor (iterator) and their values with one query per EXPORT_CHUNK returns.
+    Labels are fixed when called, so the lines keep the request's language while streaming.
+    """
+    english = (translation.get_language() or "").startswith("en")
+    statuses = {value: str(label) for value, label in ReturnStatus.choices}
+    yes, no = _("Yes"), _("No")
+    rows = returns.values_list(
+        "pk",
+        "community__code",
+        "community__name",
+        "community__name_en",
+        "community__township__name",
+        "community__township__name_en",
+        "period",
+        "status",
+        "is_late",
+        "is_sample",
+    )
+    integer = {i.pk for i in indicators if i.value_type == Indicator.ValueType.INTEGER}
+    labels = {"statuses": statuses, "yes": yes, "no": no, "english": english}
+
+    def generate():
+        chunk = []
+        for row in rows.iterator(chunk_size=EXPORT_CHUNK):
+            chunk.append(row)
+            if len(chunk) == EXPORT_CHUNK:
+                yield from _export_chunk(chunk, indicators, integer, labels)
+                chunk = []
+        if chunk:
+            yield from _export_chunk(chunk, indicators, integer, labels)
+
+    return generate()
+
+
+def _export_chunk(chunk, indicators, integer, labels):
+    values = defaultdict(dict)
+    for return_id, indicator_id, value in ReturnValue.objects.filter(
+        monthly_return_id__in=[row[0] for row in chunk]
+    ).values_list("monthly_return_id", "indicator_id", "value"):
+        if value is not None:
+            values[return_id][indicator_id] = int(value) if indicator_id in integer else value
+    for pk, code, name, name_en, township, township_en, period, status, late, sample in chunk:
+        english = labels["english"]
+        yield [
+            code,
+            (name_en or name) if english else name,
+            (township_en or township) if english else township,
+            _month_label(period),
+            labels["statuses"].get(status, status),
+            labels["yes"] if late else labels["no"],
+            labels["yes"] if sample else labels["no"],
+            *[values[pk].get(indicator.pk) for indicator in indicators],
+        ]
+
+
+class _Echo:
+    """A file-like object whose write() hands back what it was given (Django's CSV recipe)."""
+
+    def write(self, value):
+        return value
+
+
+# Spreadsheet programs run a cell starting with these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, int):
+        return str(value)
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def csv_chunks(header, lines):
+    """The CSV as text pieces: a BOM first, so that Excel opens the Chinese as UTF-8."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow([_csv_cell(cell) for cell in header])
+    for line in lines:
+        yield writer.writerow([_csv_cell(cell) for cell in line])
+
+
+def xlsx_file(header, lines):
+    """The export as an .xlsx in a temporary file, written in openpyxl's write-only mode."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(RETURNS_SHEET)
+    for index, label in enumerate(header, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(10, min(_width(label), 24))
+    sheet.freeze_panes = "B2"
+    sheet.append(header)
+    for line in lines:
+        sheet.append(line)
+    output = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
+    workbook.save(output)
+    output.seek(0)
+    return output
