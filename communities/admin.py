@@ -623,18 +623,10 @@ class IndicatorAdminForm(forms.ModelForm):
             "minimum",
             "maximum",
             "required",
+            "aggregation",
             "active_from",
             "active_to",
         )
-
-    def clean(self):
-        cleaned = super().clean()
-        # Returns are monthly: an indicator comes into force, and goes out, with a month.
-        for name in ("active_from", "active_to"):
-            day = cleaned.get(name)
-            if day is not None and day.day != 1:
-                self.add_error(name, _("Enter the first day of a month, e.g. 2026-01-01."))
-        return cleaned
 
 
 class IndicatorRuleInline(ScopedInline):

@@ -91,6 +91,15 @@ def _locked(monthly_return) -> MonthlyReturn:
         raise ReturnRefused(_("This return has not been saved yet.")) from None
 
 
+def _validate(monthly_return):
+    """full_clean() without its database round trips: the row is locked, its community and
+    user were just read, and the unique and check constraints hold by construction (and the
+    database enforces them anyway). An Excel import calls this a thousand times."""
+    monthly_return.full_clean(
+        exclude=["community", "updated_by"], validate_unique=False, validate_constraints=False
+    )
+
+
 def _record(monthly_return, action, from_status, by, reason=""):
     ReturnEvent.objects.create(
         monthly_return=monthly_return,
@@ -114,10 +123,12 @@ def return_save(
     submit: bool = False,
     action: str = ReturnEvent.Action.SAVED,
     today: datetime.date | None = None,
+    is_sample: bool = False,
 ) -> MonthlyReturn:
     """Store the figures of a community's month as a draft, and submit them if `submit`.
 
     `values` and `comments` are keyed by indicator id and already validated (ReturnForm).
+    `is_sample` marks a return created by the demo load as sample data.
     `version` is the version the form was opened at (0 or None for a return not yet saved):
     if the return changed since, StaleReturn is raised and nothing is written.
 
@@ -129,7 +140,7 @@ def return_save(
     today = today or timezone.localdate()
     comments = comments or {}
     monthly_return, created = MonthlyReturn.objects.select_for_update().get_or_create(
-        community=community, period=period, defaults={"updated_by": by}
+        community=community, period=period, defaults={"updated_by": by, "is_sample": is_sample}
     )
     # A version check rather than last-write-wins: the second of two people editing the
     # same return is told, and keeps what they typed (the view re-shows it).
@@ -148,8 +159,9 @@ def return_save(
     existing = {row.indicator_id: row for row in monthly_return.values.all()}
     new_rows = []
     for indicator_id, value in values.items():
-        comment = comments.get(indicator_id, "")
         row = existing.get(indicator_id)
+        # A comment not given is kept, so a form or workbook without comments loses none.
+        comment = comments.get(indicator_id, row.comment if row else "")
         if row is None:
             if value is not None or comment:
                 new_rows.append(
@@ -177,7 +189,7 @@ def return_save(
         monthly_return.submitted_at = timezone.now()
         monthly_return.is_late = today > due_on(period)
         action = ReturnEvent.Action.SUBMITTED
-    monthly_return.full_clean()
+    _validate(monthly_return)
     monthly_return.save()
     _record(monthly_return, action, from_status, by)
     return monthly_return
@@ -225,7 +237,7 @@ def _transition(monthly_return, name, *, by, action, reason="", **fields):
     locked.version += 1
     for field, value in fields.items():
         setattr(locked, field, value)
-    locked.full_clean()
+    _validate(locked)
     locked.save()
     _record(locked, action, from_status, by, reason)
     return locked

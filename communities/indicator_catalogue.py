@@ -36,6 +36,24 @@ MONTHLY_COUNT = Decimal(10_000)
 MONTHLY_EVENTS = Decimal(500)
 
 
+# Figures of what exists at the month's end; every other indicator counts what happened
+# during the month and adds up over a quarter or a year.
+STOCKS = frozenset(
+    {
+        "households",
+        "residents",
+        "residents_60_plus",
+        "disabled_residents",
+        "entitled_groups",
+        "households_in_difficulty_paired",
+        "registered_unemployed",
+        "registered_volunteers",
+        "party_members",
+        "inservice_party_members",
+    }
+)
+
+
 def _indicator(group, code, name, name_en, unit, help_text, **options):
     return {
         "group": group,
@@ -49,6 +67,7 @@ def _indicator(group, code, name, name_en, unit, help_text, **options):
         "maximum": options.pop("maximum"),
         "required": options.pop("required", False),
         "active_from": options.pop("active_from", DEFAULT_ACTIVE_FROM),
+        "aggregation": "stock" if code in STOCKS else "flow",
         **options,
     }
 

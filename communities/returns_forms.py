@@ -4,6 +4,7 @@ The portal's entry page and the Excel import both validate through `ReturnForm`,
 figure is judged the same way however it arrives.
 """
 
+import datetime
 from decimal import Decimal
 
 from django import forms
@@ -165,20 +166,34 @@ class ReturnForm(forms.Form):
             }
 
 
-class MonthField(forms.CharField):
-    """A month typed as YYYY-MM (what <input type="month"> sends) → its first day."""
+class MonthInput(forms.TextInput):
+    input_type = "month"
 
-    widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
+
+class MonthField(forms.CharField):
+    """A month typed as YYYY-MM (what <input type="month"> sends); cleans to its first day."""
+
+    widget = MonthInput
     default_error_messages = {"invalid": _("Enter a month as YYYY-MM, e.g. 2026-10.")}
 
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.widget.attrs.update(
+            {"placeholder": "2026-10", "pattern": r"\d{4}-\d{2}", "maxlength": "7"}
+        )
+
     def to_python(self, value):
-        value = super().to_python(value).strip()
-        if not value:
+        value = super().to_python(value)
+        if value in self.empty_values:
             return None
-        period = parse_month(value)
-        if period is None:
+        month = parse_month(value)
+        if month is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return period
+        return month
+
+    def prepare_value(self, value):
+        return f"{value:%Y-%m}" if isinstance(value, datetime.date) else value
 
 
 class ReturnReasonForm(forms.Form):

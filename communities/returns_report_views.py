@@ -6,7 +6,6 @@ sees the county, township staff their township, a clerk their own community.
 """
 
 import csv
-import datetime
 import io
 
 import openpyxl
@@ -25,7 +24,8 @@ from django.utils.translation import gettext_lazy
 from communities import charts
 from communities.access import CLERK, COUNTY, TOWNSHIP, access_for
 from communities.models import Community, Indicator, Township
-from communities.returns_checks import add_months, due_on, month_start, parse_month
+from communities.returns_checks import add_months, due_on, month_start
+from communities.returns_forms import MonthField
 from communities.returns_reports import (
     CELL_STATUSES,
     CELL_SYMBOLS,
@@ -52,36 +52,6 @@ MAX_CHART_SERIES = len(charts.PALETTE)
 
 
 # ---------------------------------------------------------------------------- forms
-
-
-class MonthInput(forms.TextInput):
-    input_type = "month"
-
-
-class MonthField(forms.CharField):
-    """A month typed as YYYY-MM (what <input type="month"> sends); cleans to its first day."""
-
-    widget = MonthInput
-    default_error_messages = {"invalid": gettext_lazy("Enter a month as YYYY-MM, e.g. 2026-10.")}
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
-        self.widget.attrs.update(
-            {"placeholder": "2026-10", "pattern": r"\d{4}-\d{2}", "maxlength": "7"}
-        )
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value in self.empty_values:
-            return None
-        month = parse_month(value)
-        if month is None:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return month
-
-    def prepare_value(self, value):
-        return f"{value:%Y-%m}" if isinstance(value, datetime.date) else value
 
 
 class TownshipChoiceField(forms.ModelChoiceField):

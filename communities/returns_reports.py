@@ -241,28 +241,10 @@ def overdue_returns(
 
 # ---------------------------------------------------------------------------- aggregates
 
-# Stock indicators count what exists at the end of a month (households, members …): a
-# quarter's figure is its last month's, not the sum of three months. Flow indicators count
-# what happened during the month (visits, hours, funds) and add up. Indicator has no field
-# for this yet (a model field would be better): this list is the catalogue's stocks.
-STOCK_INDICATORS = frozenset(
-    {
-        "households",
-        "residents",
-        "residents_60_plus",
-        "disabled_residents",
-        "entitled_groups",
-        "households_in_difficulty_paired",
-        "registered_unemployed",
-        "registered_volunteers",
-        "party_members",
-        "inservice_party_members",
-    }
-)
-
 
 def is_stock(indicator) -> bool:
-    return indicator.code in STOCK_INDICATORS
+    """Stocks (households, members …) take a period's last month; flows add up."""
+    return indicator.is_stock
 
 
 class Grain:
@@ -469,7 +451,7 @@ def aggregate_table(
     """Periods by areas for one indicator, with the total column and a whole-range row.
 
     Three queries at most: the areas, the sums per period, the sums over the whole range.
-    `stock` defaults to STOCK_INDICATORS.
+    `stock` defaults to the indicator's own aggregation.
     """
     stock = is_stock(indicator) if stock is None else stock
     areas = aggregate_areas(user, level, township_id, total_label or _("Total"))

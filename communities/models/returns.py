@@ -10,6 +10,7 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -54,6 +55,13 @@ class Indicator(LocalNameMixin, models.Model):
         INTEGER = "integer", _("Whole number")
         DECIMAL = "decimal", _("Decimal number")
 
+    class Aggregation(models.TextChoices):
+        # What happened during the month (visits, hours, funds) adds up over a quarter;
+        # what exists at the month's end (households, members) does not: a quarter's
+        # figure is its last month's.
+        FLOW = "flow", _("Flow: summed over the months")
+        STOCK = "stock", _("Stock: the period's last month")
+
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=80)
     name_en = models.CharField(_("name in English"), max_length=120, blank=True)
@@ -64,6 +72,12 @@ class Indicator(LocalNameMixin, models.Model):
     minimum = models.DecimalField(_("minimum"), null=True, blank=True, **VALUE)
     maximum = models.DecimalField(_("maximum"), null=True, blank=True, **VALUE)
     required = models.BooleanField(_("required"), default=True)
+    aggregation = models.CharField(
+        _("aggregation over months"),
+        max_length=8,
+        choices=Aggregation,
+        default=Aggregation.FLOW,
+    )
     group = models.ForeignKey(
         IndicatorGroup,
         on_delete=models.PROTECT,
@@ -97,6 +111,19 @@ class Indicator(LocalNameMixin, models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+    @property
+    def is_stock(self) -> bool:
+        return self.aggregation == self.Aggregation.STOCK
+
+    def clean(self):
+        errors = {
+            name: _("Enter the first day of a month, e.g. 2026-01-01.")
+            for name in ("active_from", "active_to")
+            if getattr(self, name) and getattr(self, name).day != 1
+        }
+        if errors:
+            raise ValidationError(errors)
 
 
 class IndicatorRule(models.Model):

@@ -456,6 +456,7 @@ class SampleReturns:
             version=0,
             by=clerk,
             today=first_day,
+            is_sample=True,
         )
         if state != ReturnStatus.DRAFT:
             late = (community.code, period) in data.DEMO_LATE
@@ -513,13 +514,12 @@ class SampleReturns:
                 if event.action in stamp_fields:
                     setattr(monthly_return, stamp_fields[event.action], moment)
             monthly_return.updated_at = moments[-1]
-            monthly_return.is_sample = True
         ReturnEvent.objects.bulk_update(
             [event for rows in events.values() for event in rows], ["at"]
         )
         MonthlyReturn.objects.bulk_update(
             returns.values(),
-            ["submitted_at", "approved_at", "accepted_at", "updated_at", "is_sample"],
+            ["submitted_at", "approved_at", "accepted_at", "updated_at"],
         )
         # Each value's history row belongs to the first event recorded after it. One UPDATE
         # per step: bulk_update() of some 3,000 rows builds a CASE that costs more.
