@@ -29,7 +29,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -883,7 +883,7 @@ def template_workbook(*, communities, period: datetime.date) -> bytes:
             _("Type"),
             _("Minimum"),
             _("Maximum"),
-            _("Required"),
+            pgettext("indicator must be filled in", "Required"),
             _("Group"),
             _("Help"),
         ]

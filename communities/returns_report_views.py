@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from communities import charts
 from communities.access import CLERK, COUNTY, TOWNSHIP, access_for
@@ -88,7 +88,7 @@ class CompletenessForm(MonthRangeMixin, forms.Form):
         help_text=gettext_lazy("Used when no first and last month are given."),
     )
     month_from = MonthField(label=gettext_lazy("First month"))
-    month_to = MonthField(label=gettext_lazy("Last month"))
+    month_to = MonthField(label=pgettext_lazy("end of a range of months", "Last month"))
     township = TownshipChoiceField(
         label=gettext_lazy("Township"),
         queryset=Township.objects.all(),
@@ -159,7 +159,7 @@ class AggregatesForm(MonthRangeMixin, forms.Form):
     )
     grain = forms.ChoiceField(label=gettext_lazy("Period"), choices=Grain.CHOICES)
     month_from = MonthField(label=gettext_lazy("First month"))
-    month_to = MonthField(label=gettext_lazy("Last month"))
+    month_to = MonthField(label=pgettext_lazy("end of a range of months", "Last month"))
     counted = forms.ChoiceField(label=gettext_lazy("Returns counted"), choices=Counted.CHOICES)
 
     max_months = MAX_AGGREGATE_MONTHS

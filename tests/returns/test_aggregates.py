@@ -9,6 +9,7 @@ import pytest
 from defusedxml import ElementTree as ET
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from communities.models import Community, ReturnStatus, ReturnValue, Role
 from communities.returns_reports import (
@@ -546,10 +547,10 @@ def test_periods_widen_to_whole_quarters_and_years():
     assert widen(d(2), d(5), Grain.QUARTER) == (d(1), d(6))
     assert widen(d(2), d(5), Grain.YEAR) == (d(1), d(12))
     assert buckets(d(1), d(12), Grain.QUARTER) == [d(1), d(4), d(7), d(10)]
-    assert [bucket_label(b, Grain.QUARTER) for b in buckets(d(1), d(6), Grain.QUARTER)] == [
-        "2025 Q1",
-        "2025 Q2",
-    ]
+    quarters = buckets(d(1), d(6), Grain.QUARTER)
+    assert [bucket_label(b, Grain.QUARTER) for b in quarters] == ["2025年第1季度", "2025年第2季度"]
+    with translation.override("en"):
+        assert [bucket_label(b, Grain.QUARTER) for b in quarters] == ["2025 Q1", "2025 Q2"]
 
 
 # ---------------------------------------------------------------------------- queries
