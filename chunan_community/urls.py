@@ -18,4 +18,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("communities.urls")),
     path("returns/", include("communities.returns_urls")),
+    path("ratings/", include("ratings.urls")),
 ]
