@@ -39,6 +39,17 @@ POLICY = {
     models.ReturnEvent: (frozenset(), frozenset(), frozenset()),
 }
 
+# ── Ratings (ratings app) ──────────────────────────────────────────────────────────────
+# Records that belong to a community, seen in scope by all staff and changed only through
+# ratings.domain and the portal's pages: read-only in the admin. The round, its scheme,
+# judges and conflicts are the county's alone (ratings.admin, not scoped by community).
+from ratings import models as ratings_models  # noqa: E402 (the ratings app builds on this one)
+
+POLICY |= {
+    ratings_models.Declaration: (frozenset(), frozenset(), frozenset()),
+    ratings_models.Rating: (frozenset(), frozenset(), frozenset()),
+}
+
 # Fields a community clerk may not change on their own community's record.
 CLERK_READONLY_COMMUNITY_FIELDS = (
     "code",

@@ -15,6 +15,7 @@ from communities.forms import TermsDueForm
 from communities.models import Community, FacilityKind, GovernanceBody, Honour
 from communities.permissions import can_change, get_community_for_user
 from communities.queries import below_space_standard, community_record, terms_due
+from ratings.queries import rating_history
 
 
 def _page(request, queryset):
@@ -103,7 +104,12 @@ def community_profile(request, code):
     return render(
         request,
         "communities/community_profile.html",
-        {"community": community, **record, **_arranged(record)},
+        {
+            "community": community,
+            "rating_history": rating_history(community),
+            **record,
+            **_arranged(record),
+        },
     )
 
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from ratings import views
 
@@ -6,5 +6,6 @@ app_name = "ratings"
 
 urlpatterns = [
     path("", views.round_list, name="round_list"),
+    path("", include("ratings.staff_urls")),
     path("<slug:code>/", views.round_results, name="round_results"),
 ]

@@ -181,8 +181,10 @@ def test_admin_index_clerk_lists_registry_models_but_no_accounts(client, users):
     response = client.get(reverse("admin:index"))
 
     apps = {app["app_label"]: app for app in response.context["app_list"]}
-    assert set(apps) == {"communities"}
+    # The ratings app shows a clerk their community's declarations and ratings, read-only.
+    assert set(apps) == {"communities", "ratings"}
     assert "UserScope" not in {m["object_name"] for m in apps["communities"]["models"]}
+    assert {m["object_name"] for m in apps["ratings"]["models"]} == {"Declaration", "Rating"}
 
 
 def test_userscope_changelist_township_is_forbidden(client, users):

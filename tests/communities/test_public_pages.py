@@ -496,8 +496,8 @@ def _populate(count):
 # Measured: the home page reads the townships, the county totals and the community list;
 # the directory counts, reads a page and the township choices; the profile reads the
 # community and its record (bodies + terms + branches, formations, facilities, honours,
-# pairings).
-PUBLIC_QUERIES = {"/": 3, "/communities/": 3, "profile": 8}
+# pairings) and its rating history (one query, ratings with their rounds).
+PUBLIC_QUERIES = {"/": 3, "/communities/": 3, "profile": 9}
 
 
 @pytest.mark.parametrize("count", [1, 15])

@@ -51,6 +51,7 @@ from communities.models import (
 )
 from communities.returns_checks import months_back, recent_median
 from communities.returns_queries import RECENT_MONTHS
+from ratings.history import load_ratings
 
 CHANGE_REASON = "load_chunan"
 
@@ -153,8 +154,8 @@ class Command(BaseCommand):
             loader.put(Honour, {"community": communities[code], "title": title, "level": level})
         self.load_facilities(loader, communities)
         # The 2008 three-tier rating results (all ten 规范社区; three-star 西园, 南苑, 火炉尖,
-        # 江滨, 望湖; four-star 李家坞, 新北, 施家塘) will be loaded here once the ratings app
-        # holds rounds and results.
+        # 江滨, 望湖; four-star 李家坞, 新北, 施家塘) and the current round's example scheme.
+        load_ratings(loader, communities)
         return communities
 
     def load_restructuring(self, loader, townships, communities):

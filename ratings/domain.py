@@ -1,0 +1,402 @@
+"""Writes and state changes of a rating round: its lifecycle, declarations and judging.
+
+Views, admin actions and commands all call these functions. Every function that depends on
+the round's status locks the round's row first (select_for_update): a stage move racing a
+declaration or a score sheet then gives exactly one outcome, the other is refused with a
+RatingRefused whose message says why, in the user's language.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from communities.access import CLERK, COUNTY, JUDGE, access_for
+from ratings.models import (
+    MAX_STARS,
+    ConflictOfInterest,
+    Criterion,
+    Declaration,
+    JudgeAssignment,
+    Round,
+    RoundEvent,
+    RoundStatus,
+    Score,
+    ScoreSheet,
+    Tier,
+)
+
+ROUND_FLOW = list(RoundStatus)
+# Judges and conflicts may change until scoring closes.
+PANEL_OPEN = (
+    RoundStatus.PLANNED,
+    RoundStatus.DECLARATIONS_OPEN,
+    RoundStatus.DECLARATIONS_CLOSED,
+    RoundStatus.REVIEW,
+)
+
+
+class RatingRefused(Exception):
+    """A change the rating rules do not allow; `message` says why, in the user's language."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def next_status(status) -> RoundStatus | None:
+    """The stage after `status` in ROUND_FLOW, or None after the last."""
+    index = ROUND_FLOW.index(RoundStatus(status))
+    return ROUND_FLOW[index + 1] if index + 1 < len(ROUND_FLOW) else None
+
+
+def _lock(round) -> Round:
+    # The round's row is the lock for everything that depends on its status.
+    return Round.objects.select_for_update().get(pk=round.pk)
+
+
+def _label(status) -> str:
+    return str(RoundStatus(status).label)
+
+
+def _move(locked: Round, to, by, note: str, today: datetime.date) -> Round:
+    from_status = locked.status
+    locked.status = to
+    if to == RoundStatus.DECLARATIONS_OPEN and locked.declarations_open_on is None:
+        locked.declarations_open_on = today
+    if to == RoundStatus.DECLARATIONS_CLOSED and locked.declarations_close_on is None:
+        locked.declarations_close_on = max(today, locked.declarations_open_on or today)
+    if to == RoundStatus.REVIEW and locked.review_meeting_on is None:
+        locked.review_meeting_on = today
+    if to == RoundStatus.NOTICE:
+        locked.notice_starts_on = today
+        locked.notice_ends_on = today + datetime.timedelta(days=locked.notice_days - 1)
+    if to == RoundStatus.FINAL:
+        locked.finalised_on = today
+    locked.full_clean()
+    locked._history_user = by
+    locked.save()
+    RoundEvent.objects.create(round=locked, from_status=from_status, to_status=to, by=by, note=note)
+    return locked
+
+
+@transaction.atomic
+def round_advance(*, round, to, by, note: str = "", today: datetime.date | None = None) -> Round:
+    """Move a round on to its next stage (county staff only); returns the updated round.
+
+    Only the next stage in ROUND_FLOW is allowed: `to` names it, so two people pressing the
+    button at once move the round once and the second is refused.
+    Side effects: sets the stage's dates when still empty (declarations open and close,
+    review meeting); opening the notice sets notice_starts_on = today and notice_ends_on =
+    today + notice_days - 1; final sets finalised_on. Records a RoundEvent.
+    """
+    today = today or timezone.localdate()
+    if access_for(by).role != COUNTY:
+        raise RatingRefused(_("Only county civil-affairs staff move a round on."))
+    locked = _lock(round)
+    expected = next_status(locked.status)
+    if expected is None:
+        raise RatingRefused(_("This round is archived: it has no further stage."))
+    if to != expected:
+        raise RatingRefused(
+            _("The round is at “%(current)s”: it can only move on to “%(next)s”.")
+            % {"current": _label(locked.status), "next": _label(expected)}
+        )
+    return _move(locked, to, by, note, today)
+
+
+@transaction.atomic
+def scoring_close(*, round, by, note: str = "", today: datetime.date | None = None) -> Round:
+    """Close scoring (review → ranking): by the panel's chair or county staff.
+
+    Side effects: as round_advance (a RoundEvent). From then on no sheet changes and the
+    chair sees every judge's scores.
+    """
+    today = today or timezone.localdate()
+    is_chair = JudgeAssignment.objects.filter(round=round, judge=by, is_chair=True).exists()
+    if not is_chair and access_for(by).role != COUNTY:
+        raise RatingRefused(_("Only the chair of the panel or county staff close scoring."))
+    locked = _lock(round)
+    if locked.status != RoundStatus.REVIEW:
+        raise RatingRefused(
+            _(
+                "Scoring can be closed only during the review meeting; "
+                "the round is at “%(current)s”."
+            )
+            % {"current": _label(locked.status)}
+        )
+    return _move(locked, RoundStatus.RANKING, by, note, today)
+
+
+# ---------- Declarations ----------
+
+
+def declaration_refusal(user, round, community) -> str | None:
+    """None if `user` may change `community`'s declaration in `round` now; otherwise why not.
+
+    The declaration page shows this sentence whenever its form is closed.
+    """
+    access = access_for(user)
+    if access.role not in (CLERK, COUNTY) or not access.covers(community):
+        return _("A declaration is made by the community's clerk or by county staff.")
+    if round.status != RoundStatus.DECLARATIONS_OPEN:
+        if ROUND_FLOW.index(RoundStatus(round.status)) < ROUND_FLOW.index(
+            RoundStatus.DECLARATIONS_OPEN
+        ):
+            return _("Declarations for this round are not open yet.")
+        return _("Declarations for this round are closed; the round is at “%(current)s”.") % {
+            "current": _label(round.status)
+        }
+    return None
+
+
+def _check_target(target_tier, target_stars) -> int | None:
+    if target_tier not in Tier.values:
+        raise RatingRefused(_("Choose a target tier."))
+    if target_tier == Tier.STAR:
+        if target_stars is None or not 1 <= target_stars <= MAX_STARS:
+            raise RatingRefused(
+                _("A star-community target needs a number of stars from 1 to %(max)s.")
+                % {"max": MAX_STARS}
+            )
+        return target_stars
+    return None
+
+
+@transaction.atomic
+def declaration_save(
+    *,
+    round,
+    community,
+    target_tier: str,
+    target_stars: int | None,
+    self_assessment: str,
+    by,
+    submit: bool = False,
+) -> Declaration:
+    """Save a community's declaration (its creation target) as a draft, or submit it.
+
+    Only the community's clerk or county staff, only while declarations are open. A star
+    target needs 1 to 5 stars; other tiers keep none. A submitted declaration is locked:
+    withdraw it to change it. Saving a withdrawn declaration makes it a draft again.
+    Side effects: creates the declaration on its first save; on submission sets the status,
+    submitted_at and submitted_by. Every change leaves a history row.
+    """
+    locked = _lock(round)
+    refusal = declaration_refusal(by, locked, community)
+    if refusal:
+        raise RatingRefused(refusal)
+    stars = _check_target(target_tier, target_stars)
+    declaration = (
+        Declaration.objects.select_for_update().filter(round=locked, community=community).first()
+    )
+    if declaration is None:
+        declaration = Declaration(round=locked, community=community)
+    elif declaration.status == Declaration.Status.SUBMITTED:
+        raise RatingRefused(
+            _("This declaration is already submitted. Withdraw it first to change it.")
+        )
+    declaration.target_tier = target_tier
+    declaration.target_stars = stars
+    declaration.self_assessment = self_assessment
+    declaration.status = Declaration.Status.DRAFT
+    declaration.submitted_at = None
+    declaration.submitted_by = None
+    if submit:
+        declaration.status = Declaration.Status.SUBMITTED
+        declaration.submitted_at = timezone.now()
+        declaration.submitted_by = by
+    declaration.full_clean()
+    declaration._history_user = by
+    declaration.save()
+    return declaration
+
+
+@transaction.atomic
+def declaration_withdraw(*, declaration, by) -> Declaration:
+    """Withdraw a declaration while declarations are open (the community then takes no part).
+
+    Side effects: status WITHDRAWN, submission time and person cleared (the history keeps them).
+    """
+    locked = _lock(declaration.round)
+    refusal = declaration_refusal(by, locked, declaration.community)
+    if refusal:
+        raise RatingRefused(refusal)
+    declaration = Declaration.objects.select_for_update().get(pk=declaration.pk)
+    if declaration.status == Declaration.Status.WITHDRAWN:
+        raise RatingRefused(_("This declaration is already withdrawn."))
+    declaration.status = Declaration.Status.WITHDRAWN
+    declaration.submitted_at = None
+    declaration.submitted_by = None
+    declaration.full_clean()
+    declaration._history_user = by
+    declaration.save()
+    return declaration
+
+
+# ---------- The panel ----------
+
+
+def _panel_open(locked: Round):
+    if locked.status not in PANEL_OPEN:
+        raise RatingRefused(
+            _("The panel can no longer change: scoring is closed (the round is at “%(current)s”).")
+            % {"current": _label(locked.status)}
+        )
+
+
+@transaction.atomic
+def judge_assign(*, round, judge, is_chair: bool = False, by) -> JudgeAssignment:
+    """Put a user with the judge role on the round's panel, as its chair if `is_chair`.
+
+    County staff only, until scoring closes. Assigning an assigned judge again only changes
+    the chair flag. Side effects: making a judge the chair removes the flag from the former
+    chair (one chair per round).
+    """
+    if access_for(by).role != COUNTY:
+        raise RatingRefused(_("Only county civil-affairs staff assign judges."))
+    if access_for(judge).role != JUDGE:
+        raise RatingRefused(
+            _("%(user)s does not have the review-panel judge role.")
+            % {"user": judge.get_username()}
+        )
+    locked = _lock(round)
+    _panel_open(locked)
+    if is_chair:
+        for former in JudgeAssignment.objects.filter(round=locked, is_chair=True).exclude(
+            judge=judge
+        ):
+            former.is_chair = False
+            former._history_user = by
+            former.save(update_fields=["is_chair"])
+    assignment = JudgeAssignment.objects.filter(round=locked, judge=judge).first()
+    if assignment is None:
+        assignment = JudgeAssignment(round=locked, judge=judge)
+    assignment.is_chair = is_chair
+    assignment.full_clean()
+    assignment._history_user = by
+    assignment.save()
+    return assignment
+
+
+@transaction.atomic
+def conflict_declare(*, round, judge, community, reason: str, by) -> ConflictOfInterest:
+    """Record that `judge` is linked to `community` (works or lives there): they may not score it.
+
+    By county staff or by the judge themself, for an assigned judge, until scoring closes.
+    Side effects: a sheet the judge already saved for that community is deleted (its history
+    keeps it), so that it never counts.
+    """
+    access = access_for(by)
+    if access.role != COUNTY and by.pk != judge.pk:
+        raise RatingRefused(_("A conflict of interest is declared by county staff or the judge."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise RatingRefused(_("Say how the judge is linked to the community."))
+    locked = _lock(round)
+    _panel_open(locked)
+    if not JudgeAssignment.objects.filter(round=locked, judge=judge).exists():
+        raise RatingRefused(
+            _("%(user)s is not on this round's panel.") % {"user": judge.get_username()}
+        )
+    conflict = ConflictOfInterest.objects.filter(
+        round=locked, judge=judge, community=community
+    ).first() or ConflictOfInterest(round=locked, judge=judge, community=community)
+    conflict.reason = reason
+    conflict.full_clean()
+    conflict._history_user = by
+    conflict.save()
+    for sheet in ScoreSheet.objects.filter(
+        judge=judge, declaration__round=locked, declaration__community=community
+    ):
+        sheet._history_user = by
+        sheet.delete()
+    return conflict
+
+
+def judged_criteria(round, tier):
+    """The criteria of `tier` that the judges score (the others come from portal data)."""
+    return Criterion.objects.filter(round=round, tier=tier, source=Criterion.Source.JUDGED)
+
+
+@transaction.atomic
+def sheet_save(
+    *, declaration, judge, points: dict[int, Decimal], abstain: bool = False, by
+) -> ScoreSheet:
+    """Save a judge's own score sheet for a declaration, or their abstention.
+
+    Only the judge themself, assigned to the round, not linked to the community, while the
+    round is at its review meeting, for a submitted declaration. Without `abstain`, every
+    judged criterion of the declaration's target tier needs points from 0 to its maximum.
+    Side effects: creates the sheet on its first save; abstaining deletes the sheet's scores;
+    every score that changes leaves a history row.
+    """
+    if by.pk != judge.pk:
+        raise RatingRefused(_("A judge's scores are entered by that judge only."))
+    locked = _lock(declaration.round)
+    if not JudgeAssignment.objects.filter(round=locked, judge=judge).exists():
+        raise RatingRefused(_("You are not on this round's panel."))
+    if locked.status != RoundStatus.REVIEW:
+        raise RatingRefused(
+            _(
+                "Scores can be entered only during the review meeting; "
+                "the round is at “%(current)s”."
+            )
+            % {"current": _label(locked.status)}
+        )
+    conflict = ConflictOfInterest.objects.filter(
+        round=locked, judge=judge, community=declaration.community_id
+    ).first()
+    if conflict is not None:
+        raise RatingRefused(
+            _("You declared a link with %(community)s (%(reason)s): you cannot score it.")
+            % {"community": declaration.community.local_name, "reason": conflict.reason}
+        )
+    if declaration.status != Declaration.Status.SUBMITTED:
+        raise RatingRefused(_("This declaration was not submitted: there is nothing to score."))
+
+    criteria = {c.pk: c for c in judged_criteria(locked, declaration.target_tier)}
+    cleaned = {}
+    if not abstain:
+        unknown = set(points) - set(criteria)
+        if unknown:
+            raise RatingRefused(_("A score was given for a criterion of another tier or round."))
+        for pk, criterion in criteria.items():
+            value = points.get(pk)
+            if value is None:
+                raise RatingRefused(
+                    _("Give points for “%(criterion)s”, or abstain.")
+                    % {"criterion": criterion.name}
+                )
+            if not Decimal(0) <= value <= criterion.max_points:
+                raise RatingRefused(
+                    _("Points for “%(criterion)s” must be from 0 to %(max)s.")
+                    % {
+                        "criterion": criterion.name,
+                        "max": format(criterion.max_points.normalize(), "f"),
+                    }
+                )
+            cleaned[pk] = value
+
+    sheet, _created = ScoreSheet.objects.select_for_update().get_or_create(
+        judge=judge, declaration=declaration
+    )
+    sheet.abstained = abstain
+    sheet._history_user = by
+    sheet.save()
+    existing = {score.criterion_id: score for score in sheet.scores.all()}
+    if abstain:
+        for score in existing.values():
+            score._history_user = by
+            score.delete()
+        return sheet
+    for pk, value in cleaned.items():
+        score = existing.get(pk) or Score(sheet=sheet, criterion=criteria[pk])
+        if score.pk is None or score.points != value:
+            score.points = value
+            score.full_clean(exclude=["sheet", "criterion"], validate_unique=False)
+            score._history_user = by
+            score.save()
+    return sheet

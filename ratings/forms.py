@@ -1,0 +1,140 @@
+"""Forms of the staff and judging pages: they check input; the rules live in ratings.domain."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from communities.access import JUDGE, access_for
+from communities.models import Community
+from ratings.models import MAX_STARS, Tier
+
+
+class AdvanceForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("Note for the record (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class DeclarationForm(forms.Form):
+    target_tier = forms.ChoiceField(
+        label=gettext_lazy("Creation target (tier)"), choices=Tier.choices, widget=forms.RadioSelect
+    )
+    target_stars = forms.TypedChoiceField(
+        label=gettext_lazy("Stars (for a star community)"),
+        choices=[("", "—")] + [(n, str(n)) for n in range(1, MAX_STARS + 1)],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    self_assessment = forms.CharField(
+        label=gettext_lazy("Self-assessment"),
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=gettext_lazy(
+            "How the community meets the criteria of its target tier: facts and figures."
+        ),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("target_tier") == Tier.STAR:
+            if not cleaned.get("target_stars"):
+                self.add_error(
+                    "target_stars",
+                    _("A star-community target needs a number of stars from 1 to %(max)s.")
+                    % {"max": MAX_STARS},
+                )
+        elif cleaned.get("target_tier"):
+            cleaned["target_stars"] = None
+        return cleaned
+
+
+class AssignJudgeForm(forms.Form):
+    username = forms.CharField(label=gettext_lazy("Judge's user name"), max_length=150)
+    is_chair = forms.BooleanField(label=gettext_lazy("Chair of the panel"), required=False)
+
+    def clean_username(self):
+        username = self.cleaned_data["username"].strip()
+        user = get_user_model().objects.filter(username=username, is_active=True).first()
+        if user is None or access_for(user).role != JUDGE:
+            raise forms.ValidationError(
+                _("No active user with the review-panel judge role has this user name.")
+            )
+        self.judge = user
+        return username
+
+
+class ConflictForm(forms.Form):
+    judge = forms.ModelChoiceField(label=gettext_lazy("Judge"), queryset=None)
+    community = forms.ModelChoiceField(
+        label=gettext_lazy("Community"), queryset=Community.objects.order_by("code")
+    )
+    reason = forms.CharField(label=gettext_lazy("Link (works or lives there, …)"), max_length=200)
+
+    def __init__(self, *args, judges, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["judge"].queryset = judges
+        self.fields["judge"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.fields["community"].label_from_instance = lambda c: c.local_name
+
+
+def points_field_name(criterion) -> str:
+    return f"points_{criterion.pk}"
+
+
+class ScoreSheetForm(forms.Form):
+    """One points field per judged criterion of the declaration's target tier, and abstain."""
+
+    abstain = forms.BooleanField(
+        label=gettext_lazy("I abstain from scoring this community"), required=False
+    )
+
+    def __init__(self, *args, criteria, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = list(criteria)
+        for criterion in self.criteria:
+            limit = format(criterion.max_points.normalize(), "f")
+            # The messages name the criterion: the error summary lists them apart from the table.
+            name = criterion.name.replace("%", "%%")
+            self.fields[points_field_name(criterion)] = forms.DecimalField(
+                label=criterion.name,
+                min_value=0,
+                max_value=criterion.max_points,
+                max_digits=7,
+                decimal_places=2,
+                required=False,
+                error_messages={
+                    "max_value": _("Points for “%(criterion)s” must be from 0 to %(max)s.")
+                    % {"criterion": name, "max": limit},
+                    "min_value": _("Points for “%(criterion)s” must be from 0 to %(max)s.")
+                    % {"criterion": name, "max": limit},
+                },
+                widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("abstain"):
+            return cleaned
+        for criterion in self.criteria:
+            name = points_field_name(criterion)
+            if name in cleaned and cleaned[name] is None:
+                self.add_error(
+                    name,
+                    _("Give points for “%(criterion)s”, or abstain.")
+                    % {"criterion": criterion.name},
+                )
+        return cleaned
+
+    def points(self) -> dict:
+        if self.cleaned_data.get("abstain"):
+            return {}
+        return {c.pk: self.cleaned_data[points_field_name(c)] for c in self.criteria}
+
+    def rows(self):
+        return [{"criterion": c, "field": self[points_field_name(c)]} for c in self.criteria]

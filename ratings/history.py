@@ -1,0 +1,68 @@
+"""Loading the rating rounds for `manage.py load_chunan`, and the validity rule of a rating.
+
+The 2008 round and its results are facts (ratings.chunan_2008), asserted on every run; the
+current round's dates, status and example scheme are `initial`: county staff adjust the
+scheme and move the round on, and a re-run must not undo that.
+"""
+
+import datetime
+from decimal import Decimal
+
+from communities.loading import Loader
+from ratings import chunan_2008 as data
+from ratings.models import Criterion, CutOff, Rating, Round
+
+
+def rating_valid_until(round_: Round) -> datetime.date:
+    """The last day a rating from this round holds: 31 December of year + valid_years - 1.
+
+    A rule of this portal, not of the speech (which gives no validity): a rating counts
+    for `valid_years` calendar years including the round's own, e.g. 2008 → 2010-12-31.
+    """
+    return datetime.date(round_.year + round_.valid_years - 1, 12, 31)
+
+
+def load_ratings(loader: Loader, communities: dict) -> dict[str, Round]:
+    """The 2008 round with its results from the record, and the current example round."""
+    spec = dict(data.ROUND_2008)
+    round_2008 = loader.put(Round, {"code": spec.pop("code")}, facts=spec)
+    valid_until = rating_valid_until(round_2008)
+    for code, (tier, stars) in data.RESULTS_2008.items():
+        loader.put(
+            Rating,
+            {"round": round_2008, "community": communities[code]},
+            facts={
+                "tier": tier,
+                "stars": stars,
+                "score": None,
+                "rank": None,
+                "valid_until": valid_until,
+                "explanation": data.RESULTS_2008_NOTE,
+            },
+        )
+
+    spec = dict(data.ROUND_CURRENT)
+    current = loader.put(Round, {"code": spec.pop("code")}, initial=spec)
+    for order, (tier, code, name, name_en, max_points, source) in enumerate(
+        data.EXAMPLE_CRITERIA, start=1
+    ):
+        loader.put(
+            Criterion,
+            {"round": current, "code": code},
+            initial={
+                "tier": tier,
+                "name": name,
+                "name_en": name_en,
+                "max_points": Decimal(max_points),
+                "weight": Decimal(1),
+                "source": source,
+                "sort_order": order,
+            },
+        )
+    for tier, stars, min_score in data.EXAMPLE_CUTOFFS:
+        loader.put(
+            CutOff,
+            {"round": current, "tier": tier, "stars": stars},
+            initial={"min_score": min_score},
+        )
+    return {round_2008.code: round_2008, current.code: current}

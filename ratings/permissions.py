@@ -1,0 +1,87 @@
+"""Who may see which round, declaration and score sheet on the staff and judging pages.
+
+Each helper returns the object or raises Http404 (never 403), so that nobody learns which
+rounds, communities or panels exist outside their reach.
+"""
+
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from communities.access import CLERK, COUNTY, JUDGE, TOWNSHIP, access_for
+from communities.models import Community
+from ratings.models import Declaration, JudgeAssignment, Round, RoundStatus
+
+STAFF = (COUNTY, TOWNSHIP, CLERK)
+
+
+def rounds_for(user):
+    """The rounds on the user's staff list.
+
+    County: all. Township and clerk: rounds with a declaration in their area, and any round
+    open for declarations. Judge: the rounds they are on the panel of. Others: none.
+    """
+    access = access_for(user)
+    if access.role == COUNTY:
+        return Round.objects.all()
+    if access.role in (TOWNSHIP, CLERK):
+        in_area = Declaration.objects.filter(access.q("community")).values("round_id")
+        return Round.objects.filter(
+            Q(pk__in=in_area) | Q(status=RoundStatus.DECLARATIONS_OPEN)
+        ).distinct()
+    if access.role == JUDGE:
+        return Round.objects.filter(judges__judge=user)
+    return Round.objects.none()
+
+
+def get_round_for_staff(user, code: str) -> Round:
+    """A round on the user's staff list (rounds_for), else Http404."""
+    return get_object_or_404(rounds_for(user), code=code)
+
+
+def get_declaring_community(user, community_code: str) -> Community:
+    """The community whose declaration this user may open: the clerk's own, or any for the
+    county. Township staff, judges and other clerks get Http404."""
+    access = access_for(user)
+    if access.role not in (COUNTY, CLERK):
+        raise Http404
+    community = get_object_or_404(Community.objects.select_related("township"), code=community_code)
+    if not access.covers(community):
+        raise Http404
+    return community
+
+
+def get_round_for_declaring(user, code: str) -> Round:
+    """The round for a declaration page (after get_declaring_community): any round for the
+    county; for a clerk any round past planning, so that the page can say why it is closed."""
+    rounds = Round.objects.all()
+    if access_for(user).role != COUNTY:
+        rounds = rounds.exclude(status=RoundStatus.PLANNED)
+    return get_object_or_404(rounds, code=code)
+
+
+def get_assignment_for_judge(user, code: str) -> JudgeAssignment:
+    """The user's place on the round's panel; Http404 if they are not on it."""
+    return get_object_or_404(
+        JudgeAssignment.objects.select_related("round"), round__code=code, judge=user
+    )
+
+
+def get_round_for_progress(user, code: str) -> tuple[Round, JudgeAssignment | None]:
+    """(round, the user's assignment) for the panel's chair or county staff; else Http404."""
+    if access_for(user).role == COUNTY:
+        return get_object_or_404(Round, code=code), None
+    assignment = get_assignment_for_judge(user, code)
+    if not assignment.is_chair:
+        raise Http404
+    return assignment.round, assignment
+
+
+def get_declaration_for_judge(round, community_code: str) -> Declaration:
+    """A submitted declaration of the round, by its community's code; else Http404."""
+    return get_object_or_404(
+        Declaration.objects.select_related("community", "community__township"),
+        round=round,
+        community__code=community_code,
+        status=Declaration.Status.SUBMITTED,
+    )

@@ -1,0 +1,525 @@
+"""Staff and judging pages of a rating round: the lifecycle, declarations, score sheets, progress.
+
+Views stay thin: who sees what is ratings.permissions, every write is a ratings.domain call,
+and a refusal comes back as RatingRefused with the sentence to show.
+"""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from communities.access import CLERK, COUNTY, JUDGE, PUBLIC, access_for
+from communities.models import Community
+from ratings import domain
+from ratings.forms import (
+    AdvanceForm,
+    AssignJudgeForm,
+    ConflictForm,
+    DeclarationForm,
+    ScoreSheetForm,
+    points_field_name,
+)
+from ratings.models import (
+    ConflictOfInterest,
+    Declaration,
+    JudgeAssignment,
+    RoundEvent,
+    RoundStatus,
+    Score,
+    ScoreSheet,
+)
+from ratings.permissions import (
+    get_assignment_for_judge,
+    get_declaration_for_judge,
+    get_declaring_community,
+    get_round_for_declaring,
+    get_round_for_progress,
+    get_round_for_staff,
+    rounds_for,
+)
+
+
+def _manage_url(round_) -> str:
+    return reverse("ratings:staff_round_detail", kwargs={"code": round_.code})
+
+
+def _stages(round_):
+    """Each stage of the flow with whether it is past, current or to come."""
+    current = domain.ROUND_FLOW.index(RoundStatus(round_.status))
+    return [
+        {
+            "status": s,
+            "label": s.label,
+            "state": "past" if i < current else "current" if i == current else "next",
+        }
+        for i, s in enumerate(domain.ROUND_FLOW)
+    ]
+
+
+# ---------- Rounds ----------
+
+
+@login_required
+@require_safe
+def staff_round_list(request):
+    """County: every round, with its next stage. Others: the rounds that concern them."""
+    access = access_for(request.user)
+    if access.role == PUBLIC:
+        raise Http404
+    rounds = list(rounds_for(request.user).order_by("-year", "-code"))
+    for round_ in rounds:
+        round_.next_stage = domain.next_status(round_.status)
+    return render(
+        request,
+        "ratings/staff_round_list.html",
+        {"rounds": rounds, "is_county": access.is_county, "role": access.role},
+    )
+
+
+@login_required
+@require_POST
+def staff_round_advance(request, code):
+    """Move a round on: the first POST shows a confirmation, the confirmed one moves it."""
+    round_ = get_round_for_staff(request.user, code)
+    if not access_for(request.user).is_county:
+        raise Http404
+    to = request.POST.get("to", "")
+    if to not in RoundStatus.values:
+        raise Http404
+    form = AdvanceForm(request.POST if request.POST.get("confirm") else None)
+    if not form.is_bound or not form.is_valid():
+        return render(
+            request,
+            "ratings/staff_round_advance.html",
+            {"round": round_, "to": RoundStatus(to), "form": form},
+        )
+    try:
+        domain.round_advance(round=round_, to=to, by=request.user, note=form.cleaned_data["note"])
+    except domain.RatingRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(
+            request,
+            _("%(round)s moved on to “%(stage)s”.")
+            % {"round": round_.name, "stage": RoundStatus(to).label},
+        )
+    return redirect("ratings:staff_round_list")
+
+
+def _detail_context(request, round_, *, judge_form=None, conflict_form=None):
+    access = access_for(request.user)
+    if access.role == JUDGE:
+        in_scope = Q(status=Declaration.Status.SUBMITTED)
+    else:
+        in_scope = access.q("community")
+    declarations = (
+        Declaration.objects.filter(round=round_)
+        .filter(in_scope)
+        .select_related("community", "community__township", "submitted_by")
+        .order_by("community__township__code", "community__code")
+    )
+    context = {
+        "round": round_,
+        "stages": _stages(round_),
+        "events": RoundEvent.objects.filter(round=round_).select_related("by"),
+        "declarations": declarations,
+        "is_county": access.is_county,
+        "next_stage": domain.next_status(round_.status),
+        "declare_url": reverse("ratings:declaration_own", kwargs={"code": round_.code})
+        if access.role == CLERK
+        else None,
+    }
+    if access.is_county:
+        judges = JudgeAssignment.objects.filter(round=round_).select_related("judge")
+        context.update(
+            judges=judges,
+            conflicts=ConflictOfInterest.objects.filter(round=round_).select_related(
+                "judge", "community"
+            ),
+            panel_open=round_.status in domain.PANEL_OPEN,
+            judge_form=judge_form or AssignJudgeForm(),
+            conflict_form=conflict_form or ConflictForm(judges=_judge_users(round_)),
+        )
+    return context
+
+
+def _judge_users(round_):
+    return get_user_model().objects.filter(judge_assignments__round=round_).order_by("username")
+
+
+@login_required
+@require_safe
+def staff_round_detail(request, code):
+    """A round's stages, dates and events, its declarations in scope; the panel for the county."""
+    round_ = get_round_for_staff(request.user, code)
+    return render(request, "ratings/staff_round_detail.html", _detail_context(request, round_))
+
+
+@login_required
+@require_POST
+def staff_judge_assign(request, code):
+    round_ = get_round_for_staff(request.user, code)
+    if not access_for(request.user).is_county:
+        raise Http404
+    form = AssignJudgeForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "ratings/staff_round_detail.html",
+            _detail_context(request, round_, judge_form=form),
+            status=400,
+        )
+    try:
+        domain.judge_assign(
+            round=round_, judge=form.judge, is_chair=form.cleaned_data["is_chair"], by=request.user
+        )
+    except domain.RatingRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(
+            request, _("%(user)s is on the panel.") % {"user": form.judge.get_username()}
+        )
+    return redirect(_manage_url(round_))
+
+
+@login_required
+@require_POST
+def staff_conflict_declare(request, code):
+    round_ = get_round_for_staff(request.user, code)
+    if not access_for(request.user).is_county:
+        raise Http404
+    form = ConflictForm(request.POST, judges=_judge_users(round_))
+    if not form.is_valid():
+        return render(
+            request,
+            "ratings/staff_round_detail.html",
+            _detail_context(request, round_, conflict_form=form),
+            status=400,
+        )
+    try:
+        domain.conflict_declare(
+            round=round_,
+            judge=form.cleaned_data["judge"],
+            community=form.cleaned_data["community"],
+            reason=form.cleaned_data["reason"],
+            by=request.user,
+        )
+    except domain.RatingRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("The conflict of interest is recorded."))
+    return redirect(_manage_url(round_))
+
+
+# ---------- Declarations ----------
+
+
+@login_required
+@require_safe
+def declaration_own(request, code):
+    """The clerk's own community's declaration page."""
+    access = access_for(request.user)
+    if access.role != CLERK:
+        raise Http404
+    community = Community.objects.get(pk=access.community_id)
+    return redirect("ratings:declaration_edit", code=code, community=community.code)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def declaration_edit(request, code, community):
+    """A community's declaration for the round: target tier, stars, self-assessment; save a
+    draft, submit, or withdraw. Read-only (with the reason) outside the declaration window."""
+    community = get_declaring_community(request.user, community)
+    round_ = get_round_for_declaring(request.user, code)
+    declaration = Declaration.objects.filter(round=round_, community=community).first()
+    refusal = domain.declaration_refusal(request.user, round_, community)
+    url = reverse("ratings:declaration_edit", kwargs={"code": code, "community": community.code})
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        form = DeclarationForm(request.POST)
+        try:
+            if action == "withdraw":
+                if declaration is None:
+                    raise Http404
+                domain.declaration_withdraw(declaration=declaration, by=request.user)
+                messages.success(request, _("The declaration is withdrawn."))
+                return redirect(url)
+            if form.is_valid():
+                domain.declaration_save(
+                    round=round_,
+                    community=community,
+                    by=request.user,
+                    submit=action == "submit",
+                    **form.cleaned_data,
+                )
+                messages.success(
+                    request,
+                    _("The declaration is submitted.")
+                    if action == "submit"
+                    else _("The declaration is saved as a draft."),
+                )
+                return redirect(url)
+            status = 400
+        except domain.RatingRefused as refused:
+            messages.error(request, refused.message)
+            status = 403
+    elif declaration is not None:
+        form = DeclarationForm(
+            initial={
+                "target_tier": declaration.target_tier,
+                "target_stars": declaration.target_stars,
+                "self_assessment": declaration.self_assessment,
+            }
+        )
+    else:
+        form = DeclarationForm()
+    editable = refusal is None and (
+        declaration is None or declaration.status != Declaration.Status.SUBMITTED
+    )
+    return render(
+        request,
+        "ratings/declaration_form.html",
+        {
+            "round": round_,
+            "community": community,
+            "declaration": declaration,
+            "form": form,
+            "refusal": refusal,
+            "editable": editable,
+            "can_withdraw": refusal is None
+            and declaration is not None
+            and declaration.status != Declaration.Status.WITHDRAWN,
+        },
+        status=status,
+    )
+
+
+# ---------- Judging ----------
+
+
+@login_required
+@require_safe
+def judging_list(request, code):
+    """The judge's declarations to score, with their own sheet's state; conflicts marked."""
+    assignment = get_assignment_for_judge(request.user, code)
+    round_ = assignment.round
+    declarations = list(
+        Declaration.objects.filter(round=round_, status=Declaration.Status.SUBMITTED)
+        .select_related("community", "community__township")
+        .order_by("target_tier", "community__code")
+    )
+    conflicts = {
+        c.community_id: c
+        for c in ConflictOfInterest.objects.filter(round=round_, judge=request.user)
+    }
+    sheets = {
+        s.declaration_id: s
+        for s in ScoreSheet.objects.filter(judge=request.user, declaration__round=round_)
+    }
+    rows = [
+        {
+            "declaration": d,
+            "conflict": conflicts.get(d.community_id),
+            "sheet": sheets.get(d.pk),
+            "url": reverse(
+                "ratings:judging_sheet", kwargs={"code": code, "community": d.community.code}
+            ),
+        }
+        for d in declarations
+    ]
+    return render(
+        request,
+        "ratings/judging_list.html",
+        {"round": round_, "assignment": assignment, "rows": rows},
+    )
+
+
+def _sheet_context(request, assignment, declaration, form):
+    round_ = assignment.round
+    closed = round_.status not in (
+        RoundStatus.PLANNED,
+        RoundStatus.DECLARATIONS_OPEN,
+        RoundStatus.DECLARATIONS_CLOSED,
+        RoundStatus.REVIEW,
+    )
+    all_sheets = None
+    if closed and assignment.is_chair:
+        # Only after the chair closes scoring, and only for the chair: everyone's scores.
+        all_sheets = list(
+            ScoreSheet.objects.filter(declaration=declaration)
+            .select_related("judge")
+            .prefetch_related("scores")
+        )
+        for sheet in all_sheets:
+            by_criterion = {s.criterion_id: s.points for s in sheet.scores.all()}
+            sheet.points_row = [by_criterion.get(c.pk) for c in form.criteria]
+    conflict = ConflictOfInterest.objects.filter(
+        round=round_, judge=request.user, community=declaration.community
+    ).first()
+    return {
+        "round": round_,
+        "assignment": assignment,
+        "declaration": declaration,
+        "community": declaration.community,
+        "form": form,
+        "rows": form.rows(),
+        "conflict": conflict,
+        "editable": conflict is None and round_.status == RoundStatus.REVIEW,
+        "all_sheets": all_sheets,
+        "evidence": _evidence(declaration),
+    }
+
+
+def _evidence(declaration):
+    """The objective criteria of the declaration's tier, computed from portal data."""
+    from ratings import evidence
+    from ratings.models import Criterion
+
+    criteria = list(
+        Criterion.objects.filter(round=declaration.round, tier=declaration.target_tier)
+        .exclude(source=Criterion.Source.JUDGED)
+        .order_by("sort_order", "code")
+    )
+    if not criteria:
+        return []
+    findings = evidence.evidence_for(
+        [declaration.community_id],
+        on=evidence.review_day(declaration.round),
+        returns_year=evidence.returns_year(declaration.round),
+    ).get(declaration.community_id, {})
+    return [{"criterion": c, "finding": findings.get(c.source)} for c in criteria]
+
+
+def _own_sheet_data(request, declaration, criteria):
+    sheet = ScoreSheet.objects.filter(judge=request.user, declaration=declaration).first()
+    if sheet is None:
+        return None, None
+    data = {"abstain": "on" if sheet.abstained else ""}
+    points = {s.criterion_id: s.points for s in Score.objects.filter(sheet=sheet)}
+    for criterion in criteria:
+        value = points.get(criterion.pk)
+        data[points_field_name(criterion)] = "" if value is None else format(value.normalize(), "f")
+    return sheet, data
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def judging_sheet(request, code, community):
+    """The judge's own score sheet for one community; prints as a paper form."""
+    assignment = get_assignment_for_judge(request.user, code)
+    declaration = get_declaration_for_judge(assignment.round, community)
+    criteria = list(
+        domain.judged_criteria(assignment.round, declaration.target_tier).order_by(
+            "sort_order", "code"
+        )
+    )
+    url = request.path
+    status = 200
+    if request.method == "POST":
+        form = ScoreSheetForm(request.POST, criteria=criteria)
+        if form.is_valid():
+            try:
+                domain.sheet_save(
+                    declaration=declaration,
+                    judge=request.user,
+                    points=form.points(),
+                    abstain=form.cleaned_data["abstain"],
+                    by=request.user,
+                )
+            except domain.RatingRefused as refused:
+                messages.error(request, refused.message)
+                status = 403
+            else:
+                messages.success(
+                    request,
+                    _("Your abstention is recorded.")
+                    if form.cleaned_data["abstain"]
+                    else _("Your scores are saved."),
+                )
+                return redirect(url)
+        else:
+            status = 400
+    else:
+        _sheet, data = _own_sheet_data(request, declaration, criteria)
+        form = (
+            ScoreSheetForm(data, criteria=criteria) if data else ScoreSheetForm(criteria=criteria)
+        )
+        if data:
+            form.is_valid()
+    context = _sheet_context(request, assignment, declaration, form)
+    return render(request, "ratings/judging_sheet.html", context, status=status)
+
+
+@login_required
+@require_safe
+def judging_progress(request, code):
+    """Judges by declarations: scored, abstained, conflicted or missing. Chair and county."""
+    round_, assignment = get_round_for_progress(request.user, code)
+    judges = list(JudgeAssignment.objects.filter(round=round_).select_related("judge"))
+    declarations = list(
+        Declaration.objects.filter(round=round_, status=Declaration.Status.SUBMITTED)
+        .select_related("community")
+        .order_by("target_tier", "community__code")
+    )
+    sheets = {
+        (s.judge_id, s.declaration_id): s
+        for s in ScoreSheet.objects.filter(declaration__round=round_)
+    }
+    conflicts = {
+        (c.judge_id, c.community_id): c for c in ConflictOfInterest.objects.filter(round=round_)
+    }
+    rows = []
+    for declaration in declarations:
+        cells = []
+        for judge in judges:
+            conflict = conflicts.get((judge.judge_id, declaration.community_id))
+            sheet = sheets.get((judge.judge_id, declaration.pk))
+            if conflict is not None:
+                state = "conflicted"
+            elif sheet is None:
+                state = "missing"
+            elif sheet.abstained:
+                state = "abstained"
+            else:
+                state = "scored"
+            cells.append({"state": state, "judge": judge})
+        rows.append({"declaration": declaration, "cells": cells})
+    totals = {
+        state: sum(1 for row in rows for cell in row["cells"] if cell["state"] == state)
+        for state in ("scored", "abstained", "conflicted", "missing")
+    }
+    is_chair = assignment is not None and assignment.is_chair
+    return render(
+        request,
+        "ratings/judging_progress.html",
+        {
+            "round": round_,
+            "judges": judges,
+            "rows": rows,
+            "totals": totals,
+            "can_close": round_.status == RoundStatus.REVIEW
+            and (is_chair or access_for(request.user).role == COUNTY),
+        },
+    )
+
+
+@login_required
+@require_POST
+def judging_close(request, code):
+    """The chair (or county staff) closes scoring: the round moves on to ranking."""
+    round_, _assignment = get_round_for_progress(request.user, code)
+    try:
+        domain.scoring_close(round=round_, by=request.user)
+    except domain.RatingRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("Scoring is closed. The round moves on to ranking."))
+    return redirect("ratings:judging_progress", code=code)

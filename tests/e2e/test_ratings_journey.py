@@ -1,0 +1,136 @@
+"""A rating round's review in a real browser: the clerk declares, the county moves the round
+to its review meeting and assigns the judge, the judge scores and closes scoring."""
+
+import re
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from ratings.models import Declaration, Round, RoundStatus, ScoreSheet
+from tests.ratings.factories import make_criterion, make_round
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+DEMO_PASSWORD = "chunan-demo"
+
+
+@pytest.fixture
+def demo_round(live_server):
+    """The Chun'an demo with its accounts and the 2026 round open for declarations."""
+    call_command("load_chunan", demo_accounts=True, verbosity=0)
+    round_ = Round.objects.filter(code="2026").first()
+    if round_ is None:
+        # Until load_chunan holds the current round: a small one.
+        round_ = make_round(code="2026", name="2026年度评定")
+        make_criterion(round=round_, code="n-organisation", name="组织健全", max_points=20)
+        make_criterion(round=round_, code="n-services", name="五大服务网络运行", max_points=20)
+    Round.objects.filter(pk=round_.pk).update(status=RoundStatus.DECLARATIONS_OPEN)
+    return round_
+
+
+@pytest.fixture
+def english(page, live_server):
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]
+    )
+    return page
+
+
+def log_in(page, username):
+    page.goto("/accounts/login/")
+    form = page.locator("form:has(input[name='password'])")
+    form.locator("input[name='username']").fill(username)
+    form.locator("input[name='password']").fill(DEMO_PASSWORD)
+    form.locator("button[type='submit']").click()
+
+
+def log_out(page):
+    page.get_by_role("button", name="Log out").click()
+
+
+def move_on(page, stage):
+    row = page.locator("#staff-rounds tr", has=page.locator("[data-status]")).filter(
+        has=page.get_by_role("link", name=re.compile("2026"))
+    )
+    row.get_by_role("button", name=f"Move on to “{stage}”…").click()
+    expect(page.locator("#advance-question")).to_contain_text(f"to “{stage}”?")
+    page.get_by_role("button", name=f"Yes, move on to “{stage}”").click()
+    expect(page.locator(".messages")).to_contain_text(f"moved on to “{stage}”")
+
+
+def test_rating_clerk_declares_county_assigns_judge_scores(english, screenshot, demo_round):
+    page = english
+
+    # The clerk declares 西园 as a normative community and submits.
+    log_in(page, "demo_clerk")
+    page.goto("/ratings/manage/")
+    page.get_by_role("link", name="Our declaration").first.click()
+    expect(page).to_have_url(re.compile(r"/ratings/manage/2026/declare/xiyuan/$"))
+    page.get_by_label("Normative community").check()
+    page.get_by_label("Self-assessment").fill("组织健全，五大服务网络运行正常。")
+    page.get_by_role("button", name="Submit the declaration").click()
+    expect(page.locator(".messages")).to_contain_text("The declaration is submitted.")
+    expect(page.locator("#declaration-status")).to_have_text("Submitted")
+    screenshot("ratings-clerk-declared")
+    log_out(page)
+
+    # The county closes declarations, opens the review meeting and assigns the judge as chair.
+    log_in(page, "demo_county")
+    page.goto("/ratings/manage/")
+    move_on(page, "Declarations closed")
+    move_on(page, "Review meeting: scoring")
+    page.get_by_role("link", name=demo_round.name).click()
+    expect(page.locator("#round-status")).to_have_text("Review meeting: scoring")
+    expect(page.locator("#round-declarations")).to_contain_text("Submitted")
+    page.get_by_label("Judge's user name").fill("demo_judge")
+    page.get_by_label("Chair of the panel").check()
+    page.get_by_role("button", name="Assign", exact=True).click()
+    expect(page.locator(".messages")).to_contain_text("demo_judge is on the panel.")
+    expect(page.locator("#round-judges")).to_contain_text("Chair")
+    screenshot("ratings-county-panel")
+    log_out(page)
+
+    # The judge scores 西园, checks the progress and closes scoring.
+    log_in(page, "demo_judge")
+    page.goto("/ratings/judging/2026/")
+    page.locator("#judging-list").get_by_role("link").first.click()
+    expect(page).to_have_url(re.compile(r"/ratings/judging/2026/xiyuan/$"))
+    expect(page.locator("#self-assessment")).to_contain_text("五大服务网络运行正常")
+    inputs = page.locator(".score-sheet input[type='number']")
+    count = inputs.count()
+    assert count >= 1
+    inputs.first.fill("999")
+    page.get_by_role("button", name="Save my scores").click()
+    expect(page.locator("#error-summary")).to_contain_text("must be from 0 to")
+    for n in range(count):
+        inputs.nth(n).fill("15")
+    # Save with the keyboard: Enter in the last points field submits the form.
+    inputs.last.press("Enter")
+    expect(page.locator(".messages")).to_contain_text("Your scores are saved.")
+    screenshot("ratings-judge-sheet")
+
+    page.emulate_media(media="print")
+    expect(page.locator(".score-sheet__table")).to_be_visible()
+    expect(page.get_by_role("button", name="Save my scores")).to_be_hidden()
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    screenshot("ratings-judge-sheet-print")
+    page.emulate_media(media="screen")
+
+    page.goto("/ratings/judging/2026/progress/")
+    expect(page.locator("#progress [data-state='scored']")).to_have_count(1)
+    page.get_by_role("button", name="Close scoring").click()
+    expect(page.locator(".messages")).to_contain_text("Scoring is closed.")
+    expect(page.locator("#round-status")).to_have_text("Scoring closed: ranking")
+    screenshot("ratings-judge-closed")
+
+    declaration = Declaration.objects.get(round=demo_round, community__code="xiyuan")
+    assert declaration.status == Declaration.Status.SUBMITTED
+    sheet = ScoreSheet.objects.get(declaration=declaration, judge__username="demo_judge")
+    assert sheet.scores.count() == count
+    assert list(Round.objects.get(pk=demo_round.pk).events.values_list("to_status", flat=True)) == [
+        "declarations_closed",
+        "review",
+        "ranking",
+    ]

@@ -1,0 +1,164 @@
+"""The 2008 round from the county speech, loaded by `load_chunan`."""
+
+import datetime
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from ratings.models import Criterion, CutOff, Rating, Round, RoundStatus, Tier
+
+pytestmark = pytest.mark.django_db
+
+QIANDAOHU = {
+    "西园社区",
+    "南苑社区",
+    "火炉尖社区",
+    "江滨社区",
+    "望湖社区",
+    "李家坞社区",
+    "新北社区",
+    "施家塘社区",
+}
+ALL_TEN = QIANDAOHU | {"杨旗社区", "虹桥社区"}
+THREE_STAR = {"西园社区", "南苑社区", "火炉尖社区", "江滨社区", "望湖社区"}
+FOUR_STAR = {"李家坞社区", "新北社区", "施家塘社区"}
+
+SECTION_RE = re.compile(
+    r'<section class="results-category" data-category="([\w-]+)".*?</section>', re.S
+)
+COMMUNITY_RE = re.compile(
+    r'<th scope="row" class="results-community"><a href="([^"]+)">([^<]+)</a>'
+)
+
+
+def _load():
+    call_command("load_chunan", stdout=StringIO())
+
+
+def results_on_page(content: str) -> dict[str, list[tuple[str, str]]]:
+    """Category key → [(profile link, community name)], as the page lists them."""
+    return {
+        match.group(1): COMMUNITY_RE.findall(match.group(0))
+        for match in SECTION_RE.finditer(content)
+    }
+
+
+def test_2008_results_page_matches_the_speech_community_by_community(client):
+    _load()
+
+    response = client.get("/ratings/2008/")
+
+    assert response.status_code == 200
+    results = results_on_page(response.content.decode())
+    assert set(results) == {"normative", "star-3", "star-4"}
+    names = {key: [name for _link, name in rows] for key, rows in results.items()}
+    assert sorted(names["normative"]) == sorted(ALL_TEN)
+    assert len(names["normative"]) == 10
+    assert sorted(names["star-3"]) == sorted(THREE_STAR)
+    assert sorted(names["star-4"]) == sorted(FOUR_STAR)
+    links = {name: link for link, name in results["normative"]}
+    assert links["杨旗社区"] == "/communities/yangqi/"
+
+
+def test_2008_results_page_says_no_scores_were_kept(client):
+    _load()
+
+    content = client.get("/ratings/2008/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert 'id="from-record"' in content
+    assert 'id="tie-break"' not in content
+
+
+def test_2008_round_and_ratings_as_loaded():
+    _load()
+
+    round_ = Round.objects.get(code="2008")
+    assert (round_.year, round_.status, round_.review_meeting_on, round_.results_from_record) == (
+        2008,
+        RoundStatus.FINAL,
+        datetime.date(2008, 1, 18),
+        True,
+    )
+    rows = set(
+        Rating.objects.filter(round=round_).values_list(
+            "community__name", "tier", "stars", "score", "rank", "valid_until"
+        )
+    )
+    until = datetime.date(2010, 12, 31)
+    assert rows == {
+        *((name, Tier.STAR, 3, None, None, until) for name in THREE_STAR),
+        *((name, Tier.STAR, 4, None, None, until) for name in FOUR_STAR),
+        ("杨旗社区", Tier.NORMATIVE, None, None, None, until),
+        ("虹桥社区", Tier.NORMATIVE, None, None, None, until),
+    }
+
+
+def test_current_round_is_in_its_declaration_phase_with_an_example_scheme():
+    _load()
+
+    current = Round.objects.get(code="2026")
+    assert (current.status, current.scheme_is_example) == (RoundStatus.DECLARATIONS_OPEN, True)
+    assert (current.declarations_open_on, current.declarations_close_on) == (
+        datetime.date(2026, 11, 1),
+        datetime.date(2026, 12, 15),
+    )
+    assert current.review_meeting_on == datetime.date(2027, 1, 15)
+    cutoffs = list(CutOff.objects.filter(round=current).values_list("tier", "stars", "min_score"))
+    assert [(t, s, int(m)) for t, s, m in cutoffs] == [
+        ("garden", 0, 85),
+        ("normative", 0, 60),
+        ("star", 1, 60),
+        ("star", 2, 68),
+        ("star", 3, 76),
+        ("star", 4, 84),
+        ("star", 5, 92),
+    ]
+    sources = set(Criterion.objects.filter(round=current).values_list("source", flat=True))
+    assert sources == set(Criterion.Source.values)
+    for tier in Tier:
+        total = sum(c.max_points for c in Criterion.objects.filter(round=current, tier=tier))
+        assert total == 100
+
+
+def test_load_chunan_twice_adds_no_round_rating_or_history():
+    _load()
+    counts = (
+        Round.objects.count(),
+        Rating.objects.count(),
+        Criterion.objects.count(),
+        CutOff.objects.count(),
+        Round.history.count(),
+        Rating.history.count(),
+        Criterion.history.count(),
+        CutOff.history.count(),
+    )
+
+    _load()
+
+    assert counts == (2, 10, 18, 7, 2, 10, 18, 7)
+    assert (
+        Round.objects.count(),
+        Rating.objects.count(),
+        Criterion.objects.count(),
+        CutOff.objects.count(),
+        Round.history.count(),
+        Rating.history.count(),
+        Criterion.history.count(),
+        CutOff.history.count(),
+    ) == counts
+
+
+def test_load_chunan_keeps_the_current_round_as_staff_moved_and_adjusted_it():
+    _load()
+    current = Round.objects.get(code="2026")
+    current.status = RoundStatus.DECLARATIONS_CLOSED
+    current.save()
+    CutOff.objects.filter(round=current, tier=Tier.NORMATIVE).update(min_score=65)
+
+    _load()
+
+    current.refresh_from_db()
+    assert current.status == RoundStatus.DECLARATIONS_CLOSED
+    assert CutOff.objects.get(round=current, tier=Tier.NORMATIVE).min_score == 65
