@@ -185,3 +185,15 @@ RETURN_UPLOAD_MAX_BYTES = env.int("CHUNAN_UPLOAD_MAX_BYTES", default=5 * 1024 * 
 RETURN_UPLOAD_MAX_UNZIPPED_BYTES = env.int(
     "CHUNAN_UPLOAD_MAX_UNZIPPED_BYTES", default=50 * 1024 * 1024
 )
+
+# Evidence files of a rating declaration (photos and documents): the largest file (bytes),
+# the most pixels a photo may have (checked before it is decoded), and files per declaration.
+EVIDENCE_MAX_BYTES = env.int("CHUNAN_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+EVIDENCE_MAX_PIXELS = env.int("CHUNAN_EVIDENCE_MAX_PIXELS", default=40_000_000)
+EVIDENCE_MAX_FILES = env.int("CHUNAN_EVIDENCE_MAX_FILES", default=20)
+
+# Public notice (公示): at most this many opinions per sender address per hour. The address
+# is the client's (REMOTE_ADDR), or, behind CHUNAN_TRUSTED_PROXY_COUNT reverse proxies that
+# append to X-Forwarded-For, the address the outermost of them saw (0: ignore the header).
+CHUNAN_OBJECTIONS_PER_HOUR = env.int("CHUNAN_OBJECTIONS_PER_HOUR", default=5)
+CHUNAN_TRUSTED_PROXY_COUNT = env.int("CHUNAN_TRUSTED_PROXY_COUNT", default=0)

@@ -165,10 +165,20 @@ class DeclarationAdmin(ScopedAdmin):
 
 @admin.register(Rating)
 class RatingAdmin(ScopedAdmin):
-    """In scope for all staff (POLICY), read-only. Revocation (摘牌) with a reason is left
-    to a ratings.domain function and its page, which this admin does not yet offer."""
+    """In scope for all staff (POLICY), read-only. Revocation (摘牌) with a reason is
+    ratings.domain.rating_revoke, on the staff page ratings:staff_rating_revoke (linked
+    from the round's ranking page), not here."""
 
-    list_display = ("community", "round", "tier", "stars", "score", "rank", "valid_until")
+    list_display = (
+        "community",
+        "round",
+        "tier",
+        "stars",
+        "score",
+        "rank",
+        "valid_until",
+        "revoked_on",
+    )
     list_select_related = ("community", "round")
     list_filter = ("round", "tier", "stars")
     search_fields = ("community__name", "community__code")

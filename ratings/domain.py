@@ -14,12 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.access import CLERK, COUNTY, JUDGE, access_for
+from ratings.history import rating_valid_until
 from ratings.models import (
     MAX_STARS,
     ConflictOfInterest,
     Criterion,
     Declaration,
     JudgeAssignment,
+    Rating,
     Round,
     RoundEvent,
     RoundStatus,
@@ -27,6 +29,7 @@ from ratings.models import (
     ScoreSheet,
     Tier,
 )
+from ratings.queries import round_results
 
 ROUND_FLOW = list(RoundStatus)
 # Judges and conflicts may change until scoring closes.
@@ -90,7 +93,8 @@ def round_advance(*, round, to, by, note: str = "", today: datetime.date | None 
     button at once move the round once and the second is refused.
     Side effects: sets the stage's dates when still empty (declarations open and close,
     review meeting); opening the notice sets notice_starts_on = today and notice_ends_on =
-    today + notice_days - 1; final sets finalised_on. Records a RoundEvent.
+    today + notice_days - 1. Records a RoundEvent. A round under public notice is not moved
+    on here: round_confirm confirms it, recording the ratings.
     """
     today = today or timezone.localdate()
     if access_for(by).role != COUNTY:
@@ -104,7 +108,81 @@ def round_advance(*, round, to, by, note: str = "", today: datetime.date | None 
             _("The round is at “%(current)s”: it can only move on to “%(next)s”.")
             % {"current": _label(locked.status), "next": _label(expected)}
         )
+    if expected == RoundStatus.FINAL:
+        raise RatingRefused(
+            _("A round under public notice is made final by confirming its results.")
+        )
     return _move(locked, to, by, note, today)
+
+
+@transaction.atomic
+def round_confirm(*, round, by, note: str = "", today: datetime.date | None = None) -> Round:
+    """Confirm a round's results once its public notice has ended (county staff only).
+
+    Writes one Rating per community whose result reached a tier in this round (tier,
+    stars, total, rank in its category, the explanation, valid until
+    history.rating_valid_until). A community that reached nothing new keeps the rating it
+    holds and gets no row: its standing is a rating of an earlier round, which stays in
+    force. Side effects: the round becomes FINAL with finalised_on = today; a RoundEvent.
+    The round's row is locked first, so two confirmations give one set of ratings.
+    """
+    today = today or timezone.localdate()
+    if access_for(by).role != COUNTY:
+        raise RatingRefused(_("Only county civil-affairs staff confirm a round's results."))
+    locked = _lock(round)
+    if locked.status != RoundStatus.NOTICE:
+        raise RatingRefused(
+            _("Only a round under public notice can be confirmed; the round is at “%(current)s”.")
+            % {"current": _label(locked.status)}
+        )
+    if locked.notice_ends_on is None or today <= locked.notice_ends_on:
+        raise RatingRefused(
+            _("The public notice runs until %(date)s: the results can be confirmed after it.")
+            % {"date": locked.notice_ends_on.isoformat() if locked.notice_ends_on else "—"}
+        )
+    valid_until = rating_valid_until(locked)
+    for result in round_results(locked):
+        if not result.reached:
+            continue
+        rating = Rating(
+            round=locked,
+            community_id=result.community_id,
+            tier=result.tier,
+            stars=result.stars,
+            score=result.total,
+            rank=result.rank,
+            explanation=" ".join(result.explanation),
+            valid_until=valid_until,
+        )
+        rating.full_clean(exclude=["round", "community"], validate_unique=False)
+        rating._history_user = by
+        rating.save()
+    return _move(locked, RoundStatus.FINAL, by, note, today)
+
+
+@transaction.atomic
+def rating_revoke(*, rating, by, reason: str, today: datetime.date | None = None) -> Rating:
+    """Revoke a rating (摘牌) with the reason (county staff only).
+
+    Side effects: revoked_on = today and revoked_reason; the history row records who.
+    A revoked rating is no longer in force; it stays in the community's rating history.
+    """
+    today = today or timezone.localdate()
+    if access_for(by).role != COUNTY:
+        raise RatingRefused(_("Only county civil-affairs staff revoke a rating."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise RatingRefused(_("Give the reason for revoking the rating."))
+    # Locked: two revocations at once would each record their own reason and date.
+    locked = Rating.objects.select_for_update().get(pk=rating.pk)
+    if locked.revoked_on is not None:
+        raise RatingRefused(_("This rating is already revoked."))
+    locked.revoked_on = today
+    locked.revoked_reason = reason
+    locked.full_clean()
+    locked._history_user = by
+    locked.save()
+    return locked
 
 
 @transaction.atomic

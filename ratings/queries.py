@@ -4,10 +4,26 @@ overview, a community's rating history. Each runs a fixed number of queries."""
 import datetime
 from dataclasses import dataclass, field
 
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext
 
 from communities.models import Community
-from ratings.models import MAX_STARS, PUBLISHED, TIER_RANK, Rating, Round, RoundStatus, Tier
+from ratings import scoring
+from ratings.evidence import review_day, round_evidence
+from ratings.models import (
+    MAX_STARS,
+    PUBLISHED,
+    TIER_RANK,
+    ConflictOfInterest,
+    CutOff,
+    Declaration,
+    JudgeAssignment,
+    Rating,
+    Round,
+    RoundStatus,
+    ScoreSheet,
+    Tier,
+)
 
 CONFIRMED = (RoundStatus.FINAL, RoundStatus.ARCHIVED)
 
@@ -147,3 +163,121 @@ def rating_history(community: Community) -> list[Rating]:
 
 def rating_in_force(rating: Rating, on: datetime.date) -> bool:
     return rating.revoked_on is None and rating.valid_until >= on
+
+
+# ---------- A round's scored results ----------
+
+
+def standings(round_: Round, community_ids) -> dict[int, scoring.Standing]:
+    """Community id → the highest rating it holds on the round's review day (one query).
+
+    Ratings from this round itself and from later rounds are left out, so that a confirmed
+    round's results read the same afterwards.
+    """
+    best: dict[int, scoring.Standing] = {}
+    rows = (
+        Rating.objects.in_force(review_day(round_))
+        .filter(community__in=community_ids, round__year__lte=round_.year)
+        .exclude(round=round_)
+        .order_by()
+        .values_list("community_id", "tier", "stars")
+    )
+    for community_id, tier, stars in rows:
+        held = best.get(community_id)
+        if held is None or (TIER_RANK[tier], stars or 0) > (TIER_RANK[held.tier], held.stars or 0):
+            best[community_id] = scoring.Standing(tier, stars)
+    return best
+
+
+def counted_sheets(round_: Round):
+    """The score sheets that count: by a judge on the panel, for a submitted declaration,
+    and not by a judge linked to its community (abstentions included: scoring ignores them)."""
+    conflicted = ConflictOfInterest.objects.filter(
+        round=round_, judge=OuterRef("judge"), community=OuterRef("declaration__community")
+    )
+    on_panel = JudgeAssignment.objects.filter(round=round_, judge=OuterRef("judge"))
+    return (
+        ScoreSheet.objects.filter(
+            declaration__round=round_, declaration__status=Declaration.Status.SUBMITTED
+        )
+        .filter(Exists(on_panel))
+        .exclude(Exists(conflicted))
+        .select_related("judge")
+        .prefetch_related("scores")
+        .order_by("declaration_id", "judge_id")
+    )
+
+
+def round_results(round_: Round) -> list[scoring.DeclarationResult]:
+    """Every submitted declaration's result, ranked within its category (eight queries,
+    whatever the number of declarations, judges or criteria).
+
+    The scoring is ratings.scoring's; this function only gathers its inputs: the round's
+    criteria and cut-offs, the submitted declarations, the score sheets that count
+    (counted_sheets), each community's standing (standings) and the objective criteria
+    (ratings.evidence). For the pages, each result also carries `declaration` (with its
+    community and township), `sheets` (the counted ScoreSheets, scores prefetched) and
+    `label` (the tier and stars held after the round, in words).
+    """
+    criteria = list(round_.criteria.order_by("tier", "sort_order", "code"))
+    cutoffs = list(CutOff.objects.filter(round=round_).order_by("tier", "stars"))
+    declarations = list(
+        Declaration.objects.filter(round=round_, status=Declaration.Status.SUBMITTED)
+        .select_related("community__township")
+        .order_by("community__code")
+    )
+    sheets: dict[int, list[ScoreSheet]] = {}
+    for sheet in counted_sheets(round_):
+        sheets.setdefault(sheet.declaration_id, []).append(sheet)
+    held = standings(round_, [d.community_id for d in declarations])
+    objective = round_evidence(round_)
+    inputs = [
+        scoring.DeclarationInput(
+            declaration_id=d.pk,
+            community_id=d.community_id,
+            target_tier=d.target_tier,
+            target_stars=d.target_stars,
+            sheets=[
+                scoring.Sheet(
+                    judge_id=sheet.judge_id,
+                    points={s.criterion_id: s.points for s in sheet.scores.all()},
+                    abstained=sheet.abstained,
+                )
+                for sheet in sheets.get(d.pk, [])
+            ],
+            objective=objective.get(d.community_id, {}),
+            standing=held.get(d.community_id, scoring.Standing()),
+        )
+        for d in declarations
+    ]
+    results = scoring.score_round(
+        settings=round_, criteria=criteria, cutoffs=cutoffs, declarations=inputs
+    )
+    by_id = {d.pk: d for d in declarations}
+    for result in results:
+        result.declaration = by_id[result.declaration_id]
+        result.sheets = sheets.get(result.declaration_id, [])
+        result.label = scoring.tier_label(result.tier, result.stars)
+    return results
+
+
+@dataclass
+class ResultCategory:
+    """The results of one category (the tier declared), ranked."""
+
+    tier: str
+    results: list
+
+    @property
+    def label(self):
+        return Tier(self.tier).label
+
+
+def results_in_categories(results) -> list[ResultCategory]:
+    """round_results grouped by category, normative first (the order round_results keeps)."""
+    categories: list[ResultCategory] = []
+    for result in results:
+        if not categories or categories[-1].tier != result.category:
+            categories.append(ResultCategory(result.category, []))
+        categories[-1].results.append(result)
+    return categories

@@ -14,6 +14,23 @@ urlpatterns = [
         views.staff_conflict_declare,
         name="staff_conflict_declare",
     ),
+    path("manage/<slug:code>/ranking/", views.staff_ranking, name="staff_ranking"),
+    path("manage/<slug:code>/confirm/", views.staff_round_confirm, name="staff_round_confirm"),
+    path(
+        "manage/<slug:code>/ratings/<slug:community>/revoke/",
+        views.staff_rating_revoke,
+        name="staff_rating_revoke",
+    ),
+    path(
+        "manage/<slug:code>/export/scores.xlsx",
+        views.staff_export_scores,
+        name="staff_export_scores",
+    ),
+    path(
+        "manage/<slug:code>/export/results.xlsx",
+        views.staff_export_results,
+        name="staff_export_results",
+    ),
     path("manage/<slug:code>/declare/", views.declaration_own, name="declaration_own"),
     path(
         "manage/<slug:code>/declare/<slug:community>/",

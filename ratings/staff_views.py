@@ -4,19 +4,23 @@ Views stay thin: who sees what is ratings.permissions, every write is a ratings.
 and a refusal comes back as RatingRefused with the sentence to show.
 """
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from communities.access import CLERK, COUNTY, JUDGE, PUBLIC, access_for
+from communities.access import CLERK, COUNTY, JUDGE, PUBLIC, TOWNSHIP, access_for
 from communities.models import Community
-from ratings import domain
+from ratings import domain, exports
 from ratings.forms import (
     AdvanceForm,
     AssignJudgeForm,
@@ -27,8 +31,11 @@ from ratings.forms import (
 )
 from ratings.models import (
     ConflictOfInterest,
+    Criterion,
     Declaration,
     JudgeAssignment,
+    Rating,
+    Round,
     RoundEvent,
     RoundStatus,
     Score,
@@ -43,6 +50,7 @@ from ratings.permissions import (
     get_round_for_staff,
     rounds_for,
 )
+from ratings.queries import results_in_categories, round_results
 
 
 def _manage_url(round_) -> str:
@@ -131,6 +139,8 @@ def _detail_context(request, round_, *, judge_form=None, conflict_form=None):
         "declarations": declarations,
         "is_county": access.is_county,
         "next_stage": domain.next_status(round_.status),
+        # Township staff and clerks see their own lines; an ordinary judge sees none.
+        "show_ranking": round_.status in RANKED and access.role != JUDGE,
         "declare_url": reverse("ratings:declaration_own", kwargs={"code": round_.code})
         if access.role == CLERK
         else None,
@@ -523,3 +533,198 @@ def judging_close(request, code):
     else:
         messages.success(request, _("Scoring is closed. The round moves on to ranking."))
     return redirect("ratings:judging_progress", code=code)
+
+
+# ---------- Ranking, confirmation, revocation, exports ----------
+
+RANKED = (RoundStatus.RANKING, RoundStatus.NOTICE, RoundStatus.FINAL, RoundStatus.ARCHIVED)
+
+
+def _ranking_access(user, code):
+    """(round, full) for the ranking page and the exports, from scoring closed on.
+
+    County staff and the panel's chair see everything, judges' names included (`full`).
+    Township staff and clerks see the lines of the communities in their area only, with
+    the judges numbered; ordinary judges and everyone else get Http404.
+    """
+    access = access_for(user)
+    if access.role == COUNTY:
+        round_, full = get_object_or_404(Round, code=code), True
+    elif access.role == JUDGE:
+        round_, _assignment = get_round_for_progress(user, code)  # the chair, else 404
+        full = True
+    elif access.role in (TOWNSHIP, CLERK):
+        round_, full = get_round_for_staff(user, code), False
+    else:
+        raise Http404
+    if round_.status not in RANKED:
+        raise Http404
+    return round_, full
+
+
+def _breakdown(result, judges):
+    """Per criterion: each judge's points (dropped ones marked), mean, weight, weighted."""
+    sheets = {sheet.judge_id: sheet for sheet in result.sheets}
+    points = {
+        sheet.judge_id: {s.criterion_id: s.points for s in sheet.scores.all()}
+        for sheet in result.sheets
+    }
+    rows = []
+    for c in result.criteria:
+        cells = []
+        if c.criterion.source == Criterion.Source.JUDGED:
+            for judge in judges:
+                sheet = sheets.get(judge.judge_id)
+                state = "missing"
+                if sheet is not None:
+                    state = "abstained" if sheet.abstained else "counted"
+                if c.dropped_high and c.dropped_high.judge_id == judge.judge_id:
+                    state = "dropped-high"
+                elif c.dropped_low and c.dropped_low.judge_id == judge.judge_id:
+                    state = "dropped-low"
+                cells.append(
+                    {"state": state, "points": points.get(judge.judge_id, {}).get(c.criterion.pk)}
+                )
+        rows.append({"result": c, "cells": cells})
+    return rows
+
+
+@login_required
+@require_safe
+def staff_ranking(request, code):
+    """The ranked results of a round by category, with each declaration's score sheet."""
+    round_, full = _ranking_access(request.user, code)
+    results = round_results(round_)
+    if not full:
+        access = access_for(request.user)
+        results = [r for r in results if access.covers(r.declaration.community)]
+        if not results:
+            raise Http404
+    judges = list(JudgeAssignment.objects.filter(round=round_).select_related("judge"))
+    for number, judge in enumerate(judges, start=1):
+        judge.number = number
+    ratings = {}
+    if round_.status in (RoundStatus.FINAL, RoundStatus.ARCHIVED):
+        ratings = {r.community_id: r for r in Rating.objects.filter(round=round_).order_by()}
+    for result in results:
+        result.rows = _breakdown(result, judges)
+        result.rating = ratings.get(result.community_id)
+    is_county = access_for(request.user).is_county
+    return render(
+        request,
+        "ratings/staff_ranking.html",
+        {
+            "round": round_,
+            "categories": results_in_categories(results),
+            "judges": judges,
+            "show_names": full,
+            "can_export": full,
+            "can_revoke": is_county,
+            "can_confirm": is_county and round_.status == RoundStatus.NOTICE,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def staff_round_confirm(request, code):
+    """Confirm a round's results (county): the page shows what will be recorded."""
+    if not access_for(request.user).is_county:
+        raise Http404
+    round_ = get_object_or_404(Round, code=code, status=RoundStatus.NOTICE)
+    form = AdvanceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            domain.round_confirm(round=round_, by=request.user, note=form.cleaned_data["note"])
+        except domain.RatingRefused as refused:
+            messages.error(request, refused.message)
+        else:
+            messages.success(
+                request, _("%(round)s is confirmed: the ratings are recorded.") % {"round": round_}
+            )
+            return redirect("ratings:staff_ranking", code=code)
+    results = round_results(round_)
+    today = timezone.localdate()
+    return render(
+        request,
+        "ratings/staff_rating_confirm.html",
+        {
+            "round": round_,
+            "form": form,
+            "reached": [r for r in results if r.reached],
+            "kept": [r for r in results if not r.reached],
+            "too_early": round_.notice_ends_on is None or today <= round_.notice_ends_on,
+        },
+    )
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason for revoking the rating (摘牌)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def staff_rating_revoke(request, code, community):
+    """Revoke a community's rating from this round (county), with the reason."""
+    if not access_for(request.user).is_county:
+        raise Http404
+    rating = get_object_or_404(
+        Rating.objects.select_related("round", "community"),
+        round__code=code,
+        community__code=community,
+    )
+    form = RevokeForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                domain.rating_revoke(
+                    rating=rating, by=request.user, reason=form.cleaned_data["reason"]
+                )
+            except domain.RatingRefused as refused:
+                messages.error(request, refused.message)
+                status = 403
+            else:
+                messages.success(
+                    request,
+                    _("The rating of %(community)s is revoked.")
+                    % {"community": rating.community.local_name},
+                )
+                return redirect("ratings:staff_ranking", code=code)
+    return render(
+        request,
+        "ratings/staff_rating_revoke.html",
+        {"rating": rating, "round": rating.round, "form": form},
+        status=status,
+    )
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=exports.XLSX_CONTENT_TYPE)
+    response.headers["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+@login_required
+@require_safe
+def staff_export_scores(request, code):
+    """Every judge's points per declaration and criterion, and the aggregate (.xlsx)."""
+    round_, full = _ranking_access(request.user, code)
+    if not full:
+        raise Http404
+    return _xlsx(exports.scores_workbook(round_results(round_)), f"scores-{round_.code}.xlsx")
+
+
+@login_required
+@require_safe
+def staff_export_results(request, code):
+    """The ranked results by category (.xlsx)."""
+    round_, full = _ranking_access(request.user, code)
+    if not full:
+        raise Http404
+    return _xlsx(exports.results_workbook(round_results(round_)), f"results-{round_.code}.xlsx")

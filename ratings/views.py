@@ -8,8 +8,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from communities.charts import Series, bar_chart
+from ratings import queries
 from ratings.models import Round, RoundStatus, Tier
-from ratings.queries import county_overview, results_by_category
+from ratings.queries import county_overview, results_by_category, results_in_categories
 
 
 def _overview_chart(overview):
@@ -48,16 +49,20 @@ def round_list(request):
 @require_safe
 def round_results(request, code):
     """A published round's results by category; 404 before its notice opens, for everyone
-    (staff follow unpublished rounds on their own pages)."""
+    (staff follow unpublished rounds on their own pages). Under notice, the proposed results
+    (rank, score, tier reached) from queries.round_results; afterwards, the confirmed ratings."""
     round_ = Round.objects.published().filter(code=code).first()
     if round_ is None:
         raise Http404
+    in_notice = round_.status == RoundStatus.NOTICE
     return render(
         request,
         "ratings/round_results.html",
         {
             "round": round_,
-            "categories": results_by_category(round_),
-            "in_notice": round_.status == RoundStatus.NOTICE,
+            # Under notice: the proposed results, computed from the scores (no Rating yet).
+            "proposed": results_in_categories(queries.round_results(round_)) if in_notice else [],
+            "categories": [] if in_notice else results_by_category(round_),
+            "in_notice": in_notice,
         },
     )

@@ -1,0 +1,158 @@
+"""Opinions and objections sent by the public during a round's notice (公示), and their
+moderation by county staff.
+
+The sender's network address is used only for the rate limit, and only as a keyed hash
+(HMAC-SHA256 with SECRET_KEY): the address itself is never stored.
+"""
+
+import datetime
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from communities.access import access_for
+from communities.models import Community
+from ratings.domain import RatingRefused
+from ratings.models import Declaration, Objection, Rating, Round, RoundStatus
+
+TEXT_MIN = 5
+TEXT_MAX = 2000
+RATE_WINDOW = datetime.timedelta(hours=1)
+
+
+class RateLimited(RatingRefused):
+    """Too many opinions from one address within RATE_WINDOW."""
+
+
+def sender_fingerprint(address: str) -> str:
+    """The keyed hash that stands for a sender's address (64 hex digits)."""
+    return hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256).hexdigest()
+
+
+def objection_communities(round: Round):
+    """The communities an opinion may concern: those that declared (and did not withdraw)
+    or were rated in this round."""
+    declared = Declaration.objects.filter(round=round).exclude(
+        status__in=[Declaration.Status.DRAFT, Declaration.Status.WITHDRAWN]
+    )
+    rated = Rating.objects.filter(round=round)
+    return (
+        Community.objects.filter(
+            Q(pk__in=declared.values("community_id")) | Q(pk__in=rated.values("community_id"))
+        )
+        .select_related("township")
+        .order_by("township__code", "code")
+    )
+
+
+def notice_is_open(round: Round, today: datetime.date) -> bool:
+    return (
+        round.status == RoundStatus.NOTICE
+        and round.notice_starts_on is not None
+        and round.notice_ends_on is not None
+        and round.notice_starts_on <= today <= round.notice_ends_on
+    )
+
+
+def objection_refusal(round: Round, today: datetime.date) -> str | None:
+    """Why opinions on this round are not accepted today, or None while the notice is open."""
+    if notice_is_open(round, today):
+        return None
+    if (
+        round.status == RoundStatus.NOTICE
+        and round.notice_starts_on
+        and today < round.notice_starts_on
+    ):
+        return _(
+            "The public notice of this round has not started yet: opinions are accepted "
+            "from %(start)s."
+        ) % {"start": date_format(round.notice_starts_on)}
+    return _("The public notice of this round is closed: opinions are no longer accepted.")
+
+
+@transaction.atomic
+def objection_submit(
+    *,
+    round: Round,
+    community: Community | None,
+    text: str,
+    name: str = "",
+    contact: str = "",
+    sender: str,
+    today: datetime.date | None = None,
+) -> Objection:
+    """Store an opinion, waiting for moderation (status pending).
+
+    Refuses (RatingRefused) outside the notice period, for a community not in the round,
+    or for a text shorter than TEXT_MIN or longer than TEXT_MAX characters; refuses with
+    RateLimited when the sender's address sent CHUNAN_OBJECTIONS_PER_HOUR opinions in the
+    last hour. Side effects: one Objection row; the address is kept only as sender_hash.
+    """
+    today = today or timezone.localdate()
+    # The round's row serialises submissions: two opinions from one address racing each
+    # other cannot both slip under the rate limit, and a notice closing at the same moment
+    # gives one outcome.
+    locked = Round.objects.select_for_update().get(pk=round.pk)
+    refusal = objection_refusal(locked, today)
+    if refusal:
+        raise RatingRefused(refusal)
+    text = text.strip()
+    if not TEXT_MIN <= len(text) <= TEXT_MAX:
+        raise RatingRefused(
+            _("An opinion must have between %(min)d and %(max)d characters.")
+            % {"min": TEXT_MIN, "max": TEXT_MAX}
+        )
+    if community is not None and not objection_communities(locked).filter(pk=community.pk).exists():
+        raise RatingRefused(_("This community was not part of the round."))
+    sender_hash = sender_fingerprint(sender)
+    since = timezone.now() - RATE_WINDOW
+    sent = Objection.objects.filter(sender_hash=sender_hash, submitted_at__gte=since).count()
+    if sent >= settings.CHUNAN_OBJECTIONS_PER_HOUR:
+        raise RateLimited(
+            _(
+                "Too many opinions were sent from your address in the last hour. "
+                "Please try again later, or write or telephone instead."
+            )
+        )
+    objection = Objection(
+        round=locked,
+        community=community,
+        text=text,
+        name=name.strip(),
+        contact=contact.strip(),
+        sender_hash=sender_hash,
+    )
+    objection.full_clean()
+    objection.save()
+    return objection
+
+
+@transaction.atomic
+def objection_moderate(
+    *, objection: Objection, status: str, handling: str, public_reply: str, by
+) -> Objection:
+    """Publish or hide an opinion and record how it was handled, with a public reply.
+
+    Only county staff moderate (RatingRefused otherwise). Side effects: the objection's
+    status, handling record, public reply, handled_by and handled_at change.
+    """
+    if not access_for(by).is_county:
+        raise RatingRefused(_("Only county staff moderate opinions."))
+    if status not in (Objection.Status.PUBLISHED, Objection.Status.HIDDEN):
+        raise RatingRefused(_("Choose whether to publish or hide the opinion."))
+    # Two moderators saving at once: the row lock makes the later one win completely.
+    locked = Objection.objects.select_for_update().get(pk=objection.pk)
+    locked.status = status
+    locked.handling = handling.strip()
+    locked.public_reply = public_reply.strip()
+    locked.handled_by = by
+    locked.handled_at = timezone.now()
+    locked.full_clean()
+    locked.save()
+    return locked
