@@ -9,55 +9,19 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from communities.access import CLERK, COUNTY, TOWNSHIP, access_for
 from ratings import uploads
 from ratings.domain import RatingRefused
 from ratings.evidence_forms import EvidenceForm
 from ratings.models import Declaration, Evidence
+from ratings.permissions import get_declaration_for_evidence, get_evidence_for_user
 
 FILE_CSP = "default-src 'none'; sandbox"
-
-
-def get_evidence_for_user(user, pk: int) -> Evidence:
-    """An evidence file the user may see, else Http404 (never 403).
-
-    County staff: all; township staff: their township's communities; a clerk: their own
-    community's; a judge: the submitted declarations of the rounds on whose panel they sit.
-    Nobody else, the public included.
-    """
-    access = access_for(user)
-    evidence = Evidence.objects.select_related("declaration")
-    if access.role == COUNTY:
-        return get_object_or_404(evidence, pk=pk)
-    # Not access.q() alone: for the county it is an empty Q, which an OR would swallow.
-    visible = Q(pk__in=[])
-    if access.role in (TOWNSHIP, CLERK):
-        visible = access.q(Evidence.community_path)
-    if user.is_authenticated:
-        visible |= Q(
-            declaration__round__judges__judge=user,
-            declaration__status=Declaration.Status.SUBMITTED,
-        )
-    return get_object_or_404(evidence.filter(visible).distinct(), pk=pk)
-
-
-def _declaration_for_writing(user, pk: int) -> Declaration:
-    """A declaration whose evidence the user may change: the clerk's own community's, or
-    any for the county. Whether it may change now is ratings.uploads' question."""
-    access = access_for(user)
-    if access.role not in (CLERK, COUNTY):
-        raise Http404
-    declaration = get_object_or_404(Declaration.objects.select_related("round", "community"), pk=pk)
-    if not access.covers(declaration.community):
-        raise Http404
-    return declaration
 
 
 def _declaration_url(declaration: Declaration) -> str:
@@ -71,7 +35,7 @@ def _declaration_url(declaration: Declaration) -> str:
 @require_POST
 def evidence_add(request, declaration):
     """Add one file (with its caption) to a declaration's evidence; back to the declaration."""
-    declaration = _declaration_for_writing(request.user, declaration)
+    declaration = get_declaration_for_evidence(request.user, declaration)
     form = EvidenceForm(request.POST, request.FILES)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -99,7 +63,7 @@ def evidence_add(request, declaration):
 def evidence_remove(request, pk):
     """Remove one file from a declaration's evidence; back to the declaration."""
     evidence = get_object_or_404(Evidence.objects.select_related("declaration"), pk=pk)
-    declaration = _declaration_for_writing(request.user, evidence.declaration_id)
+    declaration = get_declaration_for_evidence(request.user, evidence.declaration_id)
     try:
         uploads.evidence_remove(evidence=evidence, by=request.user)
     except RatingRefused as refused:

@@ -10,6 +10,7 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -48,13 +49,32 @@ ROUND_FLOW = list(RoundStatus)
 PUBLISHED = (RoundStatus.NOTICE, RoundStatus.FINAL, RoundStatus.ARCHIVED)
 
 
+# The first path segments of the staff pages under /ratings/: a round code must differ.
+RESERVED_CODES = frozenset({"manage", "judging", "evidence"})
+
+
+def validate_round_code(value):
+    if value in RESERVED_CODES:
+        raise ValidationError(
+            _("“%(code)s” is reserved for the portal's own pages; choose another code."),
+            params={"code": value},
+            code="reserved",
+        )
+
+
 class RoundQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status__in=PUBLISHED)
 
 
 class Round(models.Model):
-    code = models.SlugField(_("code"), max_length=32, unique=True, help_text=_("e.g. 2026"))
+    code = models.SlugField(
+        _("code"),
+        max_length=32,
+        unique=True,
+        validators=[validate_round_code],
+        help_text=_("e.g. 2026"),
+    )
     year = models.PositiveSmallIntegerField(
         _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
     )
@@ -187,7 +207,7 @@ class CutOff(models.Model):
         verbose_name_plural = _("cut-off scores")
         ordering = ["round", "tier", "stars"]
         constraints = [
-            models.UniqueConstraint(fields=["round", "tier", "stars"], name="ratings_cutoff"),
+            models.UniqueConstraint(fields=["round", "tier", "stars"], name="ratings_cutoff_once"),
             models.CheckConstraint(
                 condition=(Q(tier=Tier.STAR) & Q(stars__gte=1) & Q(stars__lte=MAX_STARS))
                 | (~Q(tier=Tier.STAR) & Q(stars=0)),
@@ -273,7 +293,7 @@ class Declaration(models.Model):
         verbose_name_plural = _("declarations")
         ordering = ["round", "community__code"]
         constraints = [
-            models.UniqueConstraint(fields=["round", "community"], name="ratings_declaration"),
+            models.UniqueConstraint(fields=["round", "community"], name="ratings_declaration_once"),
             models.CheckConstraint(
                 condition=(Q(target_tier=Tier.STAR) & Q(target_stars__isnull=False))
                 | (~Q(target_tier=Tier.STAR) & Q(target_stars__isnull=True)),

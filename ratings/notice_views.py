@@ -21,7 +21,6 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from communities.access import access_for
 from ratings.domain import RatingRefused
 from ratings.models import Objection, Round, RoundStatus
 from ratings.notice_forms import ModerateForm, ObjectionForm
@@ -31,6 +30,7 @@ from ratings.objections import (
     objection_refusal,
     objection_submit,
 )
+from ratings.permissions import get_round_for_county
 from ratings.queries import results_by_category, results_in_categories, round_results
 from ratings.scoring import tier_label
 
@@ -57,13 +57,6 @@ def _published_round(code: str) -> Round:
     if round_ is None:
         raise Http404
     return round_
-
-
-def _round_for_county(user, code: str) -> Round:
-    """Any round, for county staff; Http404 for everyone else (opinions hold personal data)."""
-    if not access_for(user).is_county:
-        raise Http404
-    return get_object_or_404(Round, code=code)
 
 
 # ---------- The public ----------
@@ -210,7 +203,7 @@ def round_notice(request, code):
 @require_safe
 def objection_list(request, code):
     """The opinions on a round, by status, newest first, with who sent them."""
-    round_ = _round_for_county(request.user, code)
+    round_ = get_round_for_county(request.user, code)
     status = request.GET.get("status", "")
     objections = Objection.objects.filter(round=round_).select_related("community", "handled_by")
     if status in Objection.Status.values:
@@ -245,7 +238,7 @@ def objection_list(request, code):
 @require_http_methods(["GET", "HEAD", "POST"])
 def objection_moderate_view(request, code, pk):
     """Publish or hide one opinion, record its handling and write the public reply."""
-    round_ = _round_for_county(request.user, code)
+    round_ = get_round_for_county(request.user, code)
     objection = get_object_or_404(
         Objection.objects.select_related("community", "handled_by"), round=round_, pk=pk
     )

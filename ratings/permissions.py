@@ -10,9 +10,11 @@ from django.shortcuts import get_object_or_404
 
 from communities.access import CLERK, COUNTY, JUDGE, TOWNSHIP, access_for
 from communities.models import Community
-from ratings.models import Declaration, JudgeAssignment, Round, RoundStatus
+from ratings.models import Declaration, Evidence, JudgeAssignment, Round, RoundStatus
 
 STAFF = (COUNTY, TOWNSHIP, CLERK)
+# From scoring closed on: the stages in which a round has a ranking to show.
+RANKED = (RoundStatus.RANKING, RoundStatus.NOTICE, RoundStatus.FINAL, RoundStatus.ARCHIVED)
 
 
 def rounds_for(user):
@@ -85,3 +87,68 @@ def get_declaration_for_judge(round, community_code: str) -> Declaration:
         community__code=community_code,
         status=Declaration.Status.SUBMITTED,
     )
+
+
+def ranking_access(user, code: str) -> tuple[Round, bool]:
+    """(round, full) for the ranking page and the exports, from scoring closed on.
+
+    County staff and the panel's chair see everything, judges' names included (`full`).
+    Township staff and clerks see the lines of the communities in their area only, with
+    the judges numbered; ordinary judges and everyone else get Http404, as does a round
+    before scoring is closed.
+    """
+    access = access_for(user)
+    if access.role == COUNTY:
+        round_, full = get_object_or_404(Round, code=code), True
+    elif access.role == JUDGE:
+        round_, _assignment = get_round_for_progress(user, code)  # the chair, else 404
+        full = True
+    elif access.role in (TOWNSHIP, CLERK):
+        round_, full = get_round_for_staff(user, code), False
+    else:
+        raise Http404
+    if round_.status not in RANKED:
+        raise Http404
+    return round_, full
+
+
+def get_evidence_for_user(user, pk: int) -> Evidence:
+    """An evidence file the user may see, else Http404 (never 403).
+
+    County staff: all; township staff: their township's communities; a clerk: their own
+    community's; a judge: the submitted declarations of the rounds on whose panel they sit.
+    Nobody else, the public included.
+    """
+    access = access_for(user)
+    evidence = Evidence.objects.select_related("declaration")
+    if access.role == COUNTY:
+        return get_object_or_404(evidence, pk=pk)
+    # Not access.q() alone: for the county it is an empty Q, which an OR would swallow.
+    visible = Q(pk__in=[])
+    if access.role in (TOWNSHIP, CLERK):
+        visible = access.q(Evidence.community_path)
+    if user.is_authenticated:
+        visible |= Q(
+            declaration__round__judges__judge=user,
+            declaration__status=Declaration.Status.SUBMITTED,
+        )
+    return get_object_or_404(evidence.filter(visible).distinct(), pk=pk)
+
+
+def get_declaration_for_evidence(user, pk: int) -> Declaration:
+    """A declaration whose evidence the user may change: the clerk's own community's, or
+    any for the county; else Http404. Whether it may change now is ratings.uploads' question."""
+    access = access_for(user)
+    if access.role not in (CLERK, COUNTY):
+        raise Http404
+    declaration = get_object_or_404(Declaration.objects.select_related("round", "community"), pk=pk)
+    if not access.covers(declaration.community):
+        raise Http404
+    return declaration
+
+
+def get_round_for_county(user, code: str) -> Round:
+    """Any round, for county staff; Http404 for everyone else (opinions hold personal data)."""
+    if not access_for(user).is_county:
+        raise Http404
+    return get_object_or_404(Round, code=code)

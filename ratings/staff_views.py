@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from communities.access import CLERK, COUNTY, JUDGE, PUBLIC, TOWNSHIP, access_for
+from communities.access import CLERK, COUNTY, JUDGE, PUBLIC, access_for
 from communities.models import Community
 from ratings import domain, exports
 from ratings.forms import (
@@ -34,6 +34,7 @@ from ratings.models import (
     Criterion,
     Declaration,
     JudgeAssignment,
+    Objection,
     Rating,
     Round,
     RoundEvent,
@@ -42,12 +43,14 @@ from ratings.models import (
     ScoreSheet,
 )
 from ratings.permissions import (
+    RANKED,
     get_assignment_for_judge,
     get_declaration_for_judge,
     get_declaring_community,
     get_round_for_declaring,
     get_round_for_progress,
     get_round_for_staff,
+    ranking_access,
     rounds_for,
 )
 from ratings.queries import results_in_categories, round_results
@@ -139,8 +142,14 @@ def _detail_context(request, round_, *, judge_form=None, conflict_form=None):
         "declarations": declarations,
         "is_county": access.is_county,
         "next_stage": domain.next_status(round_.status),
-        # Township staff and clerks see their own lines; an ordinary judge sees none.
-        "show_ranking": round_.status in RANKED and access.role != JUDGE,
+        # Township staff and clerks see their own lines; of the judges, only the chair.
+        "show_ranking": round_.status in RANKED
+        and (
+            access.role != JUDGE
+            or JudgeAssignment.objects.filter(
+                round=round_, judge=request.user, is_chair=True
+            ).exists()
+        ),
         "declare_url": reverse("ratings:declaration_own", kwargs={"code": round_.code})
         if access.role == CLERK
         else None,
@@ -537,30 +546,6 @@ def judging_close(request, code):
 
 # ---------- Ranking, confirmation, revocation, exports ----------
 
-RANKED = (RoundStatus.RANKING, RoundStatus.NOTICE, RoundStatus.FINAL, RoundStatus.ARCHIVED)
-
-
-def _ranking_access(user, code):
-    """(round, full) for the ranking page and the exports, from scoring closed on.
-
-    County staff and the panel's chair see everything, judges' names included (`full`).
-    Township staff and clerks see the lines of the communities in their area only, with
-    the judges numbered; ordinary judges and everyone else get Http404.
-    """
-    access = access_for(user)
-    if access.role == COUNTY:
-        round_, full = get_object_or_404(Round, code=code), True
-    elif access.role == JUDGE:
-        round_, _assignment = get_round_for_progress(user, code)  # the chair, else 404
-        full = True
-    elif access.role in (TOWNSHIP, CLERK):
-        round_, full = get_round_for_staff(user, code), False
-    else:
-        raise Http404
-    if round_.status not in RANKED:
-        raise Http404
-    return round_, full
-
 
 def _breakdown(result, judges):
     """Per criterion: each judge's points (dropped ones marked), mean, weight, weighted."""
@@ -593,7 +578,7 @@ def _breakdown(result, judges):
 @require_safe
 def staff_ranking(request, code):
     """The ranked results of a round by category, with each declaration's score sheet."""
-    round_, full = _ranking_access(request.user, code)
+    round_, full = ranking_access(request.user, code)
     results = round_results(round_)
     if not full:
         access = access_for(request.user)
@@ -625,24 +610,62 @@ def staff_ranking(request, code):
     )
 
 
+class ConfirmForm(AdvanceForm):
+    """The note, and while opinions still wait for moderation, the county's word that each
+    one was handled or considered: confirming must not quietly pass over an objection."""
+
+    objections_considered = forms.BooleanField(
+        label=gettext_lazy("I have handled or considered every objection"), required=False
+    )
+
+    def __init__(self, *args, pending: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pending = pending
+        if not pending:
+            del self.fields["objections_considered"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.pending and not cleaned.get("objections_considered"):
+            self.add_error(
+                "objections_considered",
+                ngettext(
+                    "%(count)d opinion is still waiting for moderation: handle it, or tick "
+                    "the box to confirm that you have considered it.",
+                    "%(count)d opinions are still waiting for moderation: handle them, or "
+                    "tick the box to confirm that you have considered every one.",
+                    self.pending,
+                )
+                % {"count": self.pending},
+            )
+        return cleaned
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def staff_round_confirm(request, code):
-    """Confirm a round's results (county): the page shows what will be recorded."""
+    """Confirm a round's results (county): the page shows what will be recorded, and warns
+    of opinions still waiting for moderation (confirming then needs an extra tick)."""
     if not access_for(request.user).is_county:
         raise Http404
     round_ = get_object_or_404(Round, code=code, status=RoundStatus.NOTICE)
-    form = AdvanceForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            domain.round_confirm(round=round_, by=request.user, note=form.cleaned_data["note"])
-        except domain.RatingRefused as refused:
-            messages.error(request, refused.message)
-        else:
-            messages.success(
-                request, _("%(round)s is confirmed: the ratings are recorded.") % {"round": round_}
-            )
-            return redirect("ratings:staff_ranking", code=code)
+    pending = Objection.objects.filter(round=round_, status=Objection.Status.PENDING).count()
+    form = ConfirmForm(request.POST if request.method == "POST" else None, pending=pending)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                domain.round_confirm(round=round_, by=request.user, note=form.cleaned_data["note"])
+            except domain.RatingRefused as refused:
+                messages.error(request, refused.message)
+                status = 403
+            else:
+                messages.success(
+                    request,
+                    _("%(round)s is confirmed: the ratings are recorded.") % {"round": round_},
+                )
+                return redirect("ratings:staff_ranking", code=code)
     results = round_results(round_)
     today = timezone.localdate()
     return render(
@@ -651,10 +674,12 @@ def staff_round_confirm(request, code):
         {
             "round": round_,
             "form": form,
+            "pending": pending,
             "reached": [r for r in results if r.reached],
             "kept": [r for r in results if not r.reached],
             "too_early": round_.notice_ends_on is None or today <= round_.notice_ends_on,
         },
+        status=status,
     )
 
 
@@ -714,7 +739,7 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
 @require_safe
 def staff_export_scores(request, code):
     """Every judge's points per declaration and criterion, and the aggregate (.xlsx)."""
-    round_, full = _ranking_access(request.user, code)
+    round_, full = ranking_access(request.user, code)
     if not full:
         raise Http404
     return _xlsx(exports.scores_workbook(round_results(round_)), f"scores-{round_.code}.xlsx")
@@ -724,7 +749,7 @@ def staff_export_scores(request, code):
 @require_safe
 def staff_export_results(request, code):
     """The ranked results by category (.xlsx)."""
-    round_, full = _ranking_access(request.user, code)
+    round_, full = ranking_access(request.user, code)
     if not full:
         raise Http404
     return _xlsx(exports.results_workbook(round_results(round_)), f"results-{round_.code}.xlsx")

@@ -1,6 +1,7 @@
 """A rating round's review in a real browser: the clerk declares, the county moves the round
 to its review meeting and assigns the judge, the judge scores and closes scoring."""
 
+import datetime
 import re
 
 import pytest
@@ -8,6 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from communities.models import Community, Facility
 from ratings.models import Declaration, Round, RoundStatus, ScoreSheet
 from tests.ratings.factories import make_criterion, make_round
 
@@ -134,3 +136,91 @@ def test_rating_clerk_declares_county_assigns_judge_scores(english, screenshot, 
         "review",
         "ranking",
     ]
+
+
+def test_rating_whole_round_to_the_profile(english, screenshot, demo_round):
+    """Declare → score → close scoring → public notice → an objection is answered →
+    the notice ends → the county confirms → the rating is on the community's profile."""
+    page = english
+    # 西园 has closed its space shortfall and equipped all nine facilities since the sample
+    # data was written, so the portal's own evidence counts for it.
+    xiyuan = Community.objects.get(code="xiyuan")
+    xiyuan.premises_area_m2 = xiyuan.space_required_m2 + 20
+    xiyuan.save()
+    for facility in Facility.objects.filter(community=xiyuan, present=False):
+        facility.present, facility.area_m2 = True, 20
+        facility.save()
+    log_in(page, "demo_clerk")
+    page.goto("/ratings/manage/2026/declare/xiyuan/")
+    page.get_by_label("Normative community").check()
+    page.get_by_label("Self-assessment").fill("组织健全，设施齐全。")
+    page.get_by_role("button", name="Submit the declaration").click()
+    expect(page.locator("#declaration-status")).to_have_text("Submitted")
+    log_out(page)
+
+    log_in(page, "demo_county")
+    page.goto("/ratings/manage/")
+    move_on(page, "Declarations closed")
+    move_on(page, "Review meeting: scoring")
+    page.goto("/ratings/manage/2026/")
+    page.get_by_label("Judge's user name").fill("demo_judge")
+    page.get_by_label("Chair of the panel").check()
+    page.get_by_role("button", name="Assign", exact=True).click()
+    log_out(page)
+
+    log_in(page, "demo_judge")
+    page.goto("/ratings/judging/2026/xiyuan/")
+    inputs = page.locator(".score-sheet input[type='number']")
+    for n in range(inputs.count()):
+        field = inputs.nth(n)
+        field.fill(field.get_attribute("max"))
+    page.get_by_role("button", name="Save my scores").click()
+    expect(page.locator(".messages")).to_contain_text("Your scores are saved.")
+    page.goto("/ratings/judging/2026/progress/")
+    page.get_by_role("button", name="Close scoring").click()
+    expect(page.locator("#round-status")).to_have_text("Scoring closed: ranking")
+    log_out(page)
+
+    # The county opens the public notice; the public sees the proposed results.
+    log_in(page, "demo_county")
+    page.goto("/ratings/manage/")
+    move_on(page, "Public notice")
+    log_out(page)
+    page.goto("/ratings/2026/")
+    expect(page.locator("main")).to_contain_text("Xiyuan")
+    screenshot("ratings-notice-public")
+
+    # An anonymous visitor sends an objection.
+    page.get_by_label("Your opinion or objection").fill("西园社区的活动室面积是否达标？请核实。")
+    page.get_by_role("button", name="Send the opinion").click()
+    expect(page.locator(".messages")).to_contain_text("received")
+
+    # The county publishes it with a public reply.
+    log_in(page, "demo_county")
+    page.goto("/ratings/manage/2026/objections/")
+    page.locator("#objections a").first.click()
+    page.get_by_label("Publish on the notice page").check()
+    page.get_by_label("How it was handled (internal record)").fill("已实地核查。")
+    page.get_by_label("Public reply").fill("经核实，西园社区活动用房面积符合规范社区要求。")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".messages")).to_contain_text("The opinion was saved.")
+    page.goto("/ratings/2026/")
+    expect(page.locator("main")).to_contain_text("经核实，西园社区活动用房面积符合规范社区要求。")
+
+    # A week later the notice has ended: the county confirms the results.
+    today = datetime.date.today()
+    Round.objects.filter(pk=demo_round.pk).update(
+        notice_starts_on=today - datetime.timedelta(days=8),
+        notice_ends_on=today - datetime.timedelta(days=1),
+    )
+    page.goto("/ratings/manage/2026/confirm/")
+    page.get_by_role("button", name="Yes, confirm the results").click()
+    expect(page.locator("#round-status")).to_have_text("Final")
+    log_out(page)
+
+    page.goto("/communities/xiyuan/")
+    history = page.locator("#rating-history")
+    expect(history).to_contain_text("2026")
+    expect(history).to_contain_text("Normative community")
+    screenshot("ratings-profile-after-confirm")
+    assert Round.objects.get(pk=demo_round.pk).status == RoundStatus.FINAL

@@ -5,7 +5,7 @@ from ratings import domain
 from ratings.models import Declaration, RoundStatus, Tier
 from tests.ratings.factories import make_round
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_ui")]
 
 
 @pytest.fixture

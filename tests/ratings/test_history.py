@@ -162,3 +162,15 @@ def test_load_chunan_keeps_the_current_round_as_staff_moved_and_adjusted_it():
     current.refresh_from_db()
     assert current.status == RoundStatus.DECLARATIONS_CLOSED
     assert CutOff.objects.get(round=current, tier=Tier.NORMATIVE).min_score == 65
+
+
+@pytest.mark.parametrize("code", ["manage", "judging", "evidence"])
+def test_round_code_cannot_shadow_the_staff_pages(code):
+    from django.core.exceptions import ValidationError
+
+    from ratings.models import Round
+
+    round_ = Round(code=code, year=2027, name="2027年度评定")
+    with pytest.raises(ValidationError) as excinfo:
+        round_.full_clean()
+    assert list(excinfo.value.message_dict) == ["code"]

@@ -24,7 +24,7 @@ from tests.ratings.factories import (
     make_round,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_ui")]
 
 
 @pytest.fixture
@@ -117,7 +117,7 @@ def test_sheet_save_conflicted_judge_refused(panel, users):
     with pytest.raises(domain.RatingRefused) as refused:
         _save(panel, panel["other"])
 
-    name = panel["home"].community.name
+    name = panel["home"].community.local_name
     assert refused.value.message == (
         f"You declared a link with {name} (在该社区居住): you cannot score it."
     )

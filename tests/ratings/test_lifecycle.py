@@ -7,7 +7,7 @@ from ratings import domain
 from ratings.models import Round, RoundEvent, RoundStatus
 from tests.ratings.factories import make_round
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_ui")]
 
 TODAY = datetime.date(2026, 3, 2)
 

@@ -30,7 +30,7 @@ from ratings.scoring import DroppedScore
 from tests.factories import make_community, make_user
 from tests.ratings.factories import make_assignment, make_criterion, make_declaration, make_round
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_ui")]
 
 NOTICE_ENDS = datetime.date(2026, 2, 7)
 AFTER_NOTICE = datetime.date(2026, 2, 8)

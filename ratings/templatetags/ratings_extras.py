@@ -1,0 +1,14 @@
+"""Small display filters for the ratings pages."""
+
+from django import template
+
+from communities.models import LocalNameMixin
+
+register = template.Library()
+
+
+@register.filter
+def local_name(obj):
+    """The name in the page's language: `name_en` on an English page when it is set, else
+    `name`. The rule of LocalNameMixin.local_name, for models without the mixin (Criterion)."""
+    return LocalNameMixin.local_name.fget(obj)
