@@ -5,7 +5,6 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef
-from django.utils.translation import gettext
 
 from communities.models import Community
 from ratings import scoring
@@ -24,6 +23,7 @@ from ratings.models import (
     ScoreSheet,
     Tier,
 )
+from ratings.scoring import tier_label
 
 CONFIRMED = (RoundStatus.FINAL, RoundStatus.ARCHIVED)
 
@@ -39,9 +39,7 @@ class Category:
 
     @property
     def label(self):
-        if self.tier == Tier.STAR:
-            return gettext("%(stars)d-star community") % {"stars": self.stars}
-        return Tier(self.tier).label
+        return tier_label(self.tier, self.stars)
 
 
 def results_by_category(round_: Round) -> list[Category]:

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple, Protocol
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 # Values as stored in the models (ratings.models.Tier, Criterion.Source); repeated here so
@@ -253,9 +254,15 @@ def criterion_result(
 # Tier decision -----------------------------------------------------------------------------
 
 
+CHINESE_NUMERALS = "零一二三四五六七八九"
+
+
 def tier_label(tier: str | None, stars: int | None = None) -> str:
+    """ "Normative community", "3-star community" (三星级社区 in Chinese) …"""
     if tier == STAR and stars:
-        return _("%(stars)s-star community") % {"stars": stars}
+        chinese = (get_language() or "").startswith("zh") and 0 <= stars < 10
+        number = CHINESE_NUMERALS[stars] if chinese else stars
+        return _("%(stars)s-star community") % {"stars": number}
     return {
         NORMATIVE: _("Normative community"),
         STAR: _("Star community"),
