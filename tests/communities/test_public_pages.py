@@ -2,7 +2,6 @@
 
 import datetime
 from decimal import Decimal
-from html.parser import HTMLParser
 
 import pytest
 from django import forms
@@ -27,46 +26,11 @@ from tests.factories import (
     make_unit,
     make_user,
 )
+from tests.html import tables
 
 pytestmark = pytest.mark.django_db
 
 SWITCHER = '<form class="lang-switch" method="post" action="/i18n/setlang/">'
-
-
-class _TableReader(HTMLParser):
-    """Collects the text of each body row of each table, one string per cell."""
-
-    def __init__(self):
-        super().__init__()
-        self.tables, self._section, self._row, self._cell = [], None, None, None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table":
-            self.tables.append({"thead": [], "tbody": [], "tfoot": []})
-        elif tag in ("thead", "tbody", "tfoot"):
-            self._section = tag
-        elif tag == "tr":
-            self._row = []
-        elif tag in ("td", "th") and self._row is not None:
-            self._cell = []
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self._cell is not None:
-            self._row.append(" ".join("".join(self._cell).split()))
-            self._cell = None
-        elif tag == "tr" and self._row is not None:
-            self.tables[-1][self._section].append(self._row)
-            self._row = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-
-
-def tables(response):
-    reader = _TableReader()
-    reader.feed(response.content.decode())
-    return reader.tables
 
 
 def body_rows(response, index=0):

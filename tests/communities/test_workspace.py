@@ -2,7 +2,6 @@
 
 import datetime
 from decimal import Decimal
-from html.parser import HTMLParser
 
 import pytest
 from django import forms
@@ -23,6 +22,7 @@ from tests.factories import (
     make_township,
     make_unit,
 )
+from tests.html import tables
 
 pytestmark = pytest.mark.django_db
 
@@ -30,42 +30,6 @@ pytestmark = pytest.mark.django_db
 # years to the start, which fails for a start on 29 February.
 START = datetime.date(2020, 1, 15)
 WORKSPACE_URLS = ["/manage/", "/manage/terms-due/", "/manage/space-standard/"]
-
-
-class _TableReader(HTMLParser):
-    """Collects the text of each row of each table, one string per cell."""
-
-    def __init__(self):
-        super().__init__()
-        self.tables, self._section, self._row, self._cell = [], None, None, None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table":
-            self.tables.append({"thead": [], "tbody": [], "tfoot": []})
-        elif tag in ("thead", "tbody", "tfoot"):
-            self._section = tag
-        elif tag == "tr":
-            self._row = []
-        elif tag in ("td", "th") and self._row is not None:
-            self._cell = []
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self._cell is not None:
-            self._row.append(" ".join("".join(self._cell).split()))
-            self._cell = None
-        elif tag == "tr" and self._row is not None:
-            self.tables[-1][self._section].append(self._row)
-            self._row = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-
-
-def tables(response):
-    reader = _TableReader()
-    reader.feed(response.content.decode())
-    return reader.tables
 
 
 def first_column(response):

@@ -6,9 +6,10 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from tests.e2e.journeys import log_in
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-DEMO_PASSWORD = "chunan-demo"
 # The ten communities named in the 2009 speech.
 COMMUNITIES = [
     "西园社区",
@@ -27,14 +28,6 @@ COMMUNITIES = [
 @pytest.fixture
 def demo_data():
     call_command("load_chunan", demo_accounts=True, verbosity=0)
-
-
-def log_in(page, username, password=DEMO_PASSWORD):
-    page.goto("/accounts/login/")
-    form = page.locator("form:has(input[name='password'])")
-    form.locator("input[name='username']").fill(username)
-    form.locator("input[name='password']").fill(password)
-    form.locator("button[type='submit']").click()
 
 
 def test_clerk_sees_own_community_only(page, screenshot, demo_data):

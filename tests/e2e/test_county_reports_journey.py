@@ -22,10 +22,11 @@ from playwright.sync_api import expect
 from communities.chunan_facts import DEMO_LAST_MONTH
 from communities.models import MonthlyReturn, ReturnStatus, ReturnValue
 from communities.returns_checks import month_end
+from tests.e2e import journeys
+from tests.e2e.journeys import log_out
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-DEMO_PASSWORD = "chunan-demo"
 MONTH = f"{DEMO_LAST_MONTH:%Y-%m}"  # 2026-10
 FIRST = "2026-05"
 RETURN_URL = f"/returns/xiyuan/{MONTH}/"
@@ -48,16 +49,8 @@ def demo(live_server, page, settings):
 
 
 def log_in(page, username):
-    page.goto("/accounts/login/")
-    form = page.locator("form:has(input[name='password'])")
-    form.locator("input[name='username']").fill(username)
-    form.locator("input[name='password']").fill(DEMO_PASSWORD)
-    form.locator("button[type='submit']").click()
+    journeys.log_in(page, username)
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
-
-
-def log_out(page):
-    page.get_by_role("button", name="Log out").click()
 
 
 def number(text: str) -> int:

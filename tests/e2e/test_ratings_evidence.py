@@ -11,7 +11,8 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from ratings.models import Declaration, Evidence, Round, RoundStatus
-from tests.e2e.test_ratings_journey import log_in, log_out, move_on
+from tests.e2e.journeys import log_in, log_out
+from tests.e2e.test_ratings_journey import move_on
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -11,11 +11,10 @@ from playwright.sync_api import expect
 
 from communities.models import Community, Facility
 from ratings.models import Declaration, Round, RoundStatus, ScoreSheet
+from tests.e2e.journeys import log_in, log_out
 from tests.ratings.factories import make_criterion, make_round
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-DEMO_PASSWORD = "chunan-demo"
 
 
 @pytest.fixture
@@ -38,18 +37,6 @@ def english(page, live_server):
         [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]
     )
     return page
-
-
-def log_in(page, username):
-    page.goto("/accounts/login/")
-    form = page.locator("form:has(input[name='password'])")
-    form.locator("input[name='username']").fill(username)
-    form.locator("input[name='password']").fill(DEMO_PASSWORD)
-    form.locator("button[type='submit']").click()
-
-
-def log_out(page):
-    page.get_by_role("button", name="Log out").click()
 
 
 def move_on(page, stage):

@@ -13,11 +13,11 @@ from playwright.sync_api import expect
 
 from communities.models import Indicator, MonthlyReturn, ReturnEvent, ReturnValue
 from communities.returns_checks import add_months, month_start
+from tests.e2e.journeys import log_in
 from tests.factories import make_indicator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-DEMO_PASSWORD = "chunan-demo"
 LAST = add_months(month_start(timezone.localdate()), -1)
 
 
@@ -31,14 +31,6 @@ def demo(live_server, page):
         [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]
     )
     return page
-
-
-def log_in(page, username):
-    page.goto("/accounts/login/")
-    form = page.locator("form:has(input[name='password'])")
-    form.locator("input[name='username']").fill(username)
-    form.locator("input[name='password']").fill(DEMO_PASSWORD)
-    form.locator("button[type='submit']").click()
 
 
 def filled(path, households):
