@@ -23,6 +23,7 @@ from communities.models import (
     Township,
     UserScope,
 )
+from services.models import AssistedHousehold, Volunteer
 
 _seq = itertools.count(1)
 PASSWORD = "correct-horse-battery"
@@ -154,3 +155,20 @@ def make_return(**kwargs) -> MonthlyReturn:
         kwargs["community"] = make_community()
     kwargs.setdefault("period", datetime.date(2026, 10, 1))
     return MonthlyReturn.objects.create(**kwargs)
+
+
+def make_volunteer(**kwargs) -> Volunteer:
+    if "community" not in kwargs:
+        kwargs["community"] = make_community()
+    kwargs.setdefault("name", f"志愿者{next(_seq)}")
+    kwargs.setdefault("registered_on", datetime.date(2026, 1, 5))
+    return Volunteer.objects.create(**kwargs)
+
+
+def make_household(**kwargs) -> AssistedHousehold:
+    if "community" not in kwargs:
+        kwargs["community"] = make_community()
+    kwargs.setdefault("household_name", f"住户{next(_seq)}")
+    kwargs.setdefault("category", AssistedHousehold.Category.ELDERLY)
+    kwargs.setdefault("help_hardship", True)
+    return AssistedHousehold.objects.create(**kwargs)

@@ -1,0 +1,151 @@
+"""Writes of the time bank (时间银行): service given deposits hours, service received draws them.
+
+The ledger (`TimeBankEntry`) is append-only and the balance is always its sum, never a
+stored figure, so it cannot drift from the lines a statement shows. A draw locks the
+volunteer's row so that two draws at once cannot both pass the floor check.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import DecimalField, F, Subquery, Sum, Value, Window
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from services.models import HOURS, ServiceRecord, TimeBankEntry, Volunteer
+
+ZERO = Decimal("0.00")
+
+
+class TimeBankRefused(Exception):
+    """A time-bank change the rules do not allow; `message` says why, in the user's language."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _floor() -> Decimal:
+    # str() first: the setting may be a float read from the environment.
+    return Decimal(str(settings.TIME_BANK_FLOOR_HOURS))
+
+
+def time_bank_balance(volunteer) -> Decimal:
+    """The volunteer's balance in hours: the sum of the ledger, in one query."""
+    total = TimeBankEntry.objects.filter(volunteer=volunteer).aggregate(
+        total=Coalesce(Sum("hours"), Value(ZERO), output_field=DecimalField(**HOURS))
+    )["total"]
+    # SQLite hands back "2" for 2.00: quantize so every backend prints the same.
+    return Decimal(total).quantize(ZERO)
+
+
+@transaction.atomic
+def service_record(
+    *,
+    volunteer: Volunteer,
+    served_on: datetime.date,
+    hours: Decimal,
+    activity: str,
+    household=None,
+    by,
+) -> ServiceRecord:
+    """Record a session of volunteer service and deposit its hours in the time bank.
+
+    Side effects: creates one ServiceRecord and one deposit TimeBankEntry linked to it.
+    Raises ValidationError when hours are not above 0 and at most 24, or the household
+    belongs to another community.
+    """
+    record = ServiceRecord(
+        volunteer=volunteer,
+        served_on=served_on,
+        hours=Decimal(hours),
+        activity=activity,
+        household=household,
+        recorded_by=by,
+    )
+    record.full_clean()
+    record.save()
+    entry = TimeBankEntry(
+        volunteer=volunteer,
+        kind=TimeBankEntry.Kind.DEPOSIT,
+        hours=record.hours,
+        on=served_on,
+        service_record=record,
+        note=activity[:200],
+        created_by=by,
+    )
+    entry.full_clean(validate_unique=False, validate_constraints=False)
+    entry.save()
+    return record
+
+
+@transaction.atomic
+def time_bank_draw(
+    *, volunteer: Volunteer, hours: Decimal, on: datetime.date, note: str = "", by
+) -> TimeBankEntry:
+    """Draw `hours` from the volunteer's account for service they or their family received.
+
+    Side effects: creates one draw TimeBankEntry (negative hours). Raises ValidationError
+    when hours are not positive, TimeBankRefused when the balance would fall below
+    settings.TIME_BANK_FLOOR_HOURS.
+    """
+    hours = Decimal(hours)
+    if hours <= 0:
+        raise ValidationError({"hours": _("Enter a number of hours above zero.")})
+    # Lock the volunteer's row for the rest of the transaction: a second draw for the same
+    # volunteer waits here until this one commits, and then sees its entry in the balance.
+    # Without the lock both could read the same balance and together overdraw the account.
+    # Deposits need no lock: they only raise the balance.
+    Volunteer.objects.select_for_update().only("pk").get(pk=volunteer.pk)
+    balance = time_bank_balance(volunteer)
+    floor = _floor()
+    if balance - hours < floor:
+        raise TimeBankRefused(
+            _(
+                "Cannot draw %(hours)s hours: the balance is %(balance)s hours and may not "
+                "go below %(floor)s hours."
+            )
+            % {"hours": hours, "balance": balance, "floor": floor}
+        )
+    entry = TimeBankEntry(
+        volunteer=volunteer,
+        kind=TimeBankEntry.Kind.DRAW,
+        hours=-hours,
+        on=on,
+        note=note,
+        created_by=by,
+    )
+    entry.full_clean(validate_unique=False, validate_constraints=False)
+    entry.save()
+    return entry
+
+
+def time_bank_statement(volunteer, year: int | None = None):
+    """The volunteer's ledger in date order, each entry annotated with `balance`: the
+    running balance after it (including all earlier years when `year` is given).
+
+    One query: the running sum is a window function; for a single year the balance
+    brought forward is a subquery of the same statement.
+    """
+    hours_field = DecimalField(**HOURS)
+    entries = TimeBankEntry.objects.filter(volunteer=volunteer)
+    running = Window(Sum("hours"), order_by=[F("on").asc(), F("id").asc()])
+    if year is None:
+        return entries.annotate(balance=running).order_by("on", "id")
+    brought_forward = (
+        TimeBankEntry.objects.filter(volunteer=volunteer, on__year__lt=year)
+        .values("volunteer")
+        .annotate(total=Sum("hours"))
+        .values("total")
+    )
+    return (
+        entries.filter(on__year=year)
+        .annotate(
+            balance=Coalesce(Subquery(brought_forward), Value(ZERO), output_field=hours_field)
+            + running
+        )
+        .order_by("on", "id")
+    )
