@@ -40,6 +40,12 @@ class Access:
         return self.role in (COUNTY, TOWNSHIP, CLERK)
 
     @property
+    def sees_personal_data(self) -> bool:
+        """Residents' personal records (households, volunteers) are for the community's own
+        clerk and the county: township staff oversee figures, not people."""
+        return self.role in (COUNTY, CLERK)
+
+    @property
     def label(self):
         return ROLE_LABELS[self.role]
 

@@ -79,8 +79,15 @@ UNSCOPED = {
 COUNTY_READ = {models.UserScope}
 
 
+def _personal_denied(access: Access, model) -> bool:
+    """Residents' personal records (model.personal_data) are not for township staff."""
+    return getattr(model, "personal_data", False) and not access.sees_personal_data
+
+
 def scope_q(access: Access, model):
     """The filter that keeps the rows of `model` that this access may see."""
+    if _personal_denied(access, model):
+        return Q(pk__in=[])
     if model in UNSCOPED:
         return access.q() if not access.keeps_registry else Q()
     if model in TOWNSHIP_PATHS:
@@ -100,6 +107,8 @@ def community_of(obj):
 
 def in_scope(access: Access, obj) -> bool:
     model = type(obj)
+    if _personal_denied(access, model):
+        return False
     if model in UNSCOPED:
         return access.keeps_registry
     if model in TOWNSHIP_PATHS:
@@ -112,7 +121,7 @@ def in_scope(access: Access, obj) -> bool:
 
 def can_view(user, model, obj=None) -> bool:
     access = access_for(user)
-    if model not in POLICY or not access.keeps_registry:
+    if model not in POLICY or not access.keeps_registry or _personal_denied(access, model):
         return False
     if model in COUNTY_READ and not access.is_county:
         return False
@@ -172,3 +181,34 @@ def get_return_for_user(user, code: str, month: str):
     ).first() or models.MonthlyReturn(community=community, period=period, version=0)
     monthly_return.community = community
     return community, period, monthly_return
+
+
+# ── Services (services app) ────────────────────────────────────────────────────────────
+# Paired assistance and volunteers hold personal data (issue #5): their models say so with
+# `personal_data = True`, and `_personal_denied` keeps them from township staff, judges and
+# the public; a clerk sees their own community's, the county all. Service records and
+# time-bank entries change only through services.domain: read-only in the admin. Networks,
+# outlets, training, processing work and re-employment follow the registry's scope.
+# Admission requests and commendations: county edits, all staff read.
+from services import models as services_models  # noqa: E402 (services builds on this app)
+
+NOBODY = frozenset()
+COUNTY_CLERK = frozenset({COUNTY, CLERK})
+
+POLICY |= {
+    services_models.ServiceNetwork: (ALL_STAFF, ALL_STAFF, COUNTY_TOWNSHIP),
+    services_models.ServiceOutlet: (ALL_STAFF, ALL_STAFF, COUNTY_TOWNSHIP),
+    services_models.TrainingClass: (ALL_STAFF, ALL_STAFF, COUNTY_TOWNSHIP),
+    services_models.ProcessingProject: (ALL_STAFF, ALL_STAFF, COUNTY_TOWNSHIP),
+    services_models.ReemploymentOutcome: (ALL_STAFF, ALL_STAFF, COUNTY_TOWNSHIP),
+    services_models.AssistedHousehold: (COUNTY_CLERK, COUNTY_CLERK, COUNTY_CLERK),
+    services_models.HelperPairing: (COUNTY_CLERK, COUNTY_CLERK, COUNTY_CLERK),
+    services_models.AssistanceVisit: (COUNTY_CLERK, COUNTY_CLERK, COUNTY_CLERK),
+    services_models.Volunteer: (COUNTY_CLERK, COUNTY_CLERK, COUNTY_CLERK),
+    services_models.ContributionPoints: (COUNTY_CLERK, COUNTY_CLERK, COUNTY_CLERK),
+    services_models.ServiceRecord: (NOBODY, NOBODY, NOBODY),
+    services_models.TimeBankEntry: (NOBODY, NOBODY, NOBODY),
+    services_models.AdmissionRequest: (COUNTY_ONLY, COUNTY_ONLY, COUNTY_ONLY),
+    services_models.Commendation: (COUNTY_ONLY, COUNTY_ONLY, COUNTY_ONLY),
+}
+UNSCOPED |= {services_models.AdmissionRequest, services_models.Commendation}

@@ -16,6 +16,7 @@ from communities.models import Community, FacilityKind, GovernanceBody, Honour
 from communities.permissions import can_change, get_community_for_user
 from communities.queries import below_space_standard, community_record, terms_due
 from ratings.queries import rating_history
+from services.models import ServiceNetwork, ServiceOutlet
 
 
 def _page(request, queryset):
@@ -78,6 +79,25 @@ def _arranged(record):
     }
 
 
+def _service_networks(community):
+    """The five service networks (五大服务网络) and the outlets by kind: two queries.
+
+    Public: the outlets' contact is their public telephone, never a person's.
+    """
+    networks = {n.kind: n for n in ServiceNetwork.objects.filter(community=community)}
+    outlets = list(ServiceOutlet.objects.filter(community=community).order_by("name", "pk"))
+    return {
+        "network_checklist": [(kind.label, networks.get(kind)) for kind in ServiceNetwork.Kind],
+        "networks_established": sum(n.established for n in networks.values()),
+        "network_total": len(ServiceNetwork.Kind),
+        "outlet_groups": [
+            (kind.label, group)
+            for kind in ServiceOutlet.Kind
+            if (group := [o for o in outlets if o.kind == kind])
+        ],
+    }
+
+
 @require_safe
 def community_directory(request):
     """Public directory of active communities, filterable by township and name."""
@@ -109,6 +129,7 @@ def community_profile(request, code):
             "rating_history": rating_history(community),
             **record,
             **_arranged(record),
+            **_service_networks(community),
         },
     )
 
@@ -158,6 +179,7 @@ def workspace_community(request, code):
             "terms_due_days": settings.TERMS_DUE_DAYS,
             **record,
             **_arranged(record),
+            **_service_networks(community),
         },
     )
 

@@ -126,6 +126,8 @@ class HelpKind(models.TextChoices):
 class AssistedHousehold(models.Model):
     """A household in difficulty. Name and phone are personal data: show them masked."""
 
+    personal_data = True  # seen only by its own community's clerk and county staff
+
     class Category(models.TextChoices):
         ELDERLY = "elderly", _("Elderly")
         DISABLED = "disabled", _("Disabled")
@@ -173,6 +175,8 @@ class AssistedHousehold(models.Model):
 class Volunteer(models.Model):
     """A volunteer of a community. Name and phone are personal data: show them masked."""
 
+    personal_data = True  # seen only by its own community's clerk and county staff
+
     class Kind(models.TextChoices):
         RESIDENT = "resident", _("Resident")
         PARTY_MEMBER = "party_member", _("In-service Party member reporting (在职党员报到)")
@@ -205,6 +209,7 @@ class Volunteer(models.Model):
 class HelperPairing(models.Model):
     """A household paired with its helper: a co-building unit or a volunteer, exactly one."""
 
+    personal_data = True  # seen only by its own community's clerk and county staff
     community_path = "household__community"
 
     household = models.ForeignKey(
@@ -257,6 +262,7 @@ class HelperPairing(models.Model):
 
 
 class AssistanceVisit(models.Model):
+    personal_data = True  # seen only by its own community's clerk and county staff
     community_path = "household__community"
 
     household = models.ForeignKey(
@@ -298,6 +304,7 @@ class AssistanceVisit(models.Model):
 class ServiceRecord(models.Model):
     """A session of volunteer service; `services.domain.service_record` deposits its hours."""
 
+    personal_data = True  # seen only by its own community's clerk and county staff
     community_path = "volunteer__community"
 
     volunteer = models.ForeignKey(
@@ -363,6 +370,8 @@ class TimeBankEntry(models.Model):
     adjustment. The balance is the sum of the lines, never stored.
     """
 
+    personal_data = True  # seen only by its own community's clerk and county staff
+
     class Kind(models.TextChoices):
         DEPOSIT = "deposit", _("Deposit for service given")
         DRAW = "draw", _("Draw for service received")
@@ -422,6 +431,7 @@ class TimeBankEntry(models.Model):
 class ContributionPoints(models.Model):
     """A line of a Party member's contribution points card (奉献积分卡)."""
 
+    personal_data = True  # seen only by its own community's clerk and county staff
     community_path = "volunteer__community"
 
     volunteer = models.ForeignKey(

@@ -28,7 +28,10 @@ class ScopedQuerySet(models.QuerySet):
     """Rows of a model whose `community_path` leads to a Community."""
 
     def visible_to(self, user):
-        return self.filter(access_for(user).q(self.model.community_path))
+        access = access_for(user)
+        if getattr(self.model, "personal_data", False) and not access.sees_personal_data:
+            return self.none()
+        return self.filter(access.q(self.model.community_path))
 
 
 class LocalNameMixin:

@@ -182,7 +182,7 @@ def test_admin_index_clerk_lists_registry_models_but_no_accounts(client, users):
 
     apps = {app["app_label"]: app for app in response.context["app_list"]}
     # The ratings app shows a clerk their community's declarations and ratings, read-only.
-    assert set(apps) == {"communities", "ratings"}
+    assert set(apps) == {"communities", "ratings", "services"}
     assert "UserScope" not in {m["object_name"] for m in apps["communities"]["models"]}
     assert {m["object_name"] for m in apps["ratings"]["models"]} == {"Declaration", "Rating"}
 

@@ -273,10 +273,11 @@ def test_load_chunan_twice_changes_no_row_and_adds_no_history():
     assert Community.history.count() == 10
     assert Term.history.count() == 80
     # 311 registry rows and demo accounts, 38 of the indicator catalogue, the sample returns'
-    # stand-in account and its scope, 118 sample returns, and 37 of the ratings (2 rounds,
-    # the 10 ratings of 2008, the example scheme's 18 criteria and 7 cut-offs).
-    assert first_output[0] == "Chun'an data loaded: 506 created, 0 updated, 0 unchanged."
-    assert second_output[0] == "Chun'an data loaded: 0 created, 0 updated, 506 unchanged."
+    # stand-in account and its scope, 118 sample returns, 37 of the ratings (2 rounds,
+    # the 10 ratings of 2008, the example scheme's 18 criteria and 7 cut-offs), and the
+    # sample service networks (5 per community) and 31 outlets (services.demo).
+    assert first_output[0] == "Chun'an data loaded: 587 created, 0 updated, 0 unchanged."
+    assert second_output[0] == "Chun'an data loaded: 0 created, 0 updated, 587 unchanged."
 
 
 def test_load_chunan_verbosity_0_prints_nothing():
@@ -302,7 +303,7 @@ def test_load_chunan_keeps_values_entered_later_and_restores_facts():
     xiyuan.refresh_from_db()
     assert (xiyuan.name, xiyuan.households, xiyuan.figures_are_sample) == ("西园社区", 2500, False)
     assert list(Honour.objects.filter(community=xiyuan).values_list("year", flat=True)) == [2006]
-    assert output[0] == "Chun'an data loaded: 0 created, 1 updated, 377 unchanged."
+    assert output[0] == "Chun'an data loaded: 0 created, 1 updated, 458 unchanged."
 
 
 def test_load_chunan_without_demo_accounts_creates_no_user_and_no_return():

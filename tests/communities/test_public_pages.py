@@ -294,7 +294,9 @@ def test_profile_has_no_personal_data(client, profiled):
 def test_profile_marks_sample_figures(en, profiled):
     response = en.get("/communities/home/")
 
-    assert response.content.decode().count('<span class="badge-sample">Sample data</span>') == 5
+    # Households, residents, premises, the facilities' areas, the space standard's note and
+    # the service networks' line (their state and dates are sample with the figures).
+    assert response.content.decode().count('<span class="badge-sample">Sample data</span>') == 6
 
 
 def test_profile_real_figures_have_no_badge(client, tree):
@@ -460,8 +462,9 @@ def _populate(count):
 # Measured: the home page reads the townships, the county totals and the community list;
 # the directory counts, reads a page and the township choices; the profile reads the
 # community and its record (bodies + terms + branches, formations, facilities, honours,
-# pairings) and its rating history (one query, ratings with their rounds).
-PUBLIC_QUERIES = {"/": 3, "/communities/": 3, "profile": 9}
+# pairings), its rating history (one query, ratings with their rounds) and its service
+# networks and outlets (one query each).
+PUBLIC_QUERIES = {"/": 3, "/communities/": 3, "profile": 11}
 
 
 @pytest.mark.parametrize("count", [1, 15])

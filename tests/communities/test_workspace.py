@@ -487,11 +487,11 @@ def _populate(count, township):
 
 # Measured. Every page: the session, the user and the user's scope (3). The workspace adds
 # the two counters, the count and page of communities and the township choices; the record
-# adds the community and its record (8); the lists add the count, the page and the township
-# choices (space standard: and the total).
+# adds the community and its record (8) and its service networks and outlets (2); the lists
+# add the count, the page and the township choices (space standard: and the total).
 STAFF_QUERIES = {
     "/manage/": 8,
-    "/manage/communities/first/": 11,
+    "/manage/communities/first/": 13,
     "/manage/terms-due/": 6,
     "/manage/space-standard/": 7,
 }

@@ -52,6 +52,7 @@ from communities.models import (
 from communities.returns_checks import months_back, recent_median
 from communities.returns_queries import RECENT_MONTHS
 from ratings.history import load_ratings
+from services.demo import load_service_networks
 
 CHANGE_REASON = "load_chunan"
 
@@ -153,6 +154,8 @@ class Command(BaseCommand):
             # The speech gives no years and no awarding bodies: left empty, to be filled in.
             loader.put(Honour, {"community": communities[code], "title": title, "level": level})
         self.load_facilities(loader, communities)
+        # The five service networks and their outlets: sample data (services.demo).
+        load_service_networks(loader, communities)
         # The 2008 three-tier rating results (all ten 规范社区; three-star 西园, 南苑, 火炉尖,
         # 江滨, 望湖; four-star 李家坞, 新北, 施家塘) and the current round's example scheme.
         load_ratings(loader, communities)
