@@ -39,17 +39,6 @@ POLICY = {
     models.ReturnEvent: (frozenset(), frozenset(), frozenset()),
 }
 
-# ── Ratings (ratings app) ──────────────────────────────────────────────────────────────
-# Records that belong to a community, seen in scope by all staff and changed only through
-# ratings.domain and the portal's pages: read-only in the admin. The round, its scheme,
-# judges and conflicts are the county's alone (ratings.admin, not scoped by community).
-from ratings import models as ratings_models  # noqa: E402 (the ratings app builds on this one)
-
-POLICY |= {
-    ratings_models.Declaration: (frozenset(), frozenset(), frozenset()),
-    ratings_models.Rating: (frozenset(), frozenset(), frozenset()),
-}
-
 # Fields a community clerk may not change on their own community's record.
 CLERK_READONLY_COMMUNITY_FIELDS = (
     "code",
@@ -183,32 +172,11 @@ def get_return_for_user(user, code: str, month: str):
     return community, period, monthly_return
 
 
-# ── Services (services app) ────────────────────────────────────────────────────────────
-# Paired assistance and volunteers hold personal data (issue #5): their models say so with
-# `personal_data = True`, and `_personal_denied` keeps them from township staff, judges and
-# the public; a clerk sees their own community's, the county all. Service records and
-# time-bank entries change only through services.domain: read-only in the admin. Networks,
-# outlets, training, processing work and re-employment follow the registry's scope.
-# Admission requests and commendations: county edits, all staff read.
-from services import models as services_models  # noqa: E402 (services builds on this app)
+def register(policy: dict, *, unscoped=()) -> None:
+    """Another app's models join the table (called from its AppConfig.ready()).
 
-NOBODY = frozenset()
-COUNTY_CLERK = frozenset({COUNTY, CLERK})
-
-POLICY |= {
-    services_models.ServiceNetwork: (ALL_STAFF, ALL_STAFF, COUNTY_TOWNSHIP),
-    services_models.ServiceOutlet: (ALL_STAFF, ALL_STAFF, COUNTY_TOWNSHIP),
-    services_models.TrainingClass: (ALL_STAFF, ALL_STAFF, COUNTY_TOWNSHIP),
-    services_models.ProcessingProject: (ALL_STAFF, ALL_STAFF, COUNTY_TOWNSHIP),
-    services_models.ReemploymentOutcome: (ALL_STAFF, ALL_STAFF, COUNTY_TOWNSHIP),
-    services_models.AssistedHousehold: (COUNTY_CLERK, COUNTY_CLERK, COUNTY_CLERK),
-    services_models.HelperPairing: (COUNTY_CLERK, COUNTY_CLERK, COUNTY_CLERK),
-    services_models.AssistanceVisit: (COUNTY_CLERK, COUNTY_CLERK, COUNTY_CLERK),
-    services_models.Volunteer: (COUNTY_CLERK, COUNTY_CLERK, COUNTY_CLERK),
-    services_models.ContributionPoints: (COUNTY_CLERK, COUNTY_CLERK, COUNTY_CLERK),
-    services_models.ServiceRecord: (NOBODY, NOBODY, NOBODY),
-    services_models.TimeBankEntry: (NOBODY, NOBODY, NOBODY),
-    services_models.AdmissionRequest: (COUNTY_ONLY, COUNTY_ONLY, COUNTY_ONLY),
-    services_models.Commendation: (COUNTY_ONLY, COUNTY_ONLY, COUNTY_ONLY),
-}
-UNSCOPED |= {services_models.AdmissionRequest, services_models.Commendation}
+    The apps built on the registry (ratings, services) declare their own rules in their own
+    permissions module, so that imports flow one way: from them to this app.
+    """
+    POLICY.update(policy)
+    UNSCOPED.update(unscoped)

@@ -10,10 +10,8 @@ import io
 
 import openpyxl
 from django import forms
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import path
@@ -21,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from chunan_community.paging import paginate
 from communities import charts
 from communities.access import CLERK, COUNTY, TOWNSHIP, access_for
 from communities.models import Community, Indicator, Township
@@ -273,8 +272,8 @@ def completeness(request):
     rates = completeness_rates(rows, months, found, today)
     overdue = overdue_returns(rows, months, found, today)
 
-    grid_page = Paginator(rows, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    overdue_page = Paginator(overdue, settings.PAGE_SIZE).get_page(request.GET.get("overdue_page"))
+    grid_page = paginate(request, rows)
+    overdue_page = paginate(request, overdue, "overdue_page")
     wanted = {row.pk for row in grid_page} | {item.community_id for item in overdue_page}
     communities = Community.objects.select_related("township").in_bulk(wanted)
     townships = {t.pk: t for t in Township.objects.filter(pk__in={r.township_id for r in rows})}

@@ -5,11 +5,9 @@ Views stay thin: who sees which return is `get_return_for_user`, what may change
 """
 
 import django_filters
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -19,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from chunan_community.paging import paginate
 from communities import domain
 from communities.access import CLERK, COUNTY, TOWNSHIP, access_for
 from communities.models import Community, MonthlyReturn, ReturnEvent, ReturnStatus, Township
@@ -151,14 +150,14 @@ def _clerk_months(request, access, today):
                 "url": _return_url(community.code, period),
             }
         )
-    page = Paginator(rows, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, rows)
     return {"community": community, "page": page}
 
 
 def _review_list(request, access):
     queryset = returns_for(request.user)
     filterset = ReturnFilter(request.GET, access=access, user=request.user, queryset=queryset)
-    page = Paginator(filterset.qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, filterset.qs)
     to_review = TO_REVIEW[access.role]
     return {
         "filter": filterset,

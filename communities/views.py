@@ -3,12 +3,12 @@ import datetime
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from chunan_community.paging import paginate
 from communities.access import CLERK, access_for
 from communities.filters import CommunityFilter
 from communities.forms import TermsDueForm
@@ -17,10 +17,6 @@ from communities.permissions import can_change, get_community_for_user
 from communities.queries import below_space_standard, community_record, terms_due
 from ratings.queries import rating_history
 from services.models import ServiceNetwork, ServiceOutlet
-
-
-def _page(request, queryset):
-    return Paginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _local_township_labels(form):
@@ -107,7 +103,7 @@ def community_directory(request):
     return render(
         request,
         "communities/community_list.html",
-        {"filter": filterset, "page": _page(request, filterset.qs)},
+        {"filter": filterset, "page": paginate(request, filterset.qs)},
     )
 
 
@@ -156,7 +152,7 @@ def workspace(request):
         "communities/workspace.html",
         {
             "filter": filterset,
-            "page": _page(request, filterset.qs),
+            "page": paginate(request, filterset.qs),
             "terms_due_count": terms_due(request.user).count(),
             "below_standard_count": below_space_standard(request.user).count(),
         },
@@ -197,7 +193,7 @@ def terms_due_list(request):
     queryset = terms_due(request.user, days=days)
     if township:
         queryset = queryset.filter(community__township=township)
-    page = _page(request, queryset)
+    page = paginate(request, queryset)
     today = timezone.localdate()
     for body in page:
         body.days_left = (body.term_ends - today).days
@@ -222,7 +218,7 @@ def space_standard_list(request):
         "communities/space_standard.html",
         {
             "filter": filterset,
-            "page": _page(request, rows),
+            "page": paginate(request, rows),
             "total_shortfall": rows.aggregate(total=Sum("space_gap"))["total"] or 0,
         },
     )

@@ -12,7 +12,6 @@ import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +20,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from chunan_community.paging import paginate
 from ratings.domain import RatingRefused
 from ratings.models import Objection, Round, RoundStatus
 from ratings.notice_forms import ModerateForm, ObjectionForm
@@ -220,7 +220,7 @@ def objection_list(request, code):
         {"value": value, "label": label, "count": counts.get(value, 0)}
         for value, label in Objection.Status.choices
     ]
-    page = Paginator(objections, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, objections)
     return render(
         request,
         "ratings/notice_objection_list.html",

@@ -10,7 +10,14 @@ from django.shortcuts import get_object_or_404
 
 from communities.access import CLERK, COUNTY, JUDGE, TOWNSHIP, access_for
 from communities.models import Community
-from ratings.models import Declaration, Evidence, JudgeAssignment, Round, RoundStatus
+from ratings.models import (
+    Declaration,
+    Evidence,
+    JudgeAssignment,
+    Rating,
+    Round,
+    RoundStatus,
+)
 
 STAFF = (COUNTY, TOWNSHIP, CLERK)
 # From scoring closed on: the stages in which a round has a ranking to show.
@@ -152,3 +159,13 @@ def get_round_for_county(user, code: str) -> Round:
     if not access_for(user).is_county:
         raise Http404
     return get_object_or_404(Round, code=code)
+
+
+def register_policy():
+    """Declarations and ratings belong to a community: all staff see them in scope, nobody
+    changes them in the admin (they change through ratings.domain and the portal's pages).
+    The round, its scheme, judges and conflicts are the county's alone (ratings.admin)."""
+    from communities import permissions
+
+    nobody = frozenset()
+    permissions.register({Declaration: (nobody, nobody, nobody), Rating: (nobody, nobody, nobody)})
