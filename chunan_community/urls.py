@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("communities.urls")),
     path("returns/", include("communities.returns_urls")),
     path("ratings/", include("ratings.urls")),
+    path("services/", include("services.urls")),
 ]
