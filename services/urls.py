@@ -18,4 +18,5 @@ urlpatterns = [
     path("<slug:code>/volunteers/", include("services.urls_volunteers")),
     path("<slug:code>/households/", include("services.urls_households")),
     path("<slug:code>/employment/", include("services.urls_employment")),
+    path("<slug:code>/tasks/", include("services.urls_tasks")),
 ]

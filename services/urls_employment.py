@@ -10,5 +10,4 @@ def _placeholder(request, **kwargs):
 
 urlpatterns = [
     path("", _placeholder, name="employment"),
-    path("tasks/", _placeholder, name="admitted_tasks"),
 ]

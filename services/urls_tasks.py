@@ -1,0 +1,13 @@
+"""Services URLs: tasks (placeholder until its part lands)."""
+
+from django.http import Http404
+from django.urls import path
+
+
+def _placeholder(request, **kwargs):
+    raise Http404
+
+
+urlpatterns = [
+    path("", _placeholder, name="admitted_tasks"),
+]
