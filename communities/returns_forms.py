@@ -145,17 +145,28 @@ class ReturnForm(forms.Form):
             for indicator in self.indicators
         }
 
-    def rows(self):
-        """(indicator, value field, comment field, last month's value, warning) per indicator."""
+    def rows(self, noted=frozenset()):
+        """(indicator, value field, comment field, last month's value, warning) per indicator.
+
+        noted: names of the value fields shown with what the service records say
+        (communities.prefill), in an element with the id `<field id>_records`.
+        """
         for indicator in self.indicators:
             name = value_field_name(indicator)
-            if name in self.warnings:
-                # Screen readers read the warning with the field (Django links only the help
-                # text and the errors, and a warned field has no error).
+            if name in self.warnings or name in noted:
+                # Screen readers read the warning and the records' figure with the field
+                # (Django links only the help text and the errors).
                 bound = self[name]
-                described = [f"{bound.auto_id}_warning"]
-                if indicator.help_text:
-                    described.insert(0, f"{bound.auto_id}_helptext")
+                described = [
+                    f"{bound.auto_id}_{suffix}"
+                    for suffix, present in (
+                        ("helptext", indicator.help_text),
+                        ("error", bound.errors),
+                        ("warning", name in self.warnings),
+                        ("records", name in noted),
+                    )
+                    if present
+                ]
                 bound.field.widget.attrs["aria-describedby"] = " ".join(described)
             yield {
                 "indicator": indicator,

@@ -4,6 +4,8 @@ Views stay thin: who sees which return is `get_return_for_user`, what may change
 `domain.edit_refusal` / `domain.available_transitions`, and every write is a domain call.
 """
 
+from decimal import Decimal, InvalidOperation
+
 import django_filters
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,6 +24,7 @@ from communities import domain
 from communities.access import CLERK, COUNTY, TOWNSHIP, access_for
 from communities.models import Community, MonthlyReturn, ReturnEvent, ReturnStatus, Township
 from communities.permissions import get_return_for_user
+from communities.prefill import prefill_for
 from communities.returns_checks import (
     add_months,
     closes_on,
@@ -192,9 +195,10 @@ def _as_text(value, indicator) -> str:
     return format(value, "f")
 
 
-def _stored_data(monthly_return, indicators) -> dict:
+def _stored_data(monthly_return, indicators, stored=None) -> dict:
     """The saved figures as form data, so the page shows (and checks) what is stored."""
-    stored = stored_values(monthly_return)
+    if stored is None:
+        stored = stored_values(monthly_return)
     data = {"version": str(monthly_return.version)}
     for indicator in indicators:
         value, comment = stored.get(indicator.pk, (None, ""))
@@ -203,25 +207,71 @@ def _stored_data(monthly_return, indicators) -> dict:
     return data
 
 
-def _saved_form(monthly_return, context) -> ReturnForm:
-    """The form as stored: bound and checked as a draft, so that warnings show on reload."""
+def _saved_form(monthly_return, context, stored, records) -> ReturnForm:
+    """The form as stored: bound and checked as a draft, so that warnings show on reload.
+
+    A figure not stored yet starts from what the service records say (`records`): the
+    initial value of a new return's field, the filling of a stored return's blank. Nothing
+    is saved until the clerk saves, which confirms them.
+    """
+    from_records = {
+        value_field_name(indicator): _as_text(records[indicator.code], indicator)
+        for indicator in context["indicators"]
+        if indicator.code in records
+    }
     if monthly_return.pk is None:
-        return ReturnForm(initial={"version": 0}, **context)
-    form = ReturnForm(_stored_data(monthly_return, context["indicators"]), **context)
+        return ReturnForm(initial={"version": 0, **from_records}, **context)
+    data = _stored_data(monthly_return, context["indicators"], stored)
+    for name, text in from_records.items():
+        if not data.get(name):
+            data[name] = text
+    form = ReturnForm(data, **context)
     form.is_valid()
     return form
 
 
-def _groups(form, saved=None):
-    """The form's rows grouped by indicator group, with the saved value on a conflict."""
+def _as_decimal(value):
+    try:
+        return Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+
+
+def _records_notes(form, stored, records) -> dict:
+    """Value field name → (the records' figure, whether the field holds it unconfirmed).
+
+    Unconfirmed: the field shows the records' figure and nothing is stored yet. A field
+    that differs from the records gets the figure as a hint; one that stores it, no note.
+    """
+    notes = {}
+    for indicator in form.indicators:
+        figure = records.get(indicator.code)
+        if figure is None:
+            continue
+        name = value_field_name(indicator)
+        value = form[name].value()
+        current = None if value in (None, "") else _as_decimal(value)
+        stored_value = stored.get(indicator.pk, (None, ""))[0]
+        if current != figure:
+            notes[name] = (figure, False)
+        elif stored_value is None:
+            notes[name] = (figure, True)
+    return notes
+
+
+def _groups(form, saved=None, notes=None):
+    """The form's rows grouped by indicator group, with the saved value on a conflict and
+    what the service records say (`notes`, from _records_notes)."""
+    notes = notes or {}
     groups = []
-    for row in form.rows():
+    for row in form.rows(noted=notes.keys()):
         group = row["indicator"].group
         if not groups or groups[-1]["group"] != group:
             groups.append({"group": group, "rows": []})
         if saved is not None:
             row["saved"] = saved.get(row["field"].name, "")
             row["differs"] = row["saved"] != (row["field"].value() or "")
+        row["records"], row["from_records"] = notes.get(row["field"].name, (None, False))
         groups[-1]["rows"].append(row)
     return groups
 
@@ -289,10 +339,19 @@ def _render_detail(
     status=200,
 ):
     today = timezone.localdate()
-    if form is None:
-        form = _saved_form(monthly_return, context)
     if refusal is None:
         refusal = domain.edit_refusal(request.user, monthly_return)
+    editable = refusal is None
+    # What the service records say, offered only where the figures can still change.
+    records = (
+        prefill_for(community, period, codes=[i.code for i in context["indicators"]])
+        if editable
+        else {}
+    )
+    stored = stored_values(monthly_return) if form is None or records else {}
+    if form is None:
+        form = _saved_form(monthly_return, context, stored, records)
+    notes = _records_notes(form, stored, records) if editable else {}
     events = _events(monthly_return)
     sent_back = [e for e in events if e.action == ReturnEvent.Action.RETURNED]
     previous_period = add_months(period, -1)
@@ -310,10 +369,11 @@ def _render_detail(
             "due": due_on(period),
             "closes": closes_on(period, monthly_return.open_until),
             "form": form,
-            "groups": _groups(form, conflict),
+            "groups": _groups(form, conflict, notes),
             "conflict": conflict is not None,
-            "error_summary": _error_summary(form) if form.is_bound and refusal is None else [],
-            "editable": refusal is None,
+            "error_summary": _error_summary(form) if form.is_bound and editable else [],
+            "editable": editable,
+            "from_records": any(unconfirmed for _figure, unconfirmed in notes.values()),
             "refusal": refusal,
             "unsaved": unsaved,
             "transitions": _transitions(request.user, monthly_return, reason_form)

@@ -7,6 +7,10 @@ class ServicesConfig(AppConfig):
     verbose_name = _("Service networks")
 
     def ready(self):
+        from communities import prefill
         from services.permissions import register_policy
+        from services.prefill import service_figures
 
         register_policy()
+        # The monthly return starts from what the service records already say.
+        prefill.register(service_figures)

@@ -1,4 +1,5 @@
-"""Sample service networks and outlets (示例数据) for `manage.py load_chunan`.
+"""Sample service networks and outlets (示例数据) for `manage.py load_chunan`, and with
+`--demo-accounts` the sample records of the services (`load_sample_records`, below).
 
 The speech says the communities set out to build five service networks (五大服务网络),
 with convenience outlets, health stations, cultural stations and gyms (生活服务网点、医疗
@@ -14,8 +15,23 @@ invented, so that no real telephone number is published by chance.
 """
 
 import datetime
+import random
+from decimal import Decimal
 
-from services.models import ServiceNetwork, ServiceOutlet
+from communities import chunan_facts as facts
+from communities.access import CLERK, COUNTY, access_for
+from communities.models import CoBuildingUnit
+from communities.returns_checks import months_back
+from services.demo_people import MONTHS, load_people
+from services.models import (
+    AdmissionRequest,
+    Commendation,
+    ProcessingProject,
+    ReemploymentOutcome,
+    ServiceNetwork,
+    ServiceOutlet,
+    TrainingClass,
+)
 
 D = datetime.date
 Network = ServiceNetwork.Kind
@@ -111,4 +127,224 @@ def load_service_networks(loader, communities: dict) -> None:
                     "opening_hours": opening_hours,
                     "is_sample": True,
                 },
+            )
+
+
+# Sample records of the services (`load_chunan --demo-accounts` only) ---------------------
+#
+# Like the sample returns, these are demonstration data, loaded only with the demonstration
+# accounts: they stand for residents, county departments and commended people, none of whom
+# belongs on a server with real data. Dates follow the demo's fixed month (DEMO_LAST_MONTH,
+# October 2026), not today, so every load and every test sees the same figures; the
+# re-employment and training figures of August to October 2026 are those of the sample
+# returns (chunan_facts.sample_figures), so the return page and the records agree on them.
+
+TRAINING_NAMES = [
+    "家政服务技能培训班",
+    "养老护理员培训班",
+    "电子商务技能培训班",
+    "茶艺技能培训班",
+    "中式烹调技能培训班",
+    "手工编织技能培训班",
+]
+PROCESSING_NAMES = [
+    "来料加工：手工串珠",
+    "来料加工：服装剪线头",
+    "来料加工：电子元件组装",
+    "来料加工：毛衫缝盘",
+    "来料加工：竹制品加工",
+]
+QIANDAOHU = (
+    "xiyuan",
+    "nanyuan",
+    "huolujian",
+    "jiangbin",
+    "wanghu",
+    "lijiawu",
+    "xinbei",
+    "shijiatang",
+)
+
+# (department, task, funds, staff, authority follow, funds in yuan, communities or None for
+# all, status, decided on, reason)
+ADMISSION_REQUESTS = [
+    (
+        "县卫生健康局",
+        "组织辖区60岁以上老年人参加每年一次的免费健康体检，社区负责通知和组织。",
+        True,
+        True,
+        True,
+        Decimal(30000),
+        None,
+        "approved",
+        D(2026, 3, 10),
+        "经费按参检人数拨付，社区卫生服务站派医生上门，符合准入要求。",
+    ),
+    (
+        "县统计局",
+        "协助开展2026年居民家庭收支抽样调查的入户登记。",
+        True,
+        False,
+        True,
+        Decimal(8000),
+        QIANDAOHU,
+        "approved",
+        D(2026, 5, 20),
+        "调查员补贴随事拨付，任务有期限，同意准入。",
+    ),
+    (
+        "县综合行政执法局",
+        "由社区承担辖区违章搭建的日常巡查和劝阻。",
+        False,
+        False,
+        False,
+        Decimal(0),
+        None,
+        "refused",
+        D(2026, 7, 8),
+        "未随事转移经费、人员和执法权限，不符合“费随事转、人随事转、权随事转”的准入要求；"
+        "违章搭建查处属执法事项，社区可协助发现和报告。",
+    ),
+    (
+        "县人力社保局",
+        "在社区设立就业援助联络员，每月上报就业困难人员动态。",
+        True,
+        False,
+        True,
+        Decimal(20000),
+        None,
+        "submitted",
+        None,
+        "",
+    ),
+]
+# The speech says the conference commended advanced collectives and individuals
+# (表彰了社区建设先进集体和个人) but names none: these are invented. (kind, name, community
+# code or None, title)
+COMMENDATIONS_2008 = [
+    ("collective", "江滨社区居民委员会", "jiangbin", "社区建设先进集体"),
+    ("collective", "施家塘社区居民委员会", "shijiatang", "社区建设先进集体"),
+    ("collective", "县工贸资产经营有限公司", None, "社区共建先进单位"),
+    ("individual", "徐丽萍", "nanyuan", "优秀社区工作者"),
+    ("individual", "方国平", "yangqi", "优秀社区工作者"),
+    ("individual", "汪美玲", "xinbei", "优秀社区志愿者"),
+]
+
+
+def _actor(accounts, stand_in, role, community=None):
+    """The demo account with this role (covering `community`), else the stand-in."""
+    for user in accounts:
+        access = access_for(user)
+        if access.role == role and (community is None or access.covers(community)):
+            return user
+    return stand_in
+
+
+def load_sample_records(loader, communities: dict, *, accounts: list, stand_in) -> None:
+    """Sample volunteers, households, visits, time bank, training, processing work,
+    re-employment, admission requests and the 2008 commendations (示例数据)."""
+    units = {
+        code: loader.find(CoBuildingUnit, {"name": unit})
+        for unit, code, _branch, _since, _contribution in facts.PAIRINGS
+    }
+    recorders = {
+        code: _actor(accounts, stand_in, CLERK, community)
+        for code, community in communities.items()
+    }
+    load_people(loader, communities, units=units, recorders=recorders)
+    months = sorted(months_back(facts.DEMO_LAST_MONTH, facts.DEMO_MONTHS))
+    for code, community in communities.items():
+        for period in MONTHS:
+            figures = facts.sample_figures(code, period, months.index(period))
+            loader.put(
+                ReemploymentOutcome,
+                {"community": community, "month": period},
+                initial={"reemployed": int(figures["reemployed"]), "is_sample": True},
+            )
+            _training(loader, community, period, figures)
+        last = facts.DEMO_LAST_MONTH
+        _processing(loader, community, facts.sample_figures(code, last, months.index(last)))
+    _admission(loader, communities, _actor(accounts, stand_in, COUNTY))
+    for kind, name, code, title in COMMENDATIONS_2008:
+        loader.put(
+            Commendation,
+            {"year": 2008, "kind": kind, "name": name, "title": title},
+            initial={"community": communities.get(code), "is_sample": True},
+        )
+
+
+def _training(loader, community, period, figures):
+    """The month's classes: as many as the sample return says, sharing its trainees."""
+    rng = random.Random(f"{community.code}-training-{period:%Y-%m}")  # noqa: S311
+    count, trainees = int(figures["training_classes"]), int(figures["trainees"])
+    first = trainees // count + (rng.randint(-3, 3) if count > 1 else 0)
+    sizes = [first, trainees - first][:count]
+    for number, (name, size) in enumerate(
+        zip(rng.sample(TRAINING_NAMES, count), sizes, strict=True)
+    ):
+        starts_on = period + datetime.timedelta(days=4 + 12 * number)
+        loader.put(
+            TrainingClass,
+            {"community": community, "name": name, "starts_on": starts_on},
+            initial={
+                "ends_on": starts_on + datetime.timedelta(days=9),
+                "trainees": size,
+                "completions": size - rng.randint(0, 2),
+                "is_sample": True,
+            },
+        )
+
+
+def _processing(loader, community, figures):
+    """Two processing-work projects of 2026 sharing the sample return's participants."""
+    rng = random.Random(f"{community.code}-processing")  # noqa: S311
+    participants = int(figures["processing_participants"])
+    first = participants // 2 + rng.randint(-3, 3)
+    for name, people in zip(
+        rng.sample(PROCESSING_NAMES, 2), (first, participants - first), strict=True
+    ):
+        loader.put(
+            ProcessingProject,
+            {"community": community, "name": name, "year": facts.DEMO_LAST_MONTH.year},
+            initial={
+                "participants": people,
+                "income_yuan": Decimal(people * rng.randint(80, 150) * 10),
+                "is_sample": True,
+            },
+        )
+
+
+def _admission(loader, communities, county):
+    for (
+        department,
+        task,
+        funds,
+        staff,
+        authority,
+        funds_yuan,
+        codes,
+        status,
+        decided_on,
+        reason,
+    ) in ADMISSION_REQUESTS:
+        key = {"department": department, "task": task}
+        new = loader.find(AdmissionRequest, key) is None
+        request = loader.put(
+            AdmissionRequest,
+            key,
+            initial={
+                "funds_follow": funds,
+                "staff_follow": staff,
+                "authority_follow": authority,
+                "funds_yuan": funds_yuan,
+                "status": status,
+                "decision_reason": reason,
+                "decided_by": county if decided_on else None,
+                "decided_on": decided_on,
+                "is_sample": True,
+            },
+        )
+        if new:
+            request.communities.set(
+                [communities[code] for code in codes] if codes else communities.values()
             )

@@ -149,3 +149,29 @@ def time_bank_statement(volunteer, year: int | None = None):
         )
         .order_by("on", "id")
     )
+
+
+class SessionRejected(Exception):
+    """One session of a batch was invalid; `index` says which, `error` why. Nothing was saved."""
+
+    def __init__(self, index: int, error: ValidationError):
+        super().__init__(index, error)
+        self.index = index
+        self.error = error
+
+
+@transaction.atomic
+def service_record_batch(*, sessions: list[dict], by) -> list[ServiceRecord]:
+    """Record several sessions at once (paper slips typed in the office): all or none.
+
+    Each session is the keyword arguments of `service_record` without `by`.
+    Side effects: for each session, what `service_record` creates. Raises SessionRejected
+    for the first invalid session; the whole batch is then rolled back.
+    """
+    records = []
+    for index, session in enumerate(sessions):
+        try:
+            records.append(service_record(**session, by=by))
+        except ValidationError as error:
+            raise SessionRejected(index, error) from error
+    return records

@@ -1,13 +1,19 @@
-"""Services URLs: admission (placeholder until its part lands)."""
+"""Services URLs: community admission (社区准入), at /services/admission/."""
 
-from django.http import Http404
 from django.urls import path
 
-
-def _placeholder(request, **kwargs):
-    raise Http404
-
+from services import admission_views as views
 
 urlpatterns = [
-    path("", _placeholder, name="admission_list"),
+    path("", views.admission_list, name="admission_list"),
+    path("new/", views.admission_new, name="admission_new"),
+    path("<int:pk>/", views.admission_detail, name="admission_detail"),
+    path("<int:pk>/edit/", views.admission_edit, name="admission_edit"),
+    path(
+        "<int:pk>/approve/",
+        views.admission_decide,
+        {"action": "approve"},
+        name="admission_approve",
+    ),
+    path("<int:pk>/refuse/", views.admission_decide, {"action": "refuse"}, name="admission_refuse"),
 ]

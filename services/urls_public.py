@@ -1,13 +1,11 @@
-"""Services URLs: public (placeholder until its part lands)."""
+"""Services URLs: the public commendations (表彰), at /services/commendations/."""
 
-from django.http import Http404
 from django.urls import path
 
-
-def _placeholder(request, **kwargs):
-    raise Http404
-
+from services import admission_views as views
 
 urlpatterns = [
-    path("", _placeholder, name="commendations"),
+    path("", views.commendations, name="commendations"),
+    path("print/", views.commendations_print, name="commendations_print"),
+    path("commendations.csv", views.commendations_csv, name="commendations_csv"),
 ]

@@ -1,13 +1,10 @@
-"""Services URLs: tasks (placeholder until its part lands)."""
+"""Services URLs: the tasks admitted for a community, at /services/<code>/tasks/."""
 
-from django.http import Http404
 from django.urls import path
 
-
-def _placeholder(request, **kwargs):
-    raise Http404
-
+from services import admission_views as views
 
 urlpatterns = [
-    path("", _placeholder, name="admitted_tasks"),
+    path("", views.admitted_tasks, name="admitted_tasks"),
+    path("print/", views.admitted_tasks_print, name="admitted_tasks_print"),
 ]

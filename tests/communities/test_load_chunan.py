@@ -275,9 +275,10 @@ def test_load_chunan_twice_changes_no_row_and_adds_no_history():
     # 311 registry rows and demo accounts, 38 of the indicator catalogue, the sample returns'
     # stand-in account and its scope, 118 sample returns, 37 of the ratings (2 rounds,
     # the 10 ratings of 2008, the example scheme's 18 criteria and 7 cut-offs), and the
-    # sample service networks (5 per community) and 31 outlets (services.demo).
-    assert first_output[0] == "Chun'an data loaded: 587 created, 0 updated, 0 unchanged."
-    assert second_output[0] == "Chun'an data loaded: 0 created, 0 updated, 587 unchanged."
+    # sample service networks (5 per community) and 31 outlets (services.demo), and with the
+    # demo accounts the 452 sample people, records and decisions of services.demo_people.
+    assert first_output[0] == "Chun'an data loaded: 1039 created, 0 updated, 0 unchanged."
+    assert second_output[0] == "Chun'an data loaded: 0 created, 0 updated, 1039 unchanged."
 
 
 def test_load_chunan_verbosity_0_prints_nothing():

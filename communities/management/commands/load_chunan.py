@@ -52,7 +52,7 @@ from communities.models import (
 from communities.returns_checks import months_back, recent_median
 from communities.returns_queries import RECENT_MONTHS
 from ratings.history import load_ratings
-from services.demo import load_service_networks
+from services.demo import load_sample_records, load_service_networks
 
 CHANGE_REASON = "load_chunan"
 
@@ -90,6 +90,9 @@ class Command(BaseCommand):
                 accounts = self.load_demo_accounts(loader, communities)
                 stand_in = self.load_sample_return_account(loader)
                 SampleReturns(loader, communities, indicators, accounts, stand_in).load()
+                # Sample volunteers, households, visits, time bank, training, admission
+                # requests and commendations (services.demo): demonstration data too.
+                load_sample_records(loader, communities, accounts=accounts, stand_in=stand_in)
         if options["verbosity"] == 0:
             return
         if options["verbosity"] >= 2:

@@ -1,0 +1,263 @@
+"""Community admission (社区准入): a county department's request to hand a task to communities.
+
+The county records the request, then approves it or refuses it with a reason. Funding, staff
+and authority go with the task (费随事转、人随事转、权随事转): when funds follow, the amount
+must be stated, so that no community is handed work without the money for it ("a pony
+pulling a big cart", 小马拉大车). Only a submitted request may be changed or decided; each
+decision locks the row (select_for_update), so that two people deciding at once produce
+exactly one decision and the second is told.
+
+Views, the admin and commands call these functions: each rule lives here once.
+"""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from communities.models import Community
+from communities.permissions import can_add, can_change
+from services.models import AdmissionRequest
+
+Status = AdmissionRequest.Status
+ZERO = Decimal(0)
+
+
+class AdmissionRefused(Exception):
+    """A change the admission rules do not allow; `message` says why, in the user's language."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# ---------- Reads ----------
+
+
+def active_communities():
+    """The communities a task may be handed to: the active ones, township by township."""
+    return Community.objects.public().select_related("township")
+
+
+def admitted_tasks_for(community):
+    """The approved requests whose communities include `community`, newest decision first,
+    each with `community_count`: how many communities the task was admitted to."""
+    # Counted before filtering: a filter on the same relation after the count gets its own
+    # join, so the count covers every community of the request, not only this one.
+    return (
+        AdmissionRequest.objects.annotate(community_count=Count("communities"))
+        .filter(status=Status.APPROVED, communities=community)
+        .order_by("-decided_on", "-id")
+    )
+
+
+# ---------- Rules ----------
+
+
+def funds_errors(*, funds_follow: bool, funds_yuan) -> dict[str, str]:
+    """The funds rule (费随事转), as {field: message}; empty when the funds are consistent.
+
+    When funds follow the task the amount must be above 0; when they do not, no amount may
+    be given (a figure without the box ticked is most likely a box forgotten).
+    """
+    amount = ZERO if funds_yuan is None else Decimal(funds_yuan)
+    if funds_follow and amount <= ZERO:
+        return {
+            "funds_yuan": _(
+                "Funds follow the task: enter the amount in yuan the department hands over "
+                "with it (more than 0)."
+            )
+        }
+    if not funds_follow and amount > ZERO:
+        return {
+            "funds_yuan": _(
+                "An amount is entered but “funds follow the task” is not ticked: tick it, "
+                "or clear the amount."
+            )
+        }
+    return {}
+
+
+def edit_refusal(admission_request) -> str | None:
+    """None while the request may be changed or decided; otherwise why not."""
+    if admission_request.status == Status.SUBMITTED:
+        return None
+    when = (
+        date_format(admission_request.decided_on, "DATE_FORMAT")
+        if admission_request.decided_on
+        else ""
+    )
+    if admission_request.status == Status.APPROVED:
+        return _(
+            "This request was approved on %(date)s: a decided request cannot be changed or "
+            "decided again."
+        ) % {"date": when}
+    return _(
+        "This request was refused on %(date)s: a decided request cannot be changed or "
+        "decided again."
+    ) % {"date": when}
+
+
+def _check_county(by, *, adding=False):
+    allowed = can_add(by, AdmissionRequest) if adding else can_change(by, AdmissionRequest)
+    if not allowed:
+        raise AdmissionRefused(_("Only county staff record and decide admission requests."))
+
+
+def _check_communities(communities):
+    if not communities:
+        raise ValidationError(
+            {"communities": _("Choose the communities concerned, or tick “All communities”.")}
+        )
+    inactive = [c for c in communities if c.status != Community.Status.ACTIVE]
+    if inactive:
+        raise ValidationError(
+            {
+                "communities": _("%(names)s no longer exist as communities: untick them.")
+                % {"names": "、".join(c.name for c in inactive)}
+            }
+        )
+
+
+def _locked(admission_request) -> AdmissionRequest:
+    return AdmissionRequest.objects.select_for_update().get(pk=admission_request.pk)
+
+
+def _validate(admission_request):
+    errors = funds_errors(
+        funds_follow=admission_request.funds_follow, funds_yuan=admission_request.funds_yuan
+    )
+    if errors:
+        raise ValidationError(errors)
+    admission_request.full_clean()
+
+
+# ---------- Writes ----------
+
+
+@transaction.atomic
+def admission_submit(
+    *,
+    department: str,
+    task: str,
+    funds_follow: bool,
+    staff_follow: bool,
+    authority_follow: bool,
+    funds_yuan: Decimal | None,
+    communities,
+    by,
+    is_sample: bool = False,
+) -> AdmissionRequest:
+    """Record a department's request to hand a task to `communities`, as submitted.
+
+    Side effects: creates one AdmissionRequest and its community links (each with a
+    history row naming `by`). Raises AdmissionRefused when `by` is not county staff, and
+    ValidationError (by field) when the funds rule fails, no community is chosen, or a
+    field is invalid.
+    """
+    _check_county(by, adding=True)
+    communities = list(communities)
+    admission_request = AdmissionRequest(
+        department=(department or "").strip(),
+        task=(task or "").strip(),
+        funds_follow=funds_follow,
+        staff_follow=staff_follow,
+        authority_follow=authority_follow,
+        funds_yuan=ZERO if funds_yuan is None else Decimal(funds_yuan),
+        status=Status.SUBMITTED,
+        is_sample=is_sample,
+    )
+    _validate(admission_request)
+    _check_communities(communities)
+    admission_request._history_user = by
+    admission_request.save()
+    admission_request.communities.set(communities)
+    return admission_request
+
+
+@transaction.atomic
+def admission_update(
+    *,
+    admission_request: AdmissionRequest,
+    department: str,
+    task: str,
+    funds_follow: bool,
+    staff_follow: bool,
+    authority_follow: bool,
+    funds_yuan: Decimal | None,
+    communities,
+    by,
+) -> AdmissionRequest:
+    """Correct a request that is still submitted (a typing error, a community missed).
+
+    Side effects: saves the request and its community links, with history rows naming
+    `by`. Raises AdmissionRefused when `by` is not county staff or the request has been
+    decided meanwhile, and ValidationError as admission_submit does.
+    """
+    _check_county(by)
+    locked = _locked(admission_request)
+    refusal = edit_refusal(locked)
+    if refusal:
+        raise AdmissionRefused(refusal)
+    communities = list(communities)
+    locked.department = (department or "").strip()
+    locked.task = (task or "").strip()
+    locked.funds_follow = funds_follow
+    locked.staff_follow = staff_follow
+    locked.authority_follow = authority_follow
+    locked.funds_yuan = ZERO if funds_yuan is None else Decimal(funds_yuan)
+    _validate(locked)
+    _check_communities(communities)
+    locked._history_user = by
+    locked.save()
+    locked.communities.set(communities)
+    return locked
+
+
+def _decide(admission_request, *, to: str, reason: str, by) -> AdmissionRequest:
+    _check_county(by)
+    # Locked so that two decisions at once cannot both pass the status check: the second
+    # waits for the first to commit, then finds the request decided and is refused.
+    locked = _locked(admission_request)
+    refusal = edit_refusal(locked)
+    if refusal:
+        raise AdmissionRefused(refusal)
+    locked.status = to
+    locked.decision_reason = reason
+    locked.decided_by = by
+    locked.decided_on = timezone.localdate()
+    _validate(locked)
+    locked._history_user = by
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def admission_approve(
+    *, admission_request: AdmissionRequest, by, reason: str = ""
+) -> AdmissionRequest:
+    """Approve a submitted request: the task is admitted to its communities.
+
+    `reason` is an optional note on the decision. Side effects: status, reason, decided_by,
+    decided_on (today), a history row. Raises AdmissionRefused when `by` is not county
+    staff or the request is no longer submitted.
+    """
+    return _decide(admission_request, to=Status.APPROVED, reason=(reason or "").strip(), by=by)
+
+
+@transaction.atomic
+def admission_refuse(*, admission_request: AdmissionRequest, by, reason: str) -> AdmissionRequest:
+    """Refuse a submitted request, with the reason the department is given (required).
+
+    Side effects: status, reason, decided_by, decided_on (today), a history row. Raises
+    AdmissionRefused when the reason is blank, `by` is not county staff, or the request is
+    no longer submitted.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise AdmissionRefused(_("Give the reason for the refusal: the department is told it."))
+    return _decide(admission_request, to=Status.REFUSED, reason=reason, by=by)

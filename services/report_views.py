@@ -1,0 +1,365 @@
+"""Reports on the service work for staff: coverage of the five networks, outlets per 1,000
+residents, volunteer hours per month, time-bank balances.
+
+Each report has a page (one page of communities at a time), a print view (every row), and
+CSV and Excel exports of the same table: the columns, rows and totals come from one `Table`
+built in `services.reports`, so what is shown, printed and downloaded cannot differ.
+
+Every registry keeper opens them, each within their scope: the county sees the county,
+township staff their township, a clerk their own community. The reports hold figures only,
+never a person, so township staff see the time-bank sums they may not see per volunteer.
+"""
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import openpyxl
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.views.decorators.http import require_safe
+
+from chunan_community.paging import paginate
+from communities import charts
+from communities.access import CLERK, access_for
+from communities.models import Township
+from communities.returns_checks import add_months, month_start
+from communities.returns_forms import MonthField
+from communities.returns_report_views import MonthRangeMixin, TownshipChoiceField
+from services import reports
+
+DEFAULT_MONTHS = 12
+MAX_HOURS_MONTHS = 36
+# Beyond this many areas the chart shows only the total (the table keeps every area).
+MAX_CHART_SERIES = len(charts.PALETTE)
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# ---------------------------------------------------------------------------- forms
+
+
+class ScopeForm(forms.Form):
+    """The township filter, for county staff; the others see their own scope."""
+
+    township = TownshipChoiceField(
+        label=gettext_lazy("Township"),
+        queryset=Township.objects.all(),
+        to_field_name="code",
+        required=False,
+        empty_label=gettext_lazy("All townships"),
+    )
+
+    def __init__(self, data, *, access, today):
+        super().__init__(data)
+        self.access, self.today = access, today
+        if not access.is_county:
+            del self.fields["township"]
+
+    @property
+    def chosen_township(self):
+        return self.cleaned_data.get("township") if self.access.is_county else None
+
+
+class HoursForm(MonthRangeMixin, ScopeForm):
+    """A range of months, by default the last twelve up to this month; at most 36."""
+
+    month_from = MonthField(label=gettext_lazy("First month"))
+    month_to = MonthField(label=pgettext_lazy("end of a range of months", "Last month"))
+
+    field_order = ["month_from", "month_to", "township"]
+    max_months = MAX_HOURS_MONTHS
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        this_month = month_start(self.today)
+        first, last = cleaned.get("month_from"), cleaned.get("month_to")
+        if first and not last:
+            last = min(add_months(first, DEFAULT_MONTHS - 1), this_month)
+        last = last or this_month
+        first = first or add_months(last, 1 - DEFAULT_MONTHS)
+        self.check_range(cleaned, first, last)
+        return cleaned
+
+
+# ---------------------------------------------------------------------------- the reports
+
+
+def _in_scope(access, form) -> dict:
+    return {
+        "township": form.chosen_township,
+        "with_totals": access.role != CLERK,
+        "county": access.is_county,
+    }
+
+
+def _coverage(user, access, form):
+    return reports.coverage_table(user, **_in_scope(access, form))
+
+
+def _outlets(user, access, form):
+    return reports.outlets_table(user, **_in_scope(access, form))
+
+
+def _balances(user, access, form):
+    return reports.balances_table(user, **_in_scope(access, form))
+
+
+def _hours(user, access, form):
+    data = form.cleaned_data
+    return reports.hours_table(
+        user,
+        first=data["first"],
+        last=data["last"],
+        township=form.chosen_township,
+        by_township=access.is_county and form.chosen_township is None,
+    )
+
+
+@dataclass(frozen=True)
+class Report:
+    slug: str
+    title: str
+    lead: str
+    build: Callable
+    form_class: type = ScopeForm
+    paged: bool = True  # rows are communities, whose number grows
+
+    def url(self, suffix: str = "") -> str:
+        return reverse(f"services:report_{self.slug}{suffix}")
+
+
+REPORTS = {
+    report.slug: report
+    for report in (
+        Report(
+            "coverage",
+            gettext_lazy("Service-network coverage"),
+            gettext_lazy(
+                "Which of the five service networks each community has established, and "
+                "since when; how many communities have each network."
+            ),
+            _coverage,
+        ),
+        Report(
+            "outlets",
+            gettext_lazy("Outlets per 1,000 residents"),
+            gettext_lazy(
+                "The service outlets of each community by kind, and how many there are for "
+                "every 1,000 residents."
+            ),
+            _outlets,
+        ),
+        Report(
+            "hours",
+            gettext_lazy("Volunteer hours per month"),
+            gettext_lazy(
+                "Hours of volunteer service recorded per month, per township or community."
+            ),
+            _hours,
+            form_class=HoursForm,
+            paged=False,  # one row a month, 36 at most
+        ),
+        Report(
+            "balances",
+            gettext_lazy("Time-bank balances"),
+            gettext_lazy(
+                "The time-bank accounts of each community's volunteers, added up: hours "
+                "deposited and drawn, balances, accounts at or below the floor. No names."
+            ),
+            _balances,
+        ),
+    )
+}
+
+
+def _access(request):
+    access = access_for(request.user)
+    if not access.keeps_registry:
+        raise PermissionDenied
+    return access
+
+
+def _prepare(request, slug):
+    """The report, its form and, when the form is valid, its table."""
+    access = _access(request)
+    report = REPORTS[slug]
+    form = report.form_class(request.GET, access=access, today=timezone.localdate())
+    table = report.build(request.user, access, form) if form.is_valid() else None
+    return report, form, table
+
+
+# ---------------------------------------------------------------------------- chart
+
+
+def _hours_chart(table) -> str:
+    """Bars for one area, a line per area up to MAX_CHART_SERIES, else bars of the total."""
+    if not any(value for row in table.rows for value in row.cells[1:]):
+        return ""
+    categories = [row.cells[0] for row in table.rows]
+    count = len(table.areas)
+    if count == 1:
+        series = [charts.Series(table.areas[0], [row.cells[1] for row in table.rows])]
+    elif count > MAX_CHART_SERIES:
+        series = [charts.Series(_("Total"), [row.cells[-1] for row in table.rows])]
+    else:
+        series = [
+            charts.Series(label, [row.cells[1 + index] for row in table.rows])
+            for index, label in enumerate(table.areas)
+        ]
+    title = _("Hours of volunteer service, %(first)s to %(last)s") % {
+        "first": f"{table.first:%Y-%m}",
+        "last": f"{table.last:%Y-%m}",
+    }
+    peak = max(
+        ((v, categories[i], s.label) for s in series for i, v in enumerate(s.values) if v),
+        key=lambda item: item[0],
+    )
+    desc = _("%(count)s months, %(series)s series.") % {
+        "count": len(categories),
+        "series": len(series),
+    }
+    desc += " " + _("Highest: %(value)s (%(area)s, %(period)s).") % {
+        "value": charts.format_number(peak[0]),
+        "area": peak[2],
+        "period": peak[1],
+    }
+    draw = charts.bar_chart if len(series) == 1 else charts.line_chart
+    return draw(
+        id_prefix="hours-chart",
+        title=title,
+        desc=desc,
+        categories=categories,
+        series=series,
+        unit=_("hours"),
+    )
+
+
+# ---------------------------------------------------------------------------- pages
+
+
+@login_required
+@require_safe
+def index(request):
+    """The four reports, each with a line on what it shows."""
+    _access(request)
+    return render(
+        request,
+        "services/reports/index.html",
+        {"reports": [(report, report.url()) for report in REPORTS.values()]},
+    )
+
+
+def _render(request, slug, template, *, paged):
+    report, form, table = _prepare(request, slug)
+    page = None
+    rows = table.rows if table else []
+    if table and paged and report.paged:
+        page = paginate(request, rows)
+        rows = page.object_list
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "report": report,
+        "tabs": [(item, item.url()) for item in REPORTS.values()],
+        "form": form,
+        "table": table,
+        "page": page,
+        "body": table.display(rows) if table else [],
+        "footer": table.display(table.footer) if table else [],
+        "chart": _hours_chart(table) if table and slug == "hours" else "",
+        "chart_is_total": table is not None and len(table.areas) > MAX_CHART_SERIES,
+        "query": query.urlencode(),
+        "urls": {
+            "page": report.url(),
+            "print": report.url("_print"),
+            "csv": report.url("_csv"),
+            "xlsx": report.url("_xlsx"),
+        },
+    }
+    return render(request, template, context)
+
+
+@login_required
+@require_safe
+def report_page(request, report):
+    """One report: the filter, the table (a page of communities), the totals, the notes."""
+    return _render(request, report, "services/reports/report.html", paged=True)
+
+
+@login_required
+@require_safe
+def report_print(request, report):
+    """The same report on a bare page for printing, every row on it (A4 landscape)."""
+    return _render(request, report, "services/reports/report_print.html", paged=False)
+
+
+# ---------------------------------------------------------------------------- exports
+
+
+def _bad_request(form):
+    errors = "\n".join(
+        f"{name}: {message}" for name, messages in form.errors.items() for message in messages
+    )
+    return HttpResponseBadRequest(errors, content_type="text/plain")
+
+
+def _filename(form, table, extension):
+    parts = ["services", table.slug]
+    township = getattr(form, "chosen_township", None)
+    if township is not None:
+        parts.append(township.code)
+    if table.first and table.last:
+        parts += [f"{table.first:%Y%m}", f"{table.last:%Y%m}"]
+    return f"{'-'.join(parts)}.{extension}"
+
+
+@login_required
+@require_safe
+def report_csv(request, report):
+    """The table as CSV (UTF-8 with a byte-order mark, so that Excel reads the Chinese):
+    every row, not only the page shown, then the totals."""
+    _report, form, table = _prepare(request, report)
+    if table is None:
+        return _bad_request(form)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(form, table, "csv")}"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    for line in table.export_rows():
+        writer.writerow([reports.cell_csv(value) for value in line])
+    return response
+
+
+@login_required
+@require_safe
+def report_xlsx(request, report):
+    """The table as an .xlsx workbook: numbers as numbers, shares as percentages, the header
+    row and the label column frozen."""
+    _report, form, table = _prepare(request, report)
+    if table is None:
+        return _bad_request(form)
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = table.slug
+    sheet.freeze_panes = "B2"
+    for line in table.export_rows():
+        cells = [reports.cell_xlsx(value) for value in line]
+        sheet.append([value for value, _format in cells])
+        for column, (_value, number_format) in enumerate(cells, start=1):
+            if number_format:
+                sheet.cell(row=sheet.max_row, column=column).number_format = number_format
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{_filename(form, table, "xlsx")}"'
+    return response

@@ -1,0 +1,237 @@
+"""The sample records of the services loaded by `load_chunan --demo-accounts`.
+
+The demo is loaded once for the module (in a transaction rolled back at the end); each test
+runs in its own savepoint on top of it. The first test runs before it is loaded.
+"""
+
+import datetime
+import re
+from collections import Counter
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.utils import translation
+
+from communities.chunan_facts import DEMO_LAST_MONTH, DEMO_MONTHS, sample_figures
+from communities.models import Community, MonthlyReturn, ReturnValue
+from communities.prefill import prefill_for
+from communities.returns_checks import months_back
+from services.domain import time_bank_balance
+from services.models import (
+    AdmissionRequest,
+    AssistanceVisit,
+    AssistedHousehold,
+    Commendation,
+    HelperPairing,
+    ProcessingProject,
+    ReemploymentOutcome,
+    ServiceRecord,
+    TimeBankEntry,
+    TrainingClass,
+    Volunteer,
+)
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+OCTOBER = D(2026, 10, 1)
+FAKE_PHONE = re.compile(r"1\d\d-0000-\d{4}")
+SAMPLE_MODELS = [
+    Volunteer,
+    AssistedHousehold,
+    HelperPairing,
+    AssistanceVisit,
+    ServiceRecord,
+    TimeBankEntry,
+    TrainingClass,
+    ProcessingProject,
+    ReemploymentOutcome,
+    AdmissionRequest,
+    Commendation,
+]
+
+
+def _counts():
+    return {model.__name__: model.objects.count() for model in SAMPLE_MODELS}
+
+
+def _load():
+    out = StringIO()
+    with translation.override("en"):
+        call_command("load_chunan", demo_accounts=True, stdout=out)
+    return out.getvalue().splitlines()[0]
+
+
+def test_demo_data_needs_the_demo_accounts():
+    call_command("load_chunan", verbosity=0)
+
+    assert set(_counts().values()) == {0}
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_chunan", demo_accounts=True, verbosity=0)
+        yield
+        transaction.set_rollback(True)
+
+
+def test_demo_data_loads_the_sample_records(demo):
+    assert _counts() == {
+        "Volunteer": 40,
+        "AssistedHousehold": 30,
+        "HelperPairing": 40,
+        "AssistanceVisit": 90,
+        "ServiceRecord": 70,
+        "TimeBankEntry": 71,
+        "TrainingClass": 51,
+        "ProcessingProject": 20,
+        "ReemploymentOutcome": 30,
+        "AdmissionRequest": 4,
+        "Commendation": 6,
+    }
+    per_community = Community.objects.annotate(
+        volunteer_count=Count("volunteers", distinct=True),
+        household_count=Count("assisted_households", distinct=True),
+    ).values_list("volunteer_count", "household_count")
+    assert set(per_community) == {(4, 3)}
+
+
+def test_demo_data_second_run_creates_nothing(demo):
+    before = _counts()
+
+    summary = _load()
+
+    assert _counts() == before
+    assert summary.startswith("Chun'an data loaded: 0 created, 0 updated, ")
+
+
+def test_demo_data_every_row_with_a_sample_flag_is_sample(demo):
+    flagged = [
+        model
+        for model in apps.get_app_config("services").get_models()
+        if any(field.name == "is_sample" for field in model._meta.fields)
+    ]
+
+    found = {
+        model.__name__: set(model.objects.values_list("is_sample", flat=True)) for model in flagged
+    }
+
+    assert found == {
+        "ServiceOutlet": {True},
+        "AssistedHousehold": {True},
+        "HistoricalAssistedHousehold": {True},
+        "Volunteer": {True},
+        "HistoricalVolunteer": {True},
+        "TrainingClass": {True},
+        "ProcessingProject": {True},
+        "ReemploymentOutcome": {True},
+        "AdmissionRequest": {True},
+        "HistoricalAdmissionRequest": {True},
+        "Commendation": {True},
+    }
+
+
+def test_demo_data_has_no_plausible_real_phone_number(demo):
+    phones = [
+        *Volunteer.objects.values_list("phone", flat=True),
+        *AssistedHousehold.objects.values_list("phone", flat=True),
+    ]
+    given = [phone for phone in phones if phone]
+
+    assert len(given) == 50
+    assert [phone for phone in given if not FAKE_PHONE.fullmatch(phone)] == []
+    assert len(set(given)) == len(given)
+    assert set(
+        apps.get_model("services", "ServiceOutlet").objects.values_list("contact", flat=True)
+    ) == {""}
+
+
+def test_demo_data_service_records_deposit_their_hours(demo):
+    deposits = TimeBankEntry.objects.filter(kind=TimeBankEntry.Kind.DEPOSIT)
+
+    assert deposits.count() == ServiceRecord.objects.count()
+    assert deposits.filter(service_record__isnull=True).count() == 0
+    assert [
+        (e.hours, e.service_record.hours)
+        for e in deposits.select_related("service_record")
+        if e.hours != e.service_record.hours
+    ] == []
+    draw = TimeBankEntry.objects.get(kind=TimeBankEntry.Kind.DRAW)
+    assert (draw.volunteer.community.code, draw.hours, draw.on) == (
+        "xiyuan",
+        Decimal("-2.00"),
+        D(2026, 10, 28),
+    )
+    assert time_bank_balance(draw.volunteer) == Decimal("7.00")
+    assert draw.created_by.username == "demo_clerk"
+    assert set(
+        ServiceRecord.objects.exclude(volunteer__community__code="xiyuan").values_list(
+            "recorded_by__username", flat=True
+        )
+    ) == {"chunan-loader"}
+
+
+def test_demo_data_admission_requests_in_every_state(demo):
+    statuses = Counter(AdmissionRequest.objects.values_list("status", flat=True))
+    refused = AdmissionRequest.objects.get(status="refused")
+
+    assert statuses == {"approved": 2, "refused": 1, "submitted": 1}
+    assert "费随事转" in refused.decision_reason
+    assert refused.decided_by.username == "demo_county"
+    assert AdmissionRequest.objects.get(department="县统计局").communities.count() == 8
+    assert set(Commendation.objects.values_list("year", flat=True)) == {2008}
+
+
+def test_demo_data_prefills_xiyuans_october(demo):
+    """The month the demo clerk has still to enter starts from the service records."""
+    xiyuan = Community.objects.get(code="xiyuan")
+
+    figures = prefill_for(xiyuan, OCTOBER)
+
+    assert figures == {
+        "households_in_difficulty_paired": 3,
+        "help_visits_hardship": 2,
+        "help_visits_medical": 2,
+        "help_visits_schooling": 0,
+        "registered_volunteers": 4,
+        "inservice_party_members": 2,
+        "volunteer_hours": Decimal("8.50"),
+        "training_classes": 2,
+        "trainees": 24,
+        "reemployed": 6,
+    }
+    assert not MonthlyReturn.objects.filter(community=xiyuan, period=OCTOBER).exists()
+
+
+def test_demo_data_training_and_reemployment_agree_with_the_sample_returns(demo):
+    classes = TrainingClass.objects.values("community__code", "starts_on__month").annotate(
+        classes=Count("pk"), trainees=Sum("trainees")
+    )
+    months = sorted(months_back(DEMO_LAST_MONTH, DEMO_MONTHS))
+    for row in classes:
+        period = D(2026, row["starts_on__month"], 1)
+        expected = sample_figures(row["community__code"], period, months.index(period))
+        assert (row["classes"], row["trainees"]) == (
+            expected["training_classes"],
+            expected["trainees"],
+        )
+    stored = {
+        (code, period): value
+        for code, period, value in ReturnValue.objects.filter(
+            indicator__code="reemployed", monthly_return__period__gte=D(2026, 8, 1)
+        ).values_list("monthly_return__community__code", "monthly_return__period", "value")
+    }
+    outcomes = {
+        (code, month): Decimal(reemployed)
+        for code, month, reemployed in ReemploymentOutcome.objects.values_list(
+            "community__code", "month", "reemployed"
+        )
+    }
+    assert len(stored) == 28
+    assert {key: outcomes[key] for key in stored} == stored
