@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import sync_playwright
 
 # Playwright's sync API runs an asyncio event loop in the test's thread, and Django refuses
@@ -78,3 +79,12 @@ def screenshot(page):
         return path
 
     return save
+
+
+@pytest.fixture
+def english(page, live_server):
+    """Interface text in English (the cookie the language switcher sets)."""
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]
+    )
+    return page

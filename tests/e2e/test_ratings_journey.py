@@ -5,7 +5,6 @@ import datetime
 import re
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from playwright.sync_api import expect
 
@@ -29,14 +28,6 @@ def demo_round(live_server):
         make_criterion(round=round_, code="n-services", name="五大服务网络运行", max_points=20)
     Round.objects.filter(pk=round_.pk).update(status=RoundStatus.DECLARATIONS_OPEN)
     return round_
-
-
-@pytest.fixture
-def english(page, live_server):
-    page.context.add_cookies(
-        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]
-    )
-    return page
 
 
 def move_on(page, stage):

@@ -4,7 +4,6 @@ approves or sends it back, the county accepts it."""
 import re
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -40,15 +39,6 @@ def demo_returns(live_server):
         make_rule(reemployed, IndicatorRule.Operator.LTE, unemployed)
         assert households.minimum == 0
     MonthlyReturn.objects.filter(community__code="xiyuan", period=LAST).delete()
-
-
-@pytest.fixture
-def english(page, live_server):
-    """Interface text in English (the cookie the language switcher sets)."""
-    page.context.add_cookies(
-        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]
-    )
-    return page
 
 
 def figure_inputs(page):

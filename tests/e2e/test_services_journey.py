@@ -1,0 +1,113 @@
+"""The demo clerk's service work in a real browser (issue #5): register a volunteer, record
+two sessions of service and see the time-bank balance, record a visit to a household, and
+find this month's return prefilled from those records."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from communities.models import MonthlyReturn
+from services.models import AssistanceVisit, ServiceRecord, Volunteer
+from tests.e2e.journeys import log_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+NAME = "王小明"
+MASKED = "王*明"
+
+
+@pytest.fixture
+def demo_data(live_server):
+    call_command("load_chunan", demo_accounts=True, verbosity=0)
+
+
+def record_session(page, hours, activity):
+    page.get_by_role("link", name="Record a session of service").click()
+    expect(page.get_by_label("Served on")).to_have_value(f"{timezone.localdate():%Y-%m-%d}")
+    page.get_by_label("Hours").fill(hours)
+    page.get_by_label("Activity").fill(activity)
+    page.get_by_role("button", name="Record the session").click()
+
+
+def test_clerk_records_service_and_finds_the_return_prefilled(english, screenshot, demo_data):
+    page = english
+    today = timezone.localdate()
+    xiyuan_volunteers = Volunteer.objects.filter(community__code="xiyuan", active=True).count()
+    log_in(page, "demo_clerk")
+
+    # The clerk's service work: straight to 西园's page.
+    page.get_by_role("navigation").get_by_role("link", name="Service work").click()
+    expect(page).to_have_url(re.compile(r"/services/xiyuan/$"))
+    page.get_by_role("link", name="Volunteers and the time bank").click()
+    page.get_by_role("link", name="Register a volunteer").click()
+
+    # A bad phone number is refused with a message, and what was typed stays.
+    page.get_by_label("Name").fill(NAME)
+    page.get_by_label("Phone").fill("138-abc")
+    page.get_by_label("Kind").select_option("resident")
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_label("Name")).to_have_value(NAME)
+    expect(page.locator("main")).to_contain_text("phone", ignore_case=True)
+    assert not Volunteer.objects.filter(name=NAME).exists()
+    screenshot("services-volunteer-bad-phone")
+
+    page.get_by_label("Phone").fill("138-0000-9999")
+    page.get_by_role("button", name="Register").click()
+    expect(page.locator("main h1")).to_contain_text(NAME)
+    expect(page.locator("#balance")).to_have_text("0.00 hours")
+
+    record_session(page, "2.5", "Reading the newspaper to elderly residents")
+    expect(page.locator("#balance")).to_have_text("2.50 hours")
+    record_session(page, "1.5", "Tidying the community garden")
+    expect(page.locator("#balance")).to_have_text("4.00 hours")
+    screenshot("services-volunteer-balance")
+    volunteer = Volunteer.objects.get(name=NAME)
+    assert ServiceRecord.objects.filter(volunteer=volunteer).count() == 2
+
+    # The list shows the new volunteer masked, never the whole name.
+    page.goto("/services/xiyuan/volunteers/")
+    main = page.locator("main")
+    expect(main).to_contain_text(MASKED)
+    expect(main).not_to_contain_text(NAME)
+
+    # A visit to a household in difficulty, from the households list.
+    page.goto("/services/xiyuan/")
+    page.get_by_role("link", name="Paired assistance: households and visits").click()
+    page.locator("main table tbody tr").first.get_by_role("link").first.click()
+    expect(page).to_have_url(re.compile(r"/services/xiyuan/households/\d+/$"))
+    visits_before = AssistanceVisit.objects.filter(visited_on=today).count()
+    page.get_by_role("link", name="Record a visit").click()
+    page.get_by_label("Help given").select_option("hardship")
+    page.get_by_label("Hours").fill("1")
+    page.get_by_label("Note").fill("Brought rice and oil; checked the heating.")
+    page.get_by_role("button", name="Record the visit").click()
+    expect(page.locator(".messages")).to_be_visible()
+    assert AssistanceVisit.objects.filter(visited_on=today).count() == visits_before + 1
+    screenshot("services-household-visit")
+
+    # This month's return starts from what the records say; nothing is stored until saved.
+    page.goto(f"/returns/xiyuan/{today:%Y-%m}/")
+    hours = page.locator("#id_v_volunteer_hours")
+    expect(hours).to_have_value(re.compile(r"^4(\.0+)?$"))
+    expect(page.locator("#id_v_volunteer_hours_records")).to_contain_text(
+        "From the service records: 4"
+    )
+    expect(page.locator("#id_v_help_visits_hardship")).to_have_value("1")
+    expect(page.locator("#id_v_registered_volunteers")).to_have_value(
+        str(xiyuan_volunteers + 1)
+    )
+    screenshot("services-return-prefilled")
+    assert not MonthlyReturn.objects.filter(
+        community__code="xiyuan", period=today.replace(day=1)
+    ).exists()
+
+    # Saving is the clerk's confirmation.
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator(".messages")).to_contain_text("Saved as a draft")
+    saved = MonthlyReturn.objects.get(community__code="xiyuan", period=today.replace(day=1))
+    stored = {value.indicator.code: value.value for value in saved.values.select_related("indicator")}
+    assert stored["volunteer_hours"] == 4
+    assert stored["help_visits_hardship"] == 1
