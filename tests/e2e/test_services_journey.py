@@ -96,9 +96,7 @@ def test_clerk_records_service_and_finds_the_return_prefilled(english, screensho
         "From the service records: 4"
     )
     expect(page.locator("#id_v_help_visits_hardship")).to_have_value("1")
-    expect(page.locator("#id_v_registered_volunteers")).to_have_value(
-        str(xiyuan_volunteers + 1)
-    )
+    expect(page.locator("#id_v_registered_volunteers")).to_have_value(str(xiyuan_volunteers + 1))
     screenshot("services-return-prefilled")
     assert not MonthlyReturn.objects.filter(
         community__code="xiyuan", period=today.replace(day=1)
@@ -108,6 +106,8 @@ def test_clerk_records_service_and_finds_the_return_prefilled(english, screensho
     page.get_by_role("button", name="Save draft").click()
     expect(page.locator(".messages")).to_contain_text("Saved as a draft")
     saved = MonthlyReturn.objects.get(community__code="xiyuan", period=today.replace(day=1))
-    stored = {value.indicator.code: value.value for value in saved.values.select_related("indicator")}
+    stored = {
+        value.indicator.code: value.value for value in saved.values.select_related("indicator")
+    }
     assert stored["volunteer_hours"] == 4
     assert stored["help_visits_hardship"] == 1
