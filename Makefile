@@ -19,6 +19,12 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/chunan
 TEST_WORKERS ?= auto
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-k healthz -x"`.
 PYTEST_ARGS ?=
+# make bench: the database when DATABASE_URL is not set (the local PostgreSQL, created if
+# missing), the synthetic data generated when it holds none, extra `manage.py bench` options.
+BENCH_DB ?= postgres://postgres@127.0.0.1:5432/chunan_scale
+BENCH_COMMUNITIES ?= 10000
+BENCH_MONTHS ?= 12
+BENCH_ARGS ?=
 
 # The local demo (make run): plain http on this machine, the SQLite file under var/ and a
 # key generated once into var/secret_key. Production sets its own environment (README).
@@ -43,7 +49,7 @@ define apt_install
 endef
 deb_installed = dpkg-query -W -f='$${Status}' $(1) 2>/dev/null | grep -q 'ok installed'
 
-.PHONY: help install run test test-postgres lint format messages check check-messages \
+.PHONY: help install run test test-postgres bench lint format messages check check-messages \
 	browser lock clean
 
 help: ## List the targets
@@ -122,6 +128,25 @@ test-postgres: ## Run the suite on the local PostgreSQL (PG_URL, default .../chu
 	@pg_isready -q -h 127.0.0.1 -p 5432 \
 		|| pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@DATABASE_URL=$(PG_URL) $(MAKE) test
+
+# Production settings over plain http, a throw-away key; prints BENCH lines (docs/performance.md).
+bench: install ## Benchmark pages, load and exports on DATABASE_URL (default: local chunan_scale)
+	@db="$${DATABASE_URL:-$(BENCH_DB)}"; name="$${db##*/}"; name="$${name%%\?*}"; \
+	if [ -z "$${DATABASE_URL:-}" ]; then \
+		pg_isready -q -h 127.0.0.1 -p 5432 \
+			|| pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; \
+		for _ in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
+		[ "$$(psql -h 127.0.0.1 -U postgres -tAc \
+			"SELECT 1 FROM pg_database WHERE datname = '$$name'")" = 1 ] \
+			|| createdb -h 127.0.0.1 -U postgres "$$name"; \
+	fi; \
+	export DJANGO_SETTINGS_MODULE=chunan_community.settings DATABASE_URL="$$db" \
+		DJANGO_HTTPS=false DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
+	echo "==> bench on $${db%%:*} database $$name (migrate, collectstatic, then measure)"; \
+	$(PY) manage.py migrate --noinput -v 0; \
+	$(PY) manage.py collectstatic --noinput -v 0; \
+	$(PY) manage.py bench --communities $(BENCH_COMMUNITIES) --months $(BENCH_MONTHS) \
+		--workers $(WORKERS) $(BENCH_ARGS)
 
 lint: install ## ruff check and ruff format --check
 	$(VENV)/bin/ruff check .

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "communities",
     "ratings",
     "services",
+    "chunan_community.apps.PortalConfig",
 ]
 
 MIDDLEWARE = [
@@ -88,6 +89,23 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache must be shared by every process that serves the portal: the public pages'
+# cache is invalidated through it (chunan_community/public_cache.py). The default, files
+# under var/cache, is shared by the gunicorn workers of one machine; several app servers
+# share Redis, e.g. CHUNAN_CACHE_URL=redis://cache.internal:6379/1 (docs/scaling.md).
+# locmemcache:// is private to each process: right only with a single worker.
+CACHES = {
+    "default": env.cache_url(
+        "CHUNAN_CACHE_URL", default=f"filecache://{BASE_DIR / 'var' / 'cache'}?max_entries=5000"
+    )
+}
+# Seconds a public page is kept at most (0: no page cache). Changes saved through the
+# portal, the admin or a command show at once; bulk writes without signals after this long.
+CHUNAN_PUBLIC_CACHE_SECONDS = env.int("CHUNAN_PUBLIC_CACHE_SECONDS", default=300)
+# Sessions in the database work across app servers; with a shared cache,
+# django.contrib.sessions.backends.cached_db saves a query per request.
+SESSION_ENGINE = env.str("DJANGO_SESSION_ENGINE", default="django.contrib.sessions.backends.db")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

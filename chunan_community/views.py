@@ -4,11 +4,13 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from chunan_community.public_cache import public_page
 from communities.models import Community
 from communities.queries import county_overview, townships_with_communities
 
 
 @require_safe
+@public_page
 def home(request):
     """The public county overview: townships, their communities, the county's counts."""
     townships, totals = county_overview()

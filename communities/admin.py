@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from chunan_community.admin_paging import EstimatedCountPaginator
 from communities import permissions
 from communities.access import CLERK, access_for
 from communities.domain import ReturnRefused, available_transitions, return_accept
@@ -747,6 +748,8 @@ class MonthlyReturnAdmin(ScopedModelAdmin):
         "is_sample",
     )
     search_fields = ("community__name", "community__name_en", "community__code")
+    show_full_result_count = False  # big table: chunan_community.admin_paging
+    paginator = EstimatedCountPaginator
     fields = (
         "community",
         "period",
@@ -823,6 +826,8 @@ class ReturnEventAdmin(ScopedModelAdmin):
         "monthly_return__community__code",
         "reason",
     )
+    show_full_result_count = False  # big table: chunan_community.admin_paging
+    paginator = EstimatedCountPaginator
     fields = ("monthly_return", "action", "from_status", "to_status", "by", "at", "reason")
     readonly_fields = ("at",)
 

@@ -360,9 +360,10 @@ def sample_figures(code: str, period: datetime.date, index: int) -> dict[str, De
     figures["party_members"] = (
         round(residents * 0.045) + index // 3 + spread("party_members", -1, 1)
     )
-    figures["inservice_party_members"] = (
-        round(residents * 0.015) + index // 4 + spread("inservice_party_members", -1, 1)
-    )
+    # In-service Party members report to the community and stay: the services records count
+    # them at each month's end and have no leaving date, so the figure never falls.
+    reporting = random.Random(f"{code}-inservice_party_members").randint(-1, 1)  # noqa: S311
+    figures["inservice_party_members"] = round(residents * 0.015) + index // 4 + reporting
     # 七一 (the Party's anniversary) in July, the Spring Festival in January and February.
     figures["party_activities"] = 3 + (2 if period.month == 7 else 0) + spread("party", 0, 3)
     festival = 3 if period.month in (1, 2) else 0

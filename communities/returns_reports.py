@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from django.db.models import Count, DateField, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, DateField, Exists, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -353,12 +353,16 @@ def area_sums(
         bucket = TRUNC[grain]("monthly_return__period", output_field=DateField())
     rows = values.annotate(bucket=bucket) if bucket is not None else values
     if stock and grain != Grain.MONTH:
-        newest = values.filter(
-            monthly_return__community_id=OuterRef("monthly_return__community_id")
+        # The latest month: no later counted month of the community in the same bucket.
+        # NOT EXISTS plans as an anti-join; `pk = (newest pk)` ran once a row, and misled
+        # PostgreSQL into nested loops of 15 to 54 s at 10,000 communities (docs/indexes.md).
+        later = values.filter(
+            monthly_return__community_id=OuterRef("monthly_return__community_id"),
+            monthly_return__period__gt=OuterRef("monthly_return__period"),
         )
         if bucket is not None:
-            newest = newest.annotate(bucket=bucket).filter(bucket=OuterRef("bucket"))
-        rows = rows.filter(pk=Subquery(newest.order_by("-monthly_return__period").values("pk")[:1]))
+            later = later.annotate(bucket=bucket).filter(bucket=OuterRef("bucket"))
+        rows = rows.filter(~Exists(later))
     sums = {"total": Sum("value"), "samples": Count("pk", filter=Q(monthly_return__is_sample=True))}
     area_path = AREA_PATHS[level]
     group = [name for name in ("bucket" if bucket is not None else None, area_path) if name]

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from chunan_community.paging import paginate
+from chunan_community.public_cache import public_page
 from communities.access import CLERK, access_for
 from communities.filters import CommunityFilter
 from communities.forms import TermsDueForm
@@ -95,6 +96,7 @@ def _service_networks(community):
 
 
 @require_safe
+@public_page
 def community_directory(request):
     """Public directory of active communities, filterable by township and name."""
     queryset = Community.objects.public().select_related("township")
@@ -108,6 +110,7 @@ def community_directory(request):
 
 
 @require_safe
+@public_page
 def community_profile(request, code):
     """Public profile: public fields only, no personal data."""
     community = get_object_or_404(

@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from chunan_community.admin_paging import EstimatedCountPaginator
 from communities.access import access_for
 from communities.admin import ScopedAdmin
 from ratings.models import (
@@ -182,6 +183,8 @@ class RatingAdmin(ScopedAdmin):
     list_select_related = ("community", "round")
     list_filter = ("round", "tier", "stars")
     search_fields = ("community__name", "community__code")
+    show_full_result_count = False  # big table: chunan_community.admin_paging
+    paginator = EstimatedCountPaginator
     fields = (
         "round",
         "community",

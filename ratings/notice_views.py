@@ -16,11 +16,13 @@ from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from chunan_community.paging import paginate
+from chunan_community.public_cache import public_page
 from ratings.domain import RatingRefused
 from ratings.models import Objection, Round, RoundStatus
 from ratings.notice_forms import ModerateForm, ObjectionForm
@@ -180,11 +182,12 @@ def _notice_sections(round_: Round) -> list[NoticeSection]:
 
 
 @require_safe
+@public_page
 def round_notice(request, code):
     """The printable A4 notice (公示) of a published round, with a QR code to its page."""
     round_ = _published_round(code)
     page_url = request.build_absolute_uri(round_.get_absolute_url())
-    return render(
+    response = render(
         request,
         "ratings/notice_print.html",
         {
@@ -194,6 +197,11 @@ def round_notice(request, code):
             "qr_svg": _qr_svg(page_url),
         },
     )
+    if round_.status == RoundStatus.NOTICE:
+        # The proposed results are computed live from scores, conflicts, judges and the
+        # monthly returns: kept out of the public cache (and any shared cache) until final.
+        patch_cache_control(response, private=True)
+    return response
 
 
 # ---------- County staff ----------

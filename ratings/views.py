@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from chunan_community.public_cache import public_page
 from communities.charts import Series, bar_chart
 from ratings import queries
 from ratings.models import Round, RoundStatus, Tier
@@ -32,6 +33,7 @@ def _overview_chart(overview):
 
 
 @require_safe
+@public_page
 def round_list(request):
     """Published rounds, newest first, and where the county stands."""
     overview = county_overview(timezone.localdate())
@@ -47,6 +49,7 @@ def round_list(request):
 
 
 @require_safe
+@public_page
 def round_results(request, code):
     """A published round's results by category; 404 before its notice opens, for everyone
     (staff follow unpublished rounds on their own pages). Under notice, the proposed results

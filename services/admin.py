@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from chunan_community.admin_paging import EstimatedCountPaginator
 from communities.admin import ScopedAdmin, ScopedInline, ScopedModelAdmin
 from services.domain import time_bank_balance
 from services.masking import mask_name, mask_phone
@@ -161,6 +162,8 @@ class AssistanceVisitAdmin(ScopedModelAdmin):
     list_select_related = ("household", "by_volunteer")
     list_filter = ("kind", ("household__community", admin.RelatedOnlyFieldListFilter))
     date_hierarchy = "visited_on"
+    show_full_result_count = False  # big table: chunan_community.admin_paging
+    paginator = EstimatedCountPaginator
     fields = ("household", "visited_on", "kind", "by_volunteer", "hours", "note")
 
 
@@ -190,8 +193,17 @@ class VolunteerAdmin(ScopedAdmin):
         "is_sample",
     )
     list_select_related = ("community",)
-    list_filter = ("kind", "active", "is_sample", ("community", admin.RelatedOnlyFieldListFilter))
+    # By township: at province scale a list of every community would run to 10,000 links;
+    # one community is found through the search.
+    list_filter = (
+        "kind",
+        "active",
+        "is_sample",
+        ("community__township", admin.RelatedOnlyFieldListFilter),
+    )
     search_fields = ("name", "community__name", "community__code")
+    show_full_result_count = False  # big table: chunan_community.admin_paging
+    paginator = EstimatedCountPaginator
     fields = (
         "community",
         "name",
@@ -224,9 +236,11 @@ class ServiceRecordAdmin(ScopedModelAdmin):
 
     list_display = ("volunteer", "served_on", "hours", "activity", "household")
     list_select_related = ("volunteer", "household")
-    list_filter = (("volunteer__community", admin.RelatedOnlyFieldListFilter),)
+    list_filter = (("volunteer__community__township", admin.RelatedOnlyFieldListFilter),)
     date_hierarchy = "served_on"
-    search_fields = ("activity",)
+    search_fields = ("activity", "volunteer__community__name", "volunteer__community__code")
+    show_full_result_count = False  # big table: chunan_community.admin_paging
+    paginator = EstimatedCountPaginator
     fields = ("volunteer", "served_on", "hours", "activity", "household", "recorded_by")
 
 
@@ -236,8 +250,11 @@ class TimeBankEntryAdmin(ScopedModelAdmin):
 
     list_display = ("volunteer", "on", "kind", "hours", "note", "created_by")
     list_select_related = ("volunteer", "created_by")
-    list_filter = ("kind", ("volunteer__community", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("kind", ("volunteer__community__township", admin.RelatedOnlyFieldListFilter))
     date_hierarchy = "on"
+    search_fields = ("note", "volunteer__community__name", "volunteer__community__code")
+    show_full_result_count = False  # big table: chunan_community.admin_paging
+    paginator = EstimatedCountPaginator
     fields = ("volunteer", "kind", "hours", "on", "service_record", "note", "created_by")
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from chunan_community.paging import paginate
+from chunan_community.public_cache import public_page
 from communities.access import access_for
 from communities.permissions import can_add, can_change
 from communities.returns_excel import csv_chunks
@@ -294,6 +295,7 @@ def _grouped(rows):
 
 
 @require_safe
+@public_page
 def commendations(request):
     """The advanced collectives and individuals commended, by year (newest first), then kind."""
     filterset = _commendations(request)

@@ -342,6 +342,8 @@ class ServiceRecord(models.Model):
         verbose_name = _("service record")
         verbose_name_plural = _("service records")
         ordering = ["-served_on", "-id"]
+        # The admin's newest-first list and its date drill-down, the hours report's months.
+        indexes = [models.Index(fields=["served_on", "id"], name="services_record_served_on")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(hours__gt=0) & Q(hours__lte=MAX_SERVICE_HOURS),
@@ -411,6 +413,12 @@ class TimeBankEntry(models.Model):
         verbose_name = _("time-bank entry")
         verbose_name_plural = _("time-bank entries")
         ordering = ["volunteer_id", "on", "id"]
+        # The admin's date drill-down, and its kind filter (draws and adjustments are few
+        # among the deposits). The ledger order is served by the volunteer's index.
+        indexes = [
+            models.Index(fields=["on"], name="services_timebank_on"),
+            models.Index(fields=["kind", "on"], name="services_timebank_kind"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(kind="deposit") & Q(hours__gt=0))

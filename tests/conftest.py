@@ -1,7 +1,15 @@
 import pytest
+from django.core.cache import cache
 
 from communities.models import Role
 from tests.factories import make_community, make_township, make_user
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: the database is rolled back after a test, the
+    public pages kept in the cache are not."""
+    cache.clear()
 
 
 @pytest.fixture

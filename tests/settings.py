@@ -17,3 +17,5 @@ STORAGES = {
 # Serve static files from the app folders: the suite never runs collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# The public pages' cache in each test process's memory: xdist workers never share pages.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

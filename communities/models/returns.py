@@ -278,6 +278,14 @@ class ReturnValue(models.Model):
                 fields=["monthly_return", "indicator"], name="communities_value_one_per_indicator"
             )
         ]
+        # The aggregates read one indicator across every return: this index holds what
+        # they need, so they skip the table's pages (docs/indexes.md).
+        indexes = [
+            models.Index(
+                fields=["indicator", "monthly_return", "value"],
+                name="communities_value_indicator",
+            )
+        ]
 
     def __str__(self):
         return f"{self.monthly_return} {self.indicator.code}={self.value}"

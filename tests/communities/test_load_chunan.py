@@ -276,9 +276,11 @@ def test_load_chunan_twice_changes_no_row_and_adds_no_history():
     # stand-in account and its scope, 118 sample returns, 37 of the ratings (2 rounds,
     # the 10 ratings of 2008, the example scheme's 18 criteria and 7 cut-offs), and the
     # sample service networks (5 per community) and 31 outlets (services.demo), and with the
-    # demo accounts the 452 sample people, records and decisions of services.demo_people.
-    assert first_output[0] == "Chun'an data loaded: 1039 created, 0 updated, 0 unchanged."
-    assert second_output[0] == "Chun'an data loaded: 0 created, 0 updated, 1039 unchanged."
+    # demo accounts the 15,609 sample records of services.demo: 2,337 volunteers, 239
+    # households, 249 pairings, 1,214 visits, 5,729 sessions with their deposits and one
+    # draw (services.demo_people), training, processing work, re-employment, decisions.
+    assert first_output[0] == "Chun'an data loaded: 16196 created, 0 updated, 0 unchanged."
+    assert second_output[0] == "Chun'an data loaded: 0 created, 0 updated, 16196 unchanged."
 
 
 def test_load_chunan_verbosity_0_prints_nothing():

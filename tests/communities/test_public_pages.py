@@ -30,7 +30,7 @@ from tests.html import tables
 
 pytestmark = pytest.mark.django_db
 
-SWITCHER = '<form class="lang-switch" method="post" action="/i18n/setlang/">'
+SWITCHER = '<form class="lang-switch" method="get" action="/i18n/language/'
 
 
 def body_rows(response, index=0):
@@ -353,7 +353,7 @@ def test_default_language_is_chinese(client, tree):
     assert response["Content-Language"] == "zh-hans"
     assert content.startswith('<!DOCTYPE html>\n<html lang="zh-Hans">')
     assert (
-        '<button type="submit" name="language" value="zh-hans" lang="zh-Hans" '
+        '<button type="submit" formaction="/i18n/language/zh-hans/" lang="zh-Hans" '
         'aria-current="true">中文</button>' in content
     )
 
@@ -365,7 +365,7 @@ def test_browser_language_does_not_switch_to_english(client, tree):
 
 
 def test_switching_to_english(client, tree):
-    switched = client.post("/i18n/setlang/", {"language": "en", "next": "/communities/"})
+    switched = client.get("/i18n/language/en/", {"next": "/communities/"})
     response = client.get("/communities/")
 
     content = response.content.decode()
@@ -373,15 +373,24 @@ def test_switching_to_english(client, tree):
     assert switched["Location"] == "/communities/"
     assert '<html lang="en">' in content
     assert (
-        '<button type="submit" name="language" value="en" lang="en" '
+        '<button type="submit" formaction="/i18n/language/en/" lang="en" '
         'aria-current="true">English</button>' in content
     )
     assert f'<a href="/communities/home/">{tree["home"].name_en}</a>' in content
 
 
+def test_switching_with_djangos_set_language_still_works(client, tree):
+    switched = client.post("/i18n/setlang/", {"language": "en", "next": "/communities/"})
+    response = client.get("/communities/")
+
+    assert switched.status_code == 302
+    assert switched["Location"] == "/communities/"
+    assert '<html lang="en">' in response.content.decode()
+
+
 def test_switching_back_to_chinese(client, tree):
-    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    client.get("/i18n/language/en/", {"next": "/"})
+    client.get("/i18n/language/zh-hans/", {"next": "/"})
 
     response = client.get("/")
 
@@ -395,9 +404,11 @@ def test_switcher_on_every_public_page(client, tree, url):
     response = client.get(url)
 
     content = response.content.decode()
-    assert SWITCHER in content
-    assert f'<input type="hidden" name="next" value="{url}">' in content
-    assert 'name="csrfmiddlewaretoken"' in content
+    switcher = content[content.index(SWITCHER) :]
+    switcher = switcher[: switcher.index("</form>")]
+    assert f'<input type="hidden" name="next" value="{url}">' in switcher
+    # No CSRF token: the switcher must not keep public pages out of the cache.
+    assert "csrfmiddlewaretoken" not in switcher
 
 
 def test_switcher_keeps_the_query_string(client, tree):

@@ -281,10 +281,10 @@ def test_demo_returns_second_run_creates_and_changes_nothing(demo):
 
     assert _row_counts() == before
     assert dict(MonthlyReturn.objects.values_list("pk", "status")) == statuses
-    # 587 rows of the registry, catalogue, ratings and sample returns, and 452 sample records
-    # of the services (services.demo.load_sample_records).
+    # 587 rows of the registry, catalogue, ratings and sample returns, and 15,609 sample
+    # records of the services (services.demo.load_sample_records).
     assert out.getvalue().splitlines()[0] == (
-        "Chun'an data loaded: 0 created, 0 updated, 1039 unchanged."
+        "Chun'an data loaded: 0 created, 0 updated, 16196 unchanged."
     )
 
 

@@ -14,7 +14,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 from django.utils import translation
 
 from communities.chunan_facts import DEMO_LAST_MONTH, DEMO_MONTHS, sample_figures
@@ -83,23 +83,29 @@ def demo(django_db_setup, django_db_blocker):
 
 def test_demo_data_loads_the_sample_records(demo):
     assert _counts() == {
-        "Volunteer": 40,
-        "AssistedHousehold": 30,
-        "HelperPairing": 40,
-        "AssistanceVisit": 90,
-        "ServiceRecord": 70,
-        "TimeBankEntry": 71,
+        "Volunteer": 2337,
+        "AssistedHousehold": 239,
+        "HelperPairing": 249,
+        "AssistanceVisit": 1214,
+        "ServiceRecord": 5729,
+        "TimeBankEntry": 5730,
         "TrainingClass": 51,
         "ProcessingProject": 20,
         "ReemploymentOutcome": 30,
         "AdmissionRequest": 4,
         "Commendation": 6,
     }
-    per_community = Community.objects.annotate(
-        volunteer_count=Count("volunteers", distinct=True),
-        household_count=Count("assisted_households", distinct=True),
-    ).values_list("volunteer_count", "household_count")
-    assert set(per_community) == {(4, 3)}
+    per_community = dict(
+        Community.objects.annotate(volunteer_count=Count("volunteers")).values_list(
+            "code", "volunteer_count"
+        )
+    )
+    # Every volunteer the October return counts, and no other.
+    assert per_community == {
+        code: sample_figures(code, OCTOBER, DEMO_MONTHS - 1)["registered_volunteers"]
+        for code in per_community
+    }
+    assert min(per_community.values()) == 167
 
 
 def test_demo_data_second_run_creates_nothing(demo):
@@ -144,7 +150,7 @@ def test_demo_data_has_no_plausible_real_phone_number(demo):
     ]
     given = [phone for phone in phones if phone]
 
-    assert len(given) == 50
+    assert len(given) == 2171
     assert [phone for phone in given if not FAKE_PHONE.fullmatch(phone)] == []
     assert len(set(given)) == len(given)
     assert set(
@@ -168,7 +174,8 @@ def test_demo_data_service_records_deposit_their_hours(demo):
         Decimal("-2.00"),
         D(2026, 10, 28),
     )
-    assert time_bank_balance(draw.volunteer) == Decimal("7.00")
+    assert draw.volunteer.kind == Volunteer.Kind.RESIDENT
+    assert time_bank_balance(draw.volunteer) == Decimal("18.50")
     assert draw.created_by.username == "demo_clerk"
     assert set(
         ServiceRecord.objects.exclude(volunteer__community__code="xiyuan").values_list(
@@ -195,13 +202,13 @@ def test_demo_data_prefills_xiyuans_october(demo):
     figures = prefill_for(xiyuan, OCTOBER)
 
     assert figures == {
-        "households_in_difficulty_paired": 3,
-        "help_visits_hardship": 2,
-        "help_visits_medical": 2,
-        "help_visits_schooling": 0,
-        "registered_volunteers": 4,
-        "inservice_party_members": 2,
-        "volunteer_hours": Decimal("8.50"),
+        "households_in_difficulty_paired": 27,
+        "help_visits_hardship": 32,
+        "help_visits_medical": 16,
+        "help_visits_schooling": 3,
+        "registered_volunteers": 286,
+        "inservice_party_members": 85,
+        "volunteer_hours": Decimal("457.50"),
         "training_classes": 2,
         "trainees": 24,
         "reemployed": 6,
@@ -235,3 +242,34 @@ def test_demo_data_training_and_reemployment_agree_with_the_sample_returns(demo)
     }
     assert len(stored) == 28
     assert {key: outcomes[key] for key in stored} == stored
+
+
+@pytest.mark.parametrize("period", [D(2026, 8, 1), D(2026, 9, 1), OCTOBER])
+def test_demo_data_records_give_the_sample_returns_figures(demo, period):
+    """A community that keeps its records in the portal: what they give for each month the
+    records cover is what its sample return says (or will say), on every prefilled figure."""
+    months = sorted(months_back(DEMO_LAST_MONTH, DEMO_MONTHS))
+
+    found, expected = {}, {}
+    for community in Community.objects.order_by("code"):
+        found[community.code] = prefill_for(community, period)
+        figures = sample_figures(community.code, period, months.index(period))
+        expected[community.code] = {code: figures[code] for code in found[community.code]}
+
+    assert found == expected
+    assert {len(figures) for figures in found.values()} == {10}
+
+
+def test_demo_data_sessions_and_pairings_are_plausible(demo):
+    hours = set(ServiceRecord.objects.values_list("hours", flat=True))
+    late = ServiceRecord.objects.filter(served_on__lt=F("volunteer__registered_on"))
+    helpers_late = HelperPairing.objects.filter(started_on__lt=F("volunteer__registered_on"))
+    names = list(Volunteer.objects.values_list("community_id", "name"))
+
+    assert hours == {Decimal(n) / 2 for n in range(1, 9)}
+    assert not late.exists()
+    assert not helpers_late.exists()
+    assert len(set(names)) == len(names)
+    assert {len(name) for _community, name in names} == {2, 3}
+    assert not ServiceRecord.objects.filter(served_on__gt=D(2026, 10, 31)).exists()
+    assert not AssistanceVisit.objects.filter(visited_on__gt=D(2026, 10, 31)).exists()

@@ -1,0 +1,225 @@
+"""The public pages' cache: rendered pages kept in the shared cache (CHUNAN_CACHE_URL) and
+dropped, all at once, whenever something a public page shows changes.
+
+A page is kept under a key made of the day, the language and the full URL, together with
+the content version it was rendered under. The version is a random token in the same
+cache: saving or deleting any row of a model in WATCHED drops it and the next request draws
+a new one, so no page kept under the old token is served again (each is rendered anew on
+its next request, and expires after CHUNAN_PUBLIC_CACHE_SECONDS anyway). Because the token
+lives in the shared cache, a change made by one gunicorn worker (or one app server) is seen
+by all of them: that is why the cache must be shared (docs/scaling.md).
+
+Only what is the same for every anonymous visitor is kept: anonymous GET and HEAD, no
+pending messages, and a 200 response that used no CSRF token, set no cookie, touched no
+session, varies on nothing else and is not marked Cache-Control: private by its view. The
+decorator runs inside the middleware, so a page from the cache gets the same headers
+(Content-Language, CSP, Vary, ...) as a fresh one.
+
+Writes that send no signals (bulk_create, QuerySet.update(), raw SQL) are not seen: pages
+then stay stale for at most CHUNAN_PUBLIC_CACHE_SECONDS. Pages that change with the date
+(a notice period opening or closing, terms falling due) are keyed by the day.
+"""
+
+import functools
+import hashlib
+import logging
+import uuid
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.db import connections, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponse
+from django.utils import timezone, translation
+
+logger = logging.getLogger(__name__)
+
+# Every model whose rows a kept public page shows (home, directory, profile, ratings,
+# notice, commendations): tests/test_public_cache.py checks that each table these pages read
+# is here. Declarations and scores are not: they show only while a round is under notice,
+# when its pages are never kept (a CSRF form; the notice is marked private), so judging does
+# not empty the cache. Objection is handled apart: only moderated opinions are ever shown.
+WATCHED = (
+    "communities.Township",
+    "communities.Community",
+    "communities.Restructuring",
+    "communities.FormerArea",
+    "communities.Formation",
+    "communities.GovernanceBody",
+    "communities.PartyBranch",
+    "communities.Term",
+    "communities.CoBuildingUnit",
+    "communities.CoBuildingPairing",
+    "communities.Honour",
+    "communities.Facility",
+    "ratings.Round",
+    "ratings.Criterion",
+    "ratings.CutOff",
+    "ratings.RoundEvent",
+    "ratings.Rating",
+    "services.ServiceNetwork",
+    "services.ServiceOutlet",
+    "services.Commendation",
+)
+OBJECTION = "ratings.Objection"
+
+
+def _namespace() -> str:
+    """Keys are per database: two portals on one machine (the demo on SQLite, a benchmark on
+    PostgreSQL) may share the default file cache without seeing each other's pages."""
+    db = connections["default"].settings_dict
+    return _hashed_namespace(f"{db['ENGINE']}|{db.get('HOST')}|{db.get('PORT')}|{db['NAME']}")
+
+
+@functools.lru_cache(maxsize=16)
+def _hashed_namespace(database: str) -> str:
+    return "public:" + hashlib.sha256(database.encode()).hexdigest()[:12]
+
+
+def _version_key(namespace=None) -> str:
+    return f"{namespace or _namespace()}:version"
+
+
+def _new_version(key) -> str:
+    # A missing token (first start, or evicted) is a new one: nothing kept before is read
+    # again, so losing it costs misses, never a stale page.
+    cache.add(key, uuid.uuid4().hex, timeout=None)
+    return cache.get(key)
+
+
+def current_version() -> str:
+    key = _version_key()
+    return cache.get(key) or _new_version(key)
+
+
+def bump_version() -> None:
+    """Forget the token: the next request draws a new one, so every public page is
+    rendered again on its next request. A delete, not a set: it is the cheapest write in
+    every backend (the file cache lists its directory on each set), and a bulk change
+    saving thousands of rows bumps once per row."""
+    try:
+        cache.delete(_version_key())
+    except Exception:
+        logger.exception("public page cache: the version could not be bumped")
+
+
+def _changed(using=None) -> None:
+    # Bump now, and once more after the commit: a page rendered by another worker between
+    # the two (from data not yet committed) is kept under the first token only.
+    bump_version()
+    if transaction.get_connection(using).in_atomic_block:
+        transaction.on_commit(bump_version, using=using)
+
+
+def _row_saved_or_deleted(sender, using=None, **kwargs):
+    _changed(using)
+
+
+def _relation_changed(sender, action, using=None, **kwargs):
+    if action in ("post_add", "post_remove", "post_clear"):
+        _changed(using)
+
+
+def _objection_saved_or_deleted(sender, instance, using=None, **kwargs):
+    # A new opinion waits for moderation and shows nowhere: the public cannot empty the
+    # cache by sending opinions. Publishing or hiding one (county staff) does.
+    if instance.status != instance.Status.PENDING:
+        _changed(using)
+
+
+def connect_invalidation() -> None:
+    """Connect the receivers that bump the version (from PortalConfig.ready())."""
+    receivers = dict.fromkeys(WATCHED, _row_saved_or_deleted)
+    receivers[OBJECTION] = _objection_saved_or_deleted
+    for label, receiver in receivers.items():
+        model = apps.get_model(label)
+        post_save.connect(receiver, sender=model, dispatch_uid=f"public_cache.save.{label}")
+        post_delete.connect(receiver, sender=model, dispatch_uid=f"public_cache.delete.{label}")
+        for field in model._meta.local_many_to_many:
+            m2m_changed.connect(
+                _relation_changed,
+                sender=field.remote_field.through,
+                dispatch_uid=f"public_cache.m2m.{label}.{field.name}",
+            )
+
+
+def _cacheable_request(request) -> bool:
+    return (
+        settings.CHUNAN_PUBLIC_CACHE_SECONDS > 0
+        and request.method in ("GET", "HEAD")
+        and not request.user.is_authenticated
+        # len() loads the messages without marking them read.
+        and not len(get_messages(request))
+    )
+
+
+def _cacheable_response(request, response) -> bool:
+    session = getattr(request, "session", None)
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not response.has_header("Vary")
+        # A view says so when a page is live (the notice of a round under public notice).
+        and not {"private", "no-store", "no-cache"} & _directives(response)
+        # Set by django.middleware.csrf.get_token(): the page holds a CSRF token (a form),
+        # which is the visitor's own.
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and not (session is not None and session.modified)
+        and not getattr(get_messages(request), "added_new", False)
+    )
+
+
+def _directives(response) -> set[str]:
+    return {
+        part.split("=")[0].strip().lower() for part in response.get("Cache-Control", "").split(",")
+    }
+
+
+def _page_key(request, namespace) -> str:
+    url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+    language = getattr(request, "LANGUAGE_CODE", None) or translation.get_language()
+    day = timezone.localdate().isoformat()
+    return f"{namespace}:page:{day}:{language}:{url}"
+
+
+def public_page(view):
+    """Serve an anonymous visitor's GET from the cache; keep what may be shared.
+
+    A page is kept with the version it was rendered under and served only while that is
+    still the current version. Both are read at once (one round trip to Redis), and a
+    page of an old version is overwritten by the next rendering rather than left behind.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not _cacheable_request(request):
+            return view(request, *args, **kwargs)
+        namespace = _namespace()
+        version_key, page_key = _version_key(namespace), _page_key(request, namespace)
+        try:
+            found = cache.get_many([version_key, page_key])
+            version = found.get(version_key) or _new_version(version_key)
+        except Exception:
+            # The cache is an optimisation: without it the page is rendered as usual.
+            logger.exception("public page cache: unavailable")
+            return view(request, *args, **kwargs)
+        kept = found.get(page_key)
+        if kept is not None and kept[0] == version:
+            _version, content, headers = kept
+            return HttpResponse(content, headers=headers)
+        response = view(request, *args, **kwargs)
+        if _cacheable_response(request, response):
+            try:
+                cache.set(
+                    page_key,
+                    (version, response.content, dict(response.headers)),
+                    settings.CHUNAN_PUBLIC_CACHE_SECONDS,
+                )
+            except Exception:
+                logger.exception("public page cache: the page could not be kept")
+        return response
+
+    return wrapper

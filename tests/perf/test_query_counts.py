@@ -1,0 +1,116 @@
+"""The key pages run the same number of SQL queries for 3 communities as for 25.
+
+Each page is requested in a world of 3 and in a world of 25 communities (tests/perf/
+conftest.py: the synthetic data of `generate_scale_data`), with every cache emptied first,
+and its number of queries must equal the number pinned here at both sizes: constant in the
+size of the data, and any change is visible in review. A page that starts running a query
+per community, return or rating fails at 25 communities. The services reports are pinned
+in tests/services/test_reports.py; `make bench` checks the same at 10 and 10,000.
+
+When a page legitimately gains or loses a query, change its number here and say why.
+"""
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from communities.models import MonthlyReturn, ReturnStatus
+
+pytestmark = pytest.mark.django_db
+
+# Anonymous visitors: no session, no user.
+PUBLIC_PAGES = {
+    # Townships with their sums, the county totals, the communities by township.
+    "home": ("/", 3),
+    # The count and one page of communities, the townships of the filter.
+    "directory": ("/communities/", 3),
+    # The community; its bodies, their terms and branches; formations, facilities, honours,
+    # pairings, ratings, service networks, outlets.
+    "profile": ("/communities/{community}/", 11),
+    # The communities, their ratings in force, the published rounds.
+    "ratings": ("/ratings/", 3),
+    # The round, its ratings with their communities (and townships), the published opinions.
+    "round_results": ("/ratings/{round}/", 3),
+    "round_notice": ("/ratings/{round}/notice/", 2),
+}
+# An unfiltered admin list of a big table asks PostgreSQL for its row estimate first
+# (chunan_community.admin_paging); a table this small is then counted exactly.
+ESTIMATE = 1 if connection.vendor == "postgresql" else 0
+# A staff page starts with 3: the session, its user, the user's scope.
+STAFF_PAGES = {
+    "completeness": ("/returns/completeness/", 8),
+    "completeness_township": ("/returns/completeness/?township={township}", 9),
+    # A stock by quarter per township: the latest month of each community in the quarter.
+    "aggregates_stock": (
+        "/returns/aggregates/?indicator=residents&level=township&grain=quarter",
+        8,
+    ),
+    # A flow per community of one township, by month.
+    "aggregates_flow": (
+        "/returns/aggregates/?indicator=volunteer_hours&level=community"
+        "&township={township}&grain=month",
+        9,
+    ),
+    "returns_list": ("/returns/", 8),
+    # The months and townships of the filters, one count (show_full_result_count is off),
+    # one page of returns.
+    "admin_returns": ("/admin/communities/monthlyreturn/", 7 + ESTIMATE),
+    "admin_returns_filtered": ("/admin/communities/monthlyreturn/?status=accepted", 7),
+    # The townships of the filter, one count, one page, the date drill-down (first and
+    # last date, then the years or months).
+    "admin_service_records": ("/admin/services/servicerecord/", 8 + ESTIMATE),
+    "admin_time_bank": ("/admin/services/timebankentry/", 8 + ESTIMATE),
+}
+RETURN_FORM_GET = 14
+RETURN_FORM_POST = 19
+
+
+def _url(template, world):
+    return template.format(
+        community=world.community.code, round=world.round.code, township=world.township.code
+    )
+
+
+@pytest.mark.parametrize("page", PUBLIC_PAGES)
+def test_public_page_queries_do_not_grow(client, world, count_queries, page):
+    template, expected = PUBLIC_PAGES[page]
+
+    response, queries = count_queries(lambda: client.get(_url(template, world)))
+
+    assert response.status_code == 200
+    assert queries == expected, f"{page} at {world.size} communities"
+
+
+@pytest.mark.parametrize("page", STAFF_PAGES)
+def test_staff_page_queries_do_not_grow(client, world, count_queries, page):
+    template, expected = STAFF_PAGES[page]
+    client.force_login(world.county)
+
+    response, queries = count_queries(lambda: client.get(_url(template, world)))
+
+    assert response.status_code == 200
+    assert queries == expected, f"{page} at {world.size} communities"
+
+
+def test_return_form_queries_do_not_grow(client, world, count_queries):
+    client.force_login(world.clerk)
+    url = f"/returns/{world.community.code}/{world.last_month:%Y-%m}/"
+
+    response, queries = count_queries(lambda: client.get(url))
+
+    assert response.status_code == 200
+    assert queries == RETURN_FORM_GET, f"at {world.size} communities"
+
+
+def test_return_form_post_queries_do_not_grow(client, world, count_queries):
+    client.force_login(world.clerk)
+    month = timezone.localdate().replace(day=1)
+    url = f"/returns/{world.community.code}/{month:%Y-%m}/"
+    data = {"version": "0", "action": "save", "v_households": "1200", "v_residents": "3000"}
+
+    response, queries = count_queries(lambda: client.post(url, data))
+
+    assert (response.status_code, response.url) == (302, url)
+    saved = MonthlyReturn.objects.get(community=world.community, period=month)
+    assert (saved.status, saved.version) == (ReturnStatus.DRAFT, 1)
+    assert queries == RETURN_FORM_POST, f"at {world.size} communities"
