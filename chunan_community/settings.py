@@ -215,6 +215,9 @@ EVIDENCE_MAX_FILES = env.int("CHUNAN_EVIDENCE_MAX_FILES", default=20)
 # append to X-Forwarded-For, the address the outermost of them saw (0: ignore the header).
 CHUNAN_OBJECTIONS_PER_HOUR = env.int("CHUNAN_OBJECTIONS_PER_HOUR", default=5)
 CHUNAN_TRUSTED_PROXY_COUNT = env.int("CHUNAN_TRUSTED_PROXY_COUNT", default=0)
+# The printable notice lists every result of a round up to this many; a longer one lists the
+# townships instead, each with its own printable notice (?township=<code>).
+CHUNAN_NOTICE_MAX_ROWS = env.int("CHUNAN_NOTICE_MAX_ROWS", default=300)
 
 # Time bank (时间银行): the lowest balance (hours) a volunteer's account may reach; 0 allows no
 # overdraft, -2 lets a volunteer draw two hours more than they have deposited.

@@ -4,23 +4,36 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from chunan_community.paging import paginate
 from chunan_community.public_cache import public_page
 from communities.models import Community
 from communities.queries import county_overview, townships_with_communities
+
+# Under each township on the home page: its first communities, then a link to all of them
+# in the directory. With the townships paged, the page stays the same size at any scale.
+COMMUNITIES_PER_TOWNSHIP = 12
 
 
 @require_safe
 @public_page
 def home(request):
-    """The public county overview: townships, their communities, the county's counts."""
+    """The public county overview: the county's counts, and a page of townships with their
+    figures and first communities (the directory lists them all)."""
     townships, totals = county_overview()
+    # A few hundred short rows, already read for the totals' sake: paged here, not in SQL,
+    # which would aggregate every community twice more (the count, then the page).
+    page = paginate(request, townships)
     return render(
         request,
         "home.html",
         {
-            "townships": townships,
+            "page": page,
+            "townships": townships_with_communities(
+                page.object_list,
+                Community.objects.public(),
+                per_township=COMMUNITIES_PER_TOWNSHIP,
+            ),
             "totals": totals,
-            "by_township": townships_with_communities(Community.objects.public()),
         },
     )
 

@@ -248,7 +248,7 @@ class GovernanceBodyInline(ScopedInline):
 class CoBuildingPairingInline(ScopedInline):
     model = CoBuildingPairing
     fields = ("unit", "party_branch", "started_on", "ended_on", "contribution", "is_sample")
-    autocomplete_fields = ("unit",)
+    autocomplete_fields = ("unit", "party_branch")
 
 
 class HonourInline(ScopedInline):
@@ -269,6 +269,7 @@ class PartyBranchInline(ScopedInline):
 class FormationInline(ScopedInline):
     model = Formation
     fields = ("former_area", "community")
+    autocomplete_fields = ("former_area", "community")
 
 
 # Registry admins
@@ -394,9 +395,15 @@ class FormationAdmin(ScopedAdmin):
     list_select_related = ("former_area", "community", "restructuring")
     list_filter = (
         ("restructuring", admin.RelatedOnlyFieldListFilter),
-        ("community", admin.RelatedOnlyFieldListFilter),
+        ("community__township", admin.RelatedOnlyFieldListFilter),
     )
-    search_fields = ("former_area__name", "community__name", "restructuring__name")
+    search_fields = (
+        "former_area__name",
+        "community__name",
+        "community__code",
+        "restructuring__name",
+    )
+    autocomplete_fields = ("restructuring", "former_area", "community")
     fields = ("restructuring", "former_area", "community")
 
 
@@ -404,8 +411,13 @@ class FormationAdmin(ScopedAdmin):
 class GovernanceBodyAdmin(ScopedAdmin):
     list_display = ("name", "community", "kind", "party_level")
     list_select_related = ("community",)
-    list_filter = ("kind", "party_level", ("community", admin.RelatedOnlyFieldListFilter))
+    list_filter = (
+        "kind",
+        "party_level",
+        ("community__township", admin.RelatedOnlyFieldListFilter),
+    )
     search_fields = ("name", "community__name", "community__code")
+    autocomplete_fields = ("community",)
     fields = ("community", "kind", "party_level", "name")
 
     def get_inlines(self, request, obj):
@@ -430,9 +442,15 @@ class PartyBranchAdmin(ScopedAdmin):
     list_filter = (
         "is_building_level",
         "is_sample",
-        ("organisation__community", admin.RelatedOnlyFieldListFilter),
+        ("organisation__community__township", admin.RelatedOnlyFieldListFilter),
     )
-    search_fields = ("name", "organisation__name", "organisation__community__name")
+    search_fields = (
+        "name",
+        "organisation__name",
+        "organisation__community__name",
+        "organisation__community__code",
+    )
+    autocomplete_fields = ("organisation",)
     fields = ("organisation", "name", "is_building_level", "members", "is_sample")
 
 
@@ -451,10 +469,11 @@ class TermAdmin(ScopedAdmin):
     list_select_related = ("body__community",)
     list_filter = (
         "body__kind",
-        ("body__community", admin.RelatedOnlyFieldListFilter),
+        ("body__community__township", admin.RelatedOnlyFieldListFilter),
         "is_sample",
     )
     search_fields = ("body__name", "body__community__name", "body__community__code")
+    autocomplete_fields = ("body",)
     date_hierarchy = "ends_on"
     fields = ("body", "number", "elected_on", "starts_on", "ends_on", "members", "is_sample")
 
@@ -471,9 +490,9 @@ class CoBuildingUnitAdmin(ScopedAdmin):
 class CoBuildingPairingAdmin(ScopedAdmin):
     list_display = ("unit", "community", "party_branch", "started_on", "ended_on", "is_sample")
     list_select_related = ("unit", "community", "party_branch")
-    list_filter = (("community", admin.RelatedOnlyFieldListFilter), "is_sample")
-    search_fields = ("unit__name", "community__name", "contribution")
-    autocomplete_fields = ("unit",)
+    list_filter = (("community__township", admin.RelatedOnlyFieldListFilter), "is_sample")
+    search_fields = ("unit__name", "community__name", "community__code", "contribution")
+    autocomplete_fields = ("unit", "community", "party_branch")
     fields = (
         "unit",
         "community",
@@ -489,8 +508,9 @@ class CoBuildingPairingAdmin(ScopedAdmin):
 class HonourAdmin(ScopedAdmin):
     list_display = ("title", "community", "level", "year", "awarding_body")
     list_select_related = ("community",)
-    list_filter = ("level", ("community", admin.RelatedOnlyFieldListFilter), "year")
-    search_fields = ("title", "awarding_body", "community__name")
+    list_filter = ("level", ("community__township", admin.RelatedOnlyFieldListFilter), "year")
+    search_fields = ("title", "awarding_body", "community__name", "community__code")
+    autocomplete_fields = ("community",)
     fields = ("community", "title", "level", "year", "awarding_body")
 
 
@@ -498,8 +518,13 @@ class HonourAdmin(ScopedAdmin):
 class FacilityAdmin(ScopedAdmin):
     list_display = ("community", "kind", "present", "area_m2", "note")
     list_select_related = ("community",)
-    list_filter = ("kind", "present", ("community", admin.RelatedOnlyFieldListFilter))
+    list_filter = (
+        "kind",
+        "present",
+        ("community__township", admin.RelatedOnlyFieldListFilter),
+    )
     search_fields = ("community__name", "community__code", "note")
+    autocomplete_fields = ("community",)
     fields = ("community", "kind", "present", "area_m2", "note")
 
 
@@ -509,7 +534,7 @@ class UserScopeAdmin(ScopedAdmin):
     list_select_related = ("user", "township", "community")
     list_filter = ("role", ("township", admin.RelatedOnlyFieldListFilter))
     search_fields = ("user__username", "user__first_name", "user__last_name")
-    autocomplete_fields = ("user",)
+    autocomplete_fields = ("user", "community")
     fields = ("user", "role", "township", "community")
 
 
@@ -519,6 +544,7 @@ class UserScopeAdmin(ScopedAdmin):
 class UserScopeInline(ScopedInline):
     model = UserScope
     fields = ("role", "township", "community")
+    autocomplete_fields = ("community",)
 
 
 def _is_county(request):

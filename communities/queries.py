@@ -3,8 +3,8 @@
 import datetime
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Sum, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from communities.models import (
@@ -19,19 +19,28 @@ from communities.models import (
 )
 
 
-def townships_with_communities(communities):
-    """Townships that have communities in `communities`, each with `.listed` set to them."""
-    communities = list(communities.select_related("township"))
-    by_township = {}
-    for community in communities:
-        by_township.setdefault(community.township, []).append(community)
-    for township, listed in by_township.items():
-        township.listed = listed
-    return list(by_township)
+def townships_with_communities(townships, communities, *, per_township):
+    """Set on each of `townships` `.listed`: its first `per_township` communities of
+    `communities`, by code (one query, whatever the number of communities)."""
+    first = (
+        communities.filter(township__in=[township.pk for township in townships])
+        .annotate(
+            position=Window(RowNumber(), partition_by=[F("township_id")], order_by=F("code").asc())
+        )
+        .filter(position__lte=per_township)
+        .order_by("township_id", "code")
+    )
+    listed = {}
+    for community in first:
+        listed.setdefault(community.township_id, []).append(community)
+    for township in townships:
+        township.listed = listed.get(township.pk, [])
+    return townships
 
 
 def county_overview():
-    """The public home page's figures: one row per township, and the county totals."""
+    """The public home page's figures: one row per township that has active communities
+    (its count, households and residents), and the county totals. Two queries."""
     active = Q(communities__status=Community.Status.ACTIVE)
     townships = (
         Township.objects.annotate(

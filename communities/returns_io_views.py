@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from communities.access import access_for
+from communities.forms import CommunityField
 from communities.models import Community, ReturnImport, ReturnStatus, Township
 from communities.returns_checks import add_months, month_start
 from communities.returns_excel import (
@@ -77,10 +78,11 @@ class ExportForm(forms.Form):
         required=False,
         empty_label=_("All townships"),
     )
-    community = forms.ModelChoiceField(
+    # A select up to forms.SELECT_MAX communities in scope, a code or name beyond; a clerk's
+    # one community needs no picking (the field is hidden, a code in the URL still checked).
+    community = CommunityField(
         label=_("Community"),
-        queryset=Community.objects.none(),
-        to_field_name="code",
+        search=False,
         required=False,
         empty_label=_("All communities"),
     )
@@ -95,8 +97,10 @@ class ExportForm(forms.Form):
         access = access_for(user)
         self.fields["township"].queryset = Township.objects.filter(access.township_q())
         self.fields["township"].label_from_instance = lambda township: township.local_name
-        self.fields["community"].queryset = Community.objects.visible_to(user)
-        self.fields["community"].label_from_instance = lambda community: community.local_name
+        if not access.is_county:
+            # One township: nothing to pick; a township in the URL is still checked.
+            self.fields["township"].widget = forms.HiddenInput()
+        self.fields["community"].set_scope(Community.objects.visible_to(user))
 
     def clean(self):
         cleaned = super().clean()

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from chunan_community.paging import paginate
 from communities import domain
 from communities.access import CLERK, COUNTY, TOWNSHIP, access_for
+from communities.forms import CommunityField
 from communities.models import Community, MonthlyReturn, ReturnEvent, ReturnStatus, Township
 from communities.permissions import get_return_for_user
 from communities.prefill import prefill_for
@@ -87,6 +88,10 @@ class MonthFilter(django_filters.Filter):
     field_class = MonthField
 
 
+class CommunityFilter(django_filters.Filter):
+    field_class = CommunityField
+
+
 class ReturnFilter(django_filters.FilterSet):
     month = MonthFilter(field_name="period", label=gettext_lazy("Month"))
     township = django_filters.ModelChoiceFilter(
@@ -96,10 +101,10 @@ class ReturnFilter(django_filters.FilterSet):
         to_field_name="code",
         empty_label=gettext_lazy("All townships"),
     )
-    community = django_filters.ModelChoiceFilter(
+    # A select up to forms.SELECT_MAX communities in scope, a search by code or name beyond.
+    community = CommunityFilter(
         label=gettext_lazy("Community"),
-        queryset=Community.objects.none(),
-        to_field_name="code",
+        method="filter_community",
         empty_label=gettext_lazy("All communities"),
     )
     status = django_filters.ChoiceFilter(
@@ -112,17 +117,19 @@ class ReturnFilter(django_filters.FilterSet):
         super().__init__(data, **kwargs)
         if not access.is_county:
             del self.filters["township"]
-        self.filters["community"].queryset = Community.objects.visible_to(user).order_by(
-            "township__code", "code"
-        )
+        self.communities = Community.objects.visible_to(user)
+
+    def filter_community(self, queryset, name, communities):
+        return queryset.filter(community__in=communities)
 
     @property
     def form(self):
-        form = super().form
-        for name in ("township", "community"):
-            if name in form.fields:
-                form.fields[name].label_from_instance = lambda obj: obj.local_name
-        return form
+        if not hasattr(self, "_form"):
+            form = super().form
+            form.fields["community"].set_scope(self.communities)
+            if "township" in form.fields:
+                form.fields["township"].label_from_instance = lambda obj: obj.local_name
+        return self._form
 
 
 def _clerk_months(request, access, today):

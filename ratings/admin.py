@@ -133,6 +133,7 @@ class JudgeAssignmentAdmin(CountyOnly, SimpleHistoryAdmin):
     list_display = ("round", "judge", "is_chair")
     list_select_related = ("round", "judge")
     list_filter = ("round",)
+    autocomplete_fields = ("judge",)
     fields = ("round", "judge", "is_chair")
 
 
@@ -141,6 +142,8 @@ class ConflictOfInterestAdmin(CountyOnly, SimpleHistoryAdmin):
     list_display = ("round", "judge", "community", "reason")
     list_select_related = ("round", "judge", "community")
     list_filter = ("round",)
+    search_fields = ("community__name", "community__code", "judge__username")
+    autocomplete_fields = ("judge", "community")
     fields = ("round", "judge", "community", "reason")
 
 

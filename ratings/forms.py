@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from communities.access import JUDGE, access_for
+from communities.forms import CommunityField
 from communities.models import Community
 from ratings.models import MAX_STARS, Tier
 
@@ -71,16 +72,15 @@ class AssignJudgeForm(forms.Form):
 
 class ConflictForm(forms.Form):
     judge = forms.ModelChoiceField(label=gettext_lazy("Judge"), queryset=None)
-    community = forms.ModelChoiceField(
-        label=gettext_lazy("Community"), queryset=Community.objects.order_by("code")
-    )
+    # A select up to communities.forms.SELECT_MAX communities, a code or name beyond.
+    community = CommunityField(label=gettext_lazy("Community"), search=False)
     reason = forms.CharField(label=gettext_lazy("Link (works or lives there, …)"), max_length=200)
 
     def __init__(self, *args, judges, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["judge"].queryset = judges
         self.fields["judge"].label_from_instance = lambda u: u.get_full_name() or u.username
-        self.fields["community"].label_from_instance = lambda c: c.local_name
+        self.fields["community"].set_scope(Community.objects.all())
 
 
 def points_field_name(criterion) -> str:

@@ -6,6 +6,7 @@ public pages show a published opinion's text and its public reply, never who sen
 """
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from chunan_community.paging import paginate
 from chunan_community.public_cache import public_page
+from communities.models import Township
 from ratings.domain import RatingRefused
 from ratings.models import Objection, Round, RoundStatus
 from ratings.notice_forms import ModerateForm, ObjectionForm
@@ -33,7 +35,13 @@ from ratings.objections import (
     objection_submit,
 )
 from ratings.permissions import get_round_for_county
-from ratings.queries import results_by_category, results_in_categories, round_results
+from ratings.queries import (
+    category_counts,
+    result_townships,
+    results_by_category,
+    results_in_categories,
+    round_results,
+)
 from ratings.scoring import tier_label
 
 
@@ -142,11 +150,12 @@ class NoticeSection:
     rows: list
 
 
-def _notice_sections(round_: Round) -> list[NoticeSection]:
+def _notice_sections(round_: Round, township=None) -> list[NoticeSection]:
     """The results the notice announces, in one shape: under notice the proposed results
-    (by the tier declared), afterwards the confirmed ratings (by category)."""
+    (by the tier declared), afterwards the confirmed ratings (by category). Only those of
+    `township`'s communities when it is given, with the ranks of the whole county."""
     if round_.status == RoundStatus.NOTICE:
-        return [
+        sections = [
             NoticeSection(
                 key=category.tier,
                 label=str(category.label),
@@ -158,10 +167,12 @@ def _notice_sections(round_: Round) -> list[NoticeSection]:
                         result=result.label if result.reached else _("not reached"),
                     )
                     for result in category.results
+                    if township is None or result.declaration.community.township_id == township.pk
                 ],
             )
             for category in results_in_categories(round_results(round_))
         ]
+        return [section for section in sections if section.rows]
     return [
         NoticeSection(
             key=category.key,
@@ -176,23 +187,59 @@ def _notice_sections(round_: Round) -> list[NoticeSection]:
                 for rating in category.ratings
             ],
         )
-        for category in results_by_category(round_)
+        for category in results_by_category(round_, township)
         if category.ratings
     ]
+
+
+def _chosen_township(request):
+    """The township of `?township=<code>`, or None without one; 404 for an unknown code."""
+    code = request.GET.get("township", "").strip()
+    if not code:
+        return None
+    township = Township.objects.filter(code=code).first()
+    if township is None:
+        raise Http404
+    return township
 
 
 @require_safe
 @public_page
 def round_notice(request, code):
-    """The printable A4 notice (公示) of a published round, with a QR code to its page."""
+    """The printable A4 notice (公示) of a published round, with a QR code to its page.
+
+    A notice is printed for a notice board: up to CHUNAN_NOTICE_MAX_ROWS results it lists
+    them all, as the county's one sheet; a round with more results (a city's or a province's)
+    gets the notice's header with the list of townships (paged), each linking to the notice
+    of its own communities (`?township=<code>`), whose QR code leads to the results of the
+    same township. For a confirmed round, three queries either way, whatever the number of
+    results (under notice, the proposed results are computed as on the results page).
+    """
     round_ = _published_round(code)
-    page_url = request.build_absolute_uri(round_.get_absolute_url())
+    township = _chosen_township(request)
+    page = None
+    counts = []
+    if township is None:
+        townships = result_townships(round_)
+        if sum(t.result_count for t in townships) > settings.CHUNAN_NOTICE_MAX_ROWS:
+            page = paginate(request, townships)
+            # The county's figures by category, for the sheet that lists the townships
+            # (under notice they would take scoring every declaration: left out).
+            if round_.status != RoundStatus.NOTICE:
+                counts = [c for c in category_counts(round_) if c.count]
+    results_url = round_.get_absolute_url()
+    if township is not None:
+        results_url += "?" + urlencode({"township": township.code})
+    page_url = request.build_absolute_uri(results_url)
     response = render(
         request,
         "ratings/notice_print.html",
         {
             "round": round_,
-            "sections": _notice_sections(round_),
+            "township": township,
+            "townships": page,
+            "category_counts": counts,
+            "sections": _notice_sections(round_, township) if page is None else [],
             "page_url": page_url,
             "qr_svg": _qr_svg(page_url),
         },

@@ -3,10 +3,26 @@ overview, a community's rating history. Each runs a fixed number of queries."""
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from django.db.models import Exists, OuterRef
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 
-from communities.models import Community
+from communities.models import Community, Township
 from ratings import scoring
 from ratings.evidence import review_day, round_evidence
 from ratings.models import (
@@ -36,23 +52,29 @@ class Category:
     tier: str
     stars: int | None
     ratings: list = field(default_factory=list)
+    # Set by paged_results_by_category: how many ratings the category holds, and the page
+    # of them in `ratings`.
+    count: int = 0
+    page: object = None
 
     @property
     def label(self):
         return tier_label(self.tier, self.stars)
 
 
-def results_by_category(round_: Round) -> list[Category]:
-    """The round's confirmed ratings by category, lowest category first (one query).
+def results_by_category(round_: Round, township=None) -> list[Category]:
+    """The round's confirmed ratings by category, lowest category first (one query); only
+    those of `township`'s communities when it is given (ranks stay the county's).
 
     Every rated community reached normative, so the normative category lists all of them
     (the speech: "10个社区都达到规范社区，其中……"); star and garden list their own.
     Within a category, by rank, then score (highest first), then community code; under
     normative, the communities that reached a higher tier follow, highest tier first.
     """
-    ratings = list(
-        Rating.objects.filter(round=round_).select_related("community__township").order_by()
-    )
+    ratings = Rating.objects.filter(round=round_)
+    if township is not None:
+        ratings = ratings.filter(community__township=township)
+    ratings = list(ratings.select_related("community__township").order_by())
     ratings.sort(key=lambda r: (r.rank is None, r.rank or 0, -(r.score or 0), r.community.code))
     # Normative: its own ranking first, then the communities that reached a higher tier.
     normative = [r for r in ratings if r.tier == Tier.NORMATIVE]
@@ -69,6 +91,120 @@ def results_by_category(round_: Round) -> list[Category]:
     if garden:
         categories.append(Category("garden", Tier.GARDEN, None, garden))
     return categories
+
+
+def category_counts(round_: Round, communities=None) -> list[Category]:
+    """The categories of results_by_category with their `count` and no ratings: every
+    category that holds a rating (normative always), counting only the ratings of
+    `communities` (a Community queryset) when given (one query)."""
+    ratings = Rating.objects.filter(round=round_)
+    if communities is not None:
+        ratings = ratings.filter(community__in=communities)
+    grouped = ratings.order_by().values_list("tier", "stars").annotate(n=Count("pk"))
+    counts = {(tier, stars): n for tier, stars, n in grouped}
+    categories = [Category("normative", Tier.NORMATIVE, None, count=sum(counts.values()))]
+    for stars in range(1, MAX_STARS + 1):
+        if n := counts.get((Tier.STAR, stars)):
+            categories.append(Category(f"star-{stars}", Tier.STAR, stars, count=n))
+    if n := counts.get((Tier.GARDEN, None)):
+        categories.append(Category("garden", Tier.GARDEN, None, count=n))
+    return categories
+
+
+def _positions(ratings):
+    """`ratings` annotated with `normative_position` (its place in the normative category)
+    and `own_position` (its place in its own category), in results_by_category's order."""
+    unranked = Case(When(rank__isnull=True, then=Value(1)), default=Value(0))
+    score = Coalesce("score", Value(Decimal(0)), output_field=DecimalField())
+    higher_tier = Case(
+        *(When(tier=tier, then=Value(-rank)) for tier, rank in TIER_RANK.items()),
+        output_field=IntegerField(),
+    )
+    normative = Q(tier=Tier.NORMATIVE)
+    return ratings.annotate(
+        # Normative: its own ranking first, then the communities rated higher, highest first.
+        normative_position=Window(
+            RowNumber(),
+            order_by=[
+                Case(When(normative, then=Value(0)), default=Value(1)).asc(),
+                Case(When(normative, then=unranked), default=higher_tier).asc(),
+                Case(
+                    When(normative, then=Coalesce("rank", Value(0))),
+                    default=-Coalesce("stars", Value(0)),
+                ).asc(),
+                score.desc(),
+                F("community__code").asc(),
+            ],
+        ),
+        own_position=Window(
+            RowNumber(),
+            partition_by=[F("tier"), F("stars")],
+            order_by=[unranked.asc(), F("rank").asc(), score.desc(), F("community__code").asc()],
+        ),
+    )
+
+
+def paged_results_by_category(round_: Round, pick, communities=None) -> list[Category]:
+    """One page of each category of results_by_category (two queries, whatever the number
+    of ratings): category_counts, then only the ratings on the pages chosen.
+
+    `pick(category)` returns the page to show of a category (counted): a Paginator page
+    over range(category.count). Only the ratings of `communities` (a Community queryset)
+    when given; the ranks shown stay the round's, as the ratings keep them.
+    """
+    categories = category_counts(round_, communities)
+    wanted = Q()
+    for category in categories:
+        category.page = pick(category)
+        if not category.count:
+            continue
+        span = {"gt": category.page.start_index() - 1, "lte": category.page.end_index()}
+        if category.tier == Tier.NORMATIVE:
+            wanted |= Q(**{f"normative_position__{op}": n for op, n in span.items()})
+        else:
+            wanted |= Q(
+                Q(tier=category.tier, stars=category.stars),
+                **{f"own_position__{op}": n for op, n in span.items()},
+            )
+    if not wanted:
+        return categories
+    ratings = Rating.objects.filter(round=round_)
+    if communities is not None:
+        ratings = ratings.filter(community__in=communities)
+    rows = list(
+        _positions(ratings.select_related("community__township"))
+        .filter(wanted)
+        .order_by("own_position")
+    )
+    for category in categories:
+        first, last = category.page.start_index(), category.page.end_index()
+        if category.tier == Tier.NORMATIVE:
+            shown = [r for r in rows if first <= r.normative_position <= last]
+            shown.sort(key=lambda r: r.normative_position)
+        else:
+            shown = [
+                r
+                for r in rows
+                if (r.tier, r.stars) == (category.tier, category.stars)
+                and first <= r.own_position <= last
+            ]
+        category.ratings = shown
+    return categories
+
+
+def result_townships(round_: Round) -> list[Township]:
+    """The townships whose communities have results in the round, each with `result_count`
+    (one query): under notice the submitted declarations, afterwards the ratings."""
+    if round_.status == RoundStatus.NOTICE:
+        townships = Township.objects.filter(
+            communities__declarations__round=round_,
+            communities__declarations__status=Declaration.Status.SUBMITTED,
+        ).annotate(result_count=Count("communities__declarations"))
+    else:
+        townships = Township.objects.filter(communities__ratings__round=round_).annotate(
+            result_count=Count("communities__ratings")
+        )
+    return list(townships.order_by("sort_order", "code"))
 
 
 @dataclass
@@ -108,46 +244,57 @@ class Overview:
 
 
 def county_overview(on: datetime.date) -> Overview:
-    """Active communities per township by their highest rating (three or four queries).
+    """Active communities per township by their highest rating (three or four queries,
+    whatever the number of communities: the counting is done by the database).
 
-    The ratings in force on `on` (confirmed round, not revoked, still valid); when none is,
-    those of the latest confirmed round, so that the page still shows where the county
-    stood, and says so. A community with two ratings in force counts by the newer round.
+    The ratings in force on `on` (confirmed round, not revoked, still valid); when no active
+    community holds one, those of the latest confirmed round, so that the page still shows
+    where the county stood, and says so. A community with two ratings in force counts by
+    the newer round.
     """
-    communities = list(Community.objects.public().select_related("township"))
-    ratings = list(
-        Rating.objects.in_force(on)
-        .filter(round__status__in=CONFIRMED)
-        .order_by("round__year", "round__code")
-        .values("community_id", "tier", "valid_until")
-    )
+    in_force = Rating.objects.in_force(on).filter(round__status__in=CONFIRMED)
+    counts = _tiers_by_township(in_force.order_by("-round__year", "-round__code"))
     basis, round_, valid_until = "in_force", None, None
-    if not ratings:
+    if not any(tier for _township, tier in counts):
         round_ = (
-            Round.objects.filter(status__in=CONFIRMED, ratings__isnull=False)
-            .distinct()
+            Round.objects.filter(status__in=CONFIRMED)
+            .annotate(
+                rated=Count("ratings"),
+                until=Max("ratings__valid_until", filter=Q(ratings__revoked_on__isnull=True)),
+            )
+            .filter(rated__gt=0)
             .order_by("-year", "-code")
             .first()
         )
         if round_ is not None:
-            basis = "latest_round"
-            ratings = list(
-                Rating.objects.filter(round=round_, revoked_on__isnull=True)
-                .order_by()
-                .values("community_id", "tier", "valid_until")
+            basis, valid_until = "latest_round", round_.until
+            counts = _tiers_by_township(
+                Rating.objects.filter(round=round_, revoked_on__isnull=True).order_by()
             )
-            valid_until = max((r["valid_until"] for r in ratings), default=None)
-    # Later rounds overwrite earlier ones (ordered by year).
-    tier_of = {r["community_id"]: r["tier"] for r in ratings}
-    rows = {}
-    for community in communities:
-        row = rows.setdefault(community.township_id, OverviewRow(community.township))
-        tier = tier_of.get(community.pk)
-        name = {Tier.NORMATIVE: "normative", Tier.STAR: "star", Tier.GARDEN: "garden"}.get(
-            tier, "unrated"
-        )
-        setattr(row, name, getattr(row, name) + 1)
+    townships = Township.objects.filter(pk__in={township for township, _tier in counts}).order_by(
+        "sort_order", "code"
+    )
+    rows = {township.pk: OverviewRow(township) for township in townships}
+    name = {Tier.NORMATIVE: "normative", Tier.STAR: "star", Tier.GARDEN: "garden"}
+    for (township, tier), n in counts.items():
+        row = rows[township]
+        attribute = name.get(tier, "unrated")
+        setattr(row, attribute, getattr(row, attribute) + n)
     return Overview(basis, on, round_, list(rows.values()), valid_until)
+
+
+def _tiers_by_township(ratings) -> dict[tuple[int, str | None], int]:
+    """(township id, tier or None) → the number of active communities whose first rating
+    in `ratings` (a queryset, ordered) has that tier (one query)."""
+    tier = ratings.filter(community=OuterRef("pk")).values("tier")[:1]
+    return {
+        (row["township_id"], row["tier"]): row["n"]
+        for row in Community.objects.public()
+        .annotate(tier=Subquery(tier))
+        .values("township_id", "tier")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
 
 
 def rating_history(community: Community) -> list[Rating]:

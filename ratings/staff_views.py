@@ -156,14 +156,18 @@ def _detail_context(request, round_, *, judge_form=None, conflict_form=None):
     }
     if access.is_county:
         judges = JudgeAssignment.objects.filter(round=round_).select_related("judge")
+        panel_open = round_.status in domain.PANEL_OPEN
+        if conflict_form is None and panel_open:
+            # Built only where shown: its community picker reads the communities.
+            conflict_form = ConflictForm(judges=_judge_users(round_))
         context.update(
             judges=judges,
             conflicts=ConflictOfInterest.objects.filter(round=round_).select_related(
                 "judge", "community"
             ),
-            panel_open=round_.status in domain.PANEL_OPEN,
+            panel_open=panel_open,
             judge_form=judge_form or AssignJudgeForm(),
-            conflict_form=conflict_form or ConflictForm(judges=_judge_users(round_)),
+            conflict_form=conflict_form,
         )
     return context
 

@@ -1,25 +1,35 @@
 """The public pages of the three-tier rating: the rounds with a county overview, and each
-round's results. The public sees a round only from its public notice on (PUBLISHED)."""
+round's results. The public sees a round only from its public notice on (PUBLISHED).
 
+Both pages stay the same size at any scale: the overview is paged by township, and a round's
+results are paged within each category, with a township filter and a search for a community
+by name or code."""
+
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
+from chunan_community.paging import paginate
 from chunan_community.public_cache import public_page
 from communities.charts import Series, bar_chart
+from communities.models import Community, Township
 from ratings import queries
 from ratings.models import Round, RoundStatus, Tier
-from ratings.queries import county_overview, results_by_category, results_in_categories
+from ratings.queries import county_overview, paged_results_by_category, results_in_categories
 
 
-def _overview_chart(overview):
-    townships = [row.township.local_name for row in overview.rows]
+def _overview_chart(rows):
+    townships = [row.township.local_name for row in rows]
     series = [
-        Series(str(Tier.NORMATIVE.label), [row.normative for row in overview.rows]),
-        Series(str(Tier.STAR.label), [row.star for row in overview.rows]),
-        Series(str(Tier.GARDEN.label), [row.garden for row in overview.rows]),
+        Series(str(Tier.NORMATIVE.label), [row.normative for row in rows]),
+        Series(str(Tier.STAR.label), [row.star for row in rows]),
+        Series(str(Tier.GARDEN.label), [row.garden for row in rows]),
     ]
     return bar_chart(
         id_prefix="ratings-overview",
@@ -35,17 +45,149 @@ def _overview_chart(overview):
 @require_safe
 @public_page
 def round_list(request):
-    """Published rounds, newest first, and where the county stands."""
+    """Published rounds, newest first, and where the county stands: the county's totals and
+    a page of townships, in a table and a chart of the same townships."""
     overview = county_overview(timezone.localdate())
+    page = paginate(request, overview.rows)
     return render(
         request,
         "ratings/round_list.html",
         {
             "rounds": list(Round.objects.published()),
             "overview": overview,
-            "chart": _overview_chart(overview) if overview.rows else "",
+            "page": page,
+            "chart": _overview_chart(page.object_list) if page.object_list else "",
         },
     )
+
+
+# Rows per page in each category of a round's results: a page shows every category, so each
+# gets less than a plain list. Ten: the whole of Chun'an's normative list, the top ten of
+# each category elsewhere.
+RESULTS_PER_CATEGORY = 10
+
+
+def _page_param(key: str) -> str:
+    return f"page-{key}"
+
+
+def _pick_page(request, key: str, rows):
+    """The page of a category that the request asks for (`?page-<key>=N`); a bad or
+    out-of-range number gives the nearest valid page, as everywhere (paging.py)."""
+    return Paginator(rows, RESULTS_PER_CATEGORY).get_page(request.GET.get(_page_param(key)))
+
+
+def _pager(request, key: str, page, anchor: str) -> dict | None:
+    """The links of a category's pager (ratings/_category_pager.html): the same shape as
+    _pagination.html, but each category pages with its own parameter, and the links keep
+    the filter and the other categories' pages and come back to this category."""
+    paginator = page.paginator
+    if paginator.num_pages < 2:
+        return None
+
+    def url(number):
+        query = request.GET.copy()
+        query[_page_param(key)] = number
+        return f"?{query.urlencode()}#{anchor}"
+
+    # The first and last pages and two either side of this one, as _pagination.html: a
+    # fixed number of links however many pages there are.
+    current, last = page.number, paginator.num_pages
+    numbers = []
+    if current > 3:
+        numbers.append({"number": 1, "url": url(1)})
+    if current > 4:
+        numbers.append({"gap": True})
+    for number in range(max(1, current - 2), min(last, current + 2) + 1):
+        numbers.append({"number": number, "url": url(number), "current": number == current})
+    if current < last - 3:
+        numbers.append({"gap": True})
+    if current < last - 2:
+        numbers.append({"number": last, "url": url(last)})
+    return {
+        "page": page,
+        "numbers": numbers,
+        "first": url(1) if page.has_previous() else None,
+        "previous": url(page.previous_page_number()) if page.has_previous() else None,
+        "next": url(page.next_page_number()) if page.has_next() else None,
+        "last": url(paginator.num_pages) if page.has_next() else None,
+    }
+
+
+# Up to this many townships, the results' township filter is a select; beyond, a text box
+# for a township's code or part of its name (a province's select would weigh more than the
+# results it filters).
+TOWNSHIP_SELECT_MAX = 50
+
+
+class ResultsFilterForm(forms.Form):
+    """Find a community in a round's results: by name or code, and by township. (Here, not
+    in ratings/forms.py: only this page uses it, and it is a plain GET filter.)"""
+
+    q = forms.CharField(
+        label=gettext_lazy("Community name or code"), required=False, max_length=100
+    )
+    township = forms.CharField(
+        label=gettext_lazy("Township"),
+        required=False,
+        max_length=100,
+        help_text=gettext_lazy("Its code or part of its name."),
+    )
+
+    def __init__(self, data, *, townships):
+        super().__init__(data)
+        if len(townships) <= TOWNSHIP_SELECT_MAX:
+            self.fields["township"] = forms.ChoiceField(
+                label=gettext_lazy("Township"),
+                required=False,
+                choices=[("", gettext_lazy("All townships"))]
+                + [(township.code, township.local_name) for township in townships],
+            )
+
+    def communities(self):
+        """The communities the filter keeps (a queryset), or None when it keeps them all.
+        A bad value is ignored, with its error on the form."""
+        self.is_valid()
+        text = self.cleaned_data.get("q", "").strip()
+        township = self.cleaned_data.get("township", "").strip()
+        if not (text or township):
+            return None
+        communities = Community.objects.all()
+        if text:
+            communities = communities.filter(
+                Q(code__icontains=text) | Q(name__icontains=text) | Q(name_en__icontains=text)
+            )
+        if township:
+            communities = communities.filter(
+                Q(township__code=township)
+                | Q(township__name__icontains=township)
+                | Q(township__name_en__icontains=township)
+            )
+        return communities
+
+
+def _results_filter(request):
+    """The filter form of the results and the communities it keeps (None: all of them).
+    One query: the townships, at most TOWNSHIP_SELECT_MAX + 1 of them."""
+    townships = list(Township.objects.order_by("sort_order", "code")[: TOWNSHIP_SELECT_MAX + 1])
+    form = ResultsFilterForm(request.GET or None, townships=townships)
+    return form, form.communities() if form.is_bound else None
+
+
+def _proposed_pages(request, round_, communities):
+    """Under notice: the proposed results by category, each paged, computed from the scores
+    of every declaration (the ranks are the county's) and then filtered."""
+    categories = results_in_categories(queries.round_results(round_))
+    if communities is not None:
+        kept = set(communities.values_list("pk", flat=True))
+        for category in categories:
+            category.results = [r for r in category.results if r.declaration.community_id in kept]
+        categories = [category for category in categories if category.results]
+    for category in categories:
+        category.key = category.tier
+        category.page = _pick_page(request, category.key, category.results)
+        category.pager = _pager(request, category.key, category.page, f"proposed-{category.key}")
+    return categories
 
 
 @require_safe
@@ -53,19 +195,35 @@ def round_list(request):
 def round_results(request, code):
     """A published round's results by category; 404 before its notice opens, for everyone
     (staff follow unpublished rounds on their own pages). Under notice, the proposed results
-    (rank, score, tier reached) from queries.round_results; afterwards, the confirmed ratings."""
+    (rank, score, tier reached) from queries.round_results; afterwards, the confirmed ratings.
+    Each category is paged on its own; the filter narrows every category at once."""
     round_ = Round.objects.published().filter(code=code).first()
     if round_ is None:
         raise Http404
     in_notice = round_.status == RoundStatus.NOTICE
+    filter_form, communities = _results_filter(request)
+    if in_notice:
+        proposed, categories = _proposed_pages(request, round_, communities), []
+    else:
+        proposed = []
+        categories = paged_results_by_category(
+            round_,
+            lambda category: _pick_page(request, category.key, range(category.count)),
+            communities,
+        )
+        for category in categories:
+            category.pager = _pager(
+                request, category.key, category.page, f"category-{category.key}"
+            )
     return render(
         request,
         "ratings/round_results.html",
         {
             "round": round_,
-            # Under notice: the proposed results, computed from the scores (no Rating yet).
-            "proposed": results_in_categories(queries.round_results(round_)) if in_notice else [],
-            "categories": [] if in_notice else results_by_category(round_),
+            "filter_form": filter_form,
+            "filtered": communities is not None,
+            "proposed": proposed,
+            "categories": categories,
             "in_notice": in_notice,
         },
     )

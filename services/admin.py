@@ -48,8 +48,9 @@ class ReadOnlyInline(ScopedInline):
 class ServiceNetworkAdmin(ScopedModelAdmin):
     list_display = ("community", "kind", "established", "established_on")
     list_select_related = ("community",)
-    list_filter = ("kind", "established", ("community", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("kind", "established", ("community__township", admin.RelatedOnlyFieldListFilter))
     search_fields = ("community__name", "community__code")
+    autocomplete_fields = ("community",)
     fields = ("community", "kind", "established", "established_on", "note")
 
 
@@ -57,8 +58,9 @@ class ServiceNetworkAdmin(ScopedModelAdmin):
 class ServiceOutletAdmin(ScopedModelAdmin):
     list_display = ("name", "community", "kind", "opening_hours", "contact", "is_sample")
     list_select_related = ("community",)
-    list_filter = ("kind", "is_sample", ("community", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("kind", "is_sample", ("community__township", admin.RelatedOnlyFieldListFilter))
     search_fields = ("name", "address", "community__name", "community__code")
+    autocomplete_fields = ("community",)
     fields = ("community", "kind", "name", "address", "opening_hours", "contact", "is_sample")
 
 
@@ -66,8 +68,9 @@ class ServiceOutletAdmin(ScopedModelAdmin):
 class TrainingClassAdmin(ScopedModelAdmin):
     list_display = ("name", "community", "starts_on", "ends_on", "trainees", "completions")
     list_select_related = ("community",)
-    list_filter = ("is_sample", ("community", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("is_sample", ("community__township", admin.RelatedOnlyFieldListFilter))
     search_fields = ("name", "community__name", "community__code")
+    autocomplete_fields = ("community",)
     fields = ("community", "name", "starts_on", "ends_on", "trainees", "completions", "is_sample")
 
 
@@ -75,8 +78,9 @@ class TrainingClassAdmin(ScopedModelAdmin):
 class ProcessingProjectAdmin(ScopedModelAdmin):
     list_display = ("name", "community", "year", "participants", "income_yuan")
     list_select_related = ("community",)
-    list_filter = ("year", "is_sample", ("community", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("year", "is_sample", ("community__township", admin.RelatedOnlyFieldListFilter))
     search_fields = ("name", "community__name", "community__code")
+    autocomplete_fields = ("community",)
     fields = ("community", "name", "year", "participants", "income_yuan", "is_sample")
 
 
@@ -84,8 +88,9 @@ class ProcessingProjectAdmin(ScopedModelAdmin):
 class ReemploymentOutcomeAdmin(ScopedModelAdmin):
     list_display = ("community", "month", "reemployed", "is_sample")
     list_select_related = ("community",)
-    list_filter = ("is_sample", ("community", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("is_sample", ("community__township", admin.RelatedOnlyFieldListFilter))
     search_fields = ("community__name", "community__code")
+    autocomplete_fields = ("community",)
     fields = ("community", "month", "reemployed", "is_sample")
 
 
@@ -95,12 +100,13 @@ class ReemploymentOutcomeAdmin(ScopedModelAdmin):
 class HelperPairingInline(ScopedInline):
     model = HelperPairing
     fields = ("co_building_unit", "volunteer", "started_on", "ended_on")
-    autocomplete_fields = ("co_building_unit",)
+    autocomplete_fields = ("co_building_unit", "volunteer")
 
 
 class AssistanceVisitInline(ScopedInline):
     model = AssistanceVisit
     fields = ("visited_on", "kind", "by_volunteer", "hours", "note")
+    autocomplete_fields = ("by_volunteer",)
 
 
 @admin.register(AssistedHousehold)
@@ -121,10 +127,11 @@ class AssistedHouseholdAdmin(ScopedAdmin):
         "category",
         "active",
         "is_sample",
-        ("community", admin.RelatedOnlyFieldListFilter),
+        ("community__township", admin.RelatedOnlyFieldListFilter),
     )
     # Over the scoped queryset only: a clerk's search never reaches another community.
     search_fields = ("household_name", "community__name", "community__code")
+    autocomplete_fields = ("community",)
     fields = (
         "community",
         "household_name",
@@ -151,16 +158,19 @@ class AssistedHouseholdAdmin(ScopedAdmin):
 class HelperPairingAdmin(ScopedModelAdmin):
     list_display = ("household", "co_building_unit", "volunteer", "started_on", "ended_on")
     list_select_related = ("household", "co_building_unit", "volunteer")
-    list_filter = (("household__community", admin.RelatedOnlyFieldListFilter),)
+    list_filter = (("household__community__township", admin.RelatedOnlyFieldListFilter),)
+    search_fields = ("household__community__name", "household__community__code")
     fields = ("household", "co_building_unit", "volunteer", "started_on", "ended_on")
-    autocomplete_fields = ("co_building_unit",)
+    autocomplete_fields = ("household", "co_building_unit", "volunteer")
 
 
 @admin.register(AssistanceVisit)
 class AssistanceVisitAdmin(ScopedModelAdmin):
     list_display = ("household", "visited_on", "kind", "by_volunteer", "hours")
     list_select_related = ("household", "by_volunteer")
-    list_filter = ("kind", ("household__community", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("kind", ("household__community__township", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("household__community__name", "household__community__code")
+    autocomplete_fields = ("household", "by_volunteer")
     date_hierarchy = "visited_on"
     show_full_result_count = False  # big table: chunan_community.admin_paging
     paginator = EstimatedCountPaginator
@@ -202,6 +212,7 @@ class VolunteerAdmin(ScopedAdmin):
         ("community__township", admin.RelatedOnlyFieldListFilter),
     )
     search_fields = ("name", "community__name", "community__code")
+    autocomplete_fields = ("community",)
     show_full_result_count = False  # big table: chunan_community.admin_paging
     paginator = EstimatedCountPaginator
     fields = (
@@ -262,8 +273,8 @@ class TimeBankEntryAdmin(ScopedModelAdmin):
 class ContributionPointsAdmin(ScopedModelAdmin):
     list_display = ("volunteer", "year", "on", "activity", "points")
     list_select_related = ("volunteer",)
-    list_filter = ("year", ("volunteer__community", admin.RelatedOnlyFieldListFilter))
-    search_fields = ("activity",)
+    list_filter = ("year", ("volunteer__community__township", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("activity", "volunteer__community__name", "volunteer__community__code")
     fields = ("volunteer", "year", "on", "activity", "points")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -289,7 +300,8 @@ class AdmissionRequestAdmin(ScopedAdmin):
     )
     list_filter = ("status", "funds_follow", "staff_follow", "authority_follow", "is_sample")
     search_fields = ("department", "task")
-    filter_horizontal = ("communities",)
+    # A search rather than filter_horizontal, which lists every community of the province.
+    autocomplete_fields = ("communities",)
     fieldsets = (
         (None, {"fields": ("department", "task", "communities", "is_sample")}),
         (
@@ -322,5 +334,6 @@ class CommendationAdmin(ScopedModelAdmin):
     list_display = ("year", "kind", "name", "title", "community", "is_sample")
     list_select_related = ("community",)
     list_filter = ("year", "kind", "is_sample")
-    search_fields = ("name", "title", "community__name")
+    search_fields = ("name", "title", "community__name", "community__code")
+    autocomplete_fields = ("community",)
     fields = ("year", "kind", "name", "title", "community", "is_sample")

@@ -6,10 +6,11 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.db.models import Sum
 from django.utils import translation
 
-from chunan_community.scale_data import MODELS, PREFIX, Options, generate
+from chunan_community.scale_data import MODELS, PREFIX, Options, analyze_tables, generate
 from communities import indicator_catalogue
 from communities.domain import return_save
 from communities.models import (
@@ -38,6 +39,7 @@ from services.models import (
 from tests.factories import make_community, make_township, make_user, make_volunteer
 
 pytestmark = pytest.mark.django_db
+POSTGRESQL = connection.vendor == "postgresql"
 
 # April to June 2025: the default catalogue is in force from January 2025 on, except the
 # co-building indicator (from 2026).
@@ -348,15 +350,48 @@ def test_generate_scale_data_prints_progress_and_a_summary():
     output = run(*SMALL, "--chunk", "5")
 
     lines = output.splitlines()
-    assert [line.split(" … ")[0] for line in lines[:3]] == [
+    # On PostgreSQL the tables written are analysed at the end, with a line of its own.
+    analysed = ["planner statistics (ANALYZE) of 15 tables"] if POSTGRESQL else []
+    assert [line.split(" … ")[0] for line in lines[:-1]] == [
         "communities 5/12",
         "communities 10/12",
         "communities 12/12",
+        *analysed,
     ]
-    assert lines[3].startswith("Synthetic data generated in ")
-    assert ": 3 townships, 12 communities, 12 governance bodies, 12 terms, 60 service " in lines[3]
-    assert lines[3].endswith("community-months without a return.")
-    assert len(lines) == 4
+    assert lines[-1].startswith("Synthetic data generated in ")
+    assert ": 3 townships, 12 communities, 12 governance bodies, 12 terms, 60 service " in lines[-1]
+    assert lines[-1].endswith("community-months without a return.")
+
+
+@pytest.mark.skipif(not POSTGRESQL, reason="ANALYZE and pg_class are PostgreSQL's")
+def test_generate_scale_data_analyzes_the_tables_it_wrote():
+    notes = []
+
+    generate(SMALL_OPTIONS, note=notes.append)
+
+    tables = sorted(model._meta.db_table for model in MODELS)
+    with connection.cursor() as cursor:
+        # ANALYZE sets pg_class.reltuples (-1 or 0 before), also inside this transaction.
+        cursor.execute(
+            "SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s) ORDER BY relname",
+            [tables],
+        )
+        estimates = dict(cursor.fetchall())
+    assert sorted(estimates) == tables
+    assert estimates["communities_community"] == 12
+    assert estimates["communities_township"] == 3
+    assert [note.split(" … ")[0] for note in notes] == [
+        f"planner statistics (ANALYZE) of {len(tables)} tables"
+    ]
+
+
+def test_generate_scale_data_analyzes_only_on_postgresql():
+    notes = []
+
+    generate(SMALL_OPTIONS, note=notes.append)
+
+    assert analyze_tables(MODELS) == (len(MODELS) if POSTGRESQL else 0)
+    assert len(notes) == (1 if POSTGRESQL else 0)
 
 
 def test_generate_scale_data_chunk_size_changes_nothing():

@@ -1,6 +1,7 @@
 """The public pages: county overview, directory, community profile, language switcher."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -13,6 +14,7 @@ from django.urls import include, path
 from django.utils import translation
 from django.views.defaults import server_error
 
+from chunan_community.views import COMMUNITIES_PER_TOWNSHIP
 from communities.models import Community, FacilityKind, GovernanceBody, Honour, Role
 from tests.factories import (
     make_body,
@@ -111,6 +113,91 @@ def test_home_without_sample_figures_has_no_badge(client):
     response = client.get("/")
 
     assert '<span class="badge-sample">' not in response.content.decode()
+
+
+def _home_links(content):
+    """Township code → the community codes linked under it on the home page."""
+    cards = re.findall(
+        r'<section class="township-card" id="township-([\w-]+)".*?</section>', content, re.S
+    )
+    found = {}
+    for code in cards:
+        card = re.search(
+            rf'<section class="township-card" id="township-{code}".*?</section>', content, re.S
+        )[0]
+        found[code] = re.findall(r'<li><a href="/communities/([\w-]+)/">', card)
+    return found
+
+
+def test_home_lists_at_most_twelve_communities_of_a_township_and_links_to_all(en):
+    big, small = make_township(code="big", name_en="Big town"), make_township(code="small")
+    for n in range(15):
+        make_community(township=big, code=f"big-{n:02d}")
+    make_community(township=small, code="small-1")
+
+    content = en.get("/").content.decode()
+
+    assert _home_links(content) == {
+        "big": [f"big-{n:02d}" for n in range(COMMUNITIES_PER_TOWNSHIP)],
+        "small": ["small-1"],
+    }
+    assert re.findall(r'<a href="([^"]+)" data-township-all="(\w+)">([^<]+)<span', content) == [
+        ("/communities/?township=big", "big", "All 15 communities of Big town")
+    ]
+    # The link leads to the directory filtered by that township.
+    directory = en.get("/communities/", {"township": "big"})
+    assert directory.context["page"].paginator.count == 15
+
+
+@pytest.mark.parametrize(("count", "shown"), [(3, 3), (60, COMMUNITIES_PER_TOWNSHIP)])
+def test_home_size_is_bounded_whatever_the_number_of_communities(client, count, shown):
+    township = make_township(code="only")
+    for _ in range(count):
+        make_community(township=township)
+
+    content = client.get("/").content.decode()
+
+    assert len(_home_links(content)["only"]) == shown
+    assert f'<dd class="stats__value" id="total-communities">{count}</dd>' in content
+
+
+def test_home_townships_are_paged_with_county_totals(en):
+    for n in range(25):
+        make_community(township=make_township(code=f"t{n:02d}"))
+
+    first_response, second_response = en.get("/"), en.get("/", {"page": "2"})
+    first, second = first_response.content.decode(), second_response.content.decode()
+
+    assert list(_home_links(first)) == [f"t{n:02d}" for n in range(settings.PAGE_SIZE)]
+    assert list(_home_links(second)) == [f"t{n:02d}" for n in range(settings.PAGE_SIZE, 25)]
+    assert re.findall(r'<tr data-township="([\w-]+)">', second) == [
+        f"t{n:02d}" for n in range(settings.PAGE_SIZE, 25)
+    ]
+    for response in (first_response, second_response):
+        assert tables(response)[0]["tfoot"] == [["County total", "25", "25,000", "75,000"]]
+    assert "Townships 21 to 25 of 25." in second
+    assert 'aria-label="Page 2"' in first
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-2", "999", "2.5", ""])
+def test_home_bad_page_gives_the_nearest_page(client, tree, page):
+    response = client.get("/", {"page": page})
+
+    assert response.status_code == 200
+    assert list(_home_links(response.content.decode())) == ["north", "south"]
+
+
+def test_home_queries_are_the_same_for_one_and_many_pages(client):
+    def measure(townships):
+        for _ in range(townships):
+            township = make_township()
+            for _ in range(14):
+                make_community(township=township)
+        with CaptureQueriesContext(connection) as queries:
+            client.get("/")
+        return len(queries)
+
+    assert measure(1) == measure(30) == PUBLIC_QUERIES["/"]
 
 
 # ---------- Directory ----------

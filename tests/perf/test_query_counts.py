@@ -11,7 +11,6 @@ When a page legitimately gains or loses a query, change its number here and say 
 """
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from communities.models import MonthlyReturn, ReturnStatus
@@ -27,15 +26,15 @@ PUBLIC_PAGES = {
     # The community; its bodies, their terms and branches; formations, facilities, honours,
     # pairings, ratings, service networks, outlets.
     "profile": ("/communities/{community}/", 11),
-    # The communities, their ratings in force, the published rounds.
+    # The communities by township and tier in force, the townships, the published rounds.
     "ratings": ("/ratings/", 3),
-    # The round, its ratings with their communities (and townships), the published opinions.
-    "round_results": ("/ratings/{round}/", 3),
-    "round_notice": ("/ratings/{round}/notice/", 2),
+    # The round, the count of each category, one page of each category (ratings with their
+    # communities and townships), the townships of the filter, the published opinions.
+    "round_results": ("/ratings/{round}/", 5),
+    # The round, its townships with their number of results, then either its ratings with
+    # their communities (and townships) or, past CHUNAN_NOTICE_MAX_ROWS, the category counts.
+    "round_notice": ("/ratings/{round}/notice/", 3),
 }
-# An unfiltered admin list of a big table asks PostgreSQL for its row estimate first
-# (chunan_community.admin_paging); a table this small is then counted exactly.
-ESTIMATE = 1 if connection.vendor == "postgresql" else 0
 # A staff page starts with 3: the session, its user, the user's scope.
 STAFF_PAGES = {
     "completeness": ("/returns/completeness/", 8),
@@ -54,12 +53,12 @@ STAFF_PAGES = {
     "returns_list": ("/returns/", 8),
     # The months and townships of the filters, one count (show_full_result_count is off),
     # one page of returns.
-    "admin_returns": ("/admin/communities/monthlyreturn/", 7 + ESTIMATE),
+    "admin_returns": ("/admin/communities/monthlyreturn/", 7),
     "admin_returns_filtered": ("/admin/communities/monthlyreturn/?status=accepted", 7),
     # The townships of the filter, one count, one page, the date drill-down (first and
     # last date, then the years or months).
-    "admin_service_records": ("/admin/services/servicerecord/", 8 + ESTIMATE),
-    "admin_time_bank": ("/admin/services/timebankentry/", 8 + ESTIMATE),
+    "admin_service_records": ("/admin/services/servicerecord/", 8),
+    "admin_time_bank": ("/admin/services/timebankentry/", 8),
 }
 RETURN_FORM_GET = 14
 RETURN_FORM_POST = 19

@@ -152,7 +152,8 @@ def test_objection_community_choices_are_the_rounds(client, notice_round, tree):
     )
 
     page = client.get(notice_round.get_absolute_url()).content.decode()
-    options = re.findall(r'<option value="(\d*)"', page)
+    form = page[page.index('id="objection-form"') :]
+    options = re.findall(r'<option value="(\d*)"', form)
     assert options == ["", str(tree["home"].pk)]
 
     response = _post(client, notice_round, community=withdrawn.community.pk)

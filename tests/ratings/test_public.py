@@ -308,9 +308,10 @@ def _populate(count):
     return round_
 
 
-# /ratings/: the rounds, the public communities with their townships, the ratings in force.
-# /ratings/<code>/: the round, its ratings with communities and townships.
-RATING_QUERIES = {"list": 3, "results": 2}
+# /ratings/: the rounds, the public communities by township and tier in force, the townships.
+# /ratings/<code>/: the round, the count of each category, one page of each category (ratings
+# with communities and townships), the townships of the filter.
+RATING_QUERIES = {"list": 3, "results": 4}
 
 
 @pytest.mark.parametrize("count", [3, 30])

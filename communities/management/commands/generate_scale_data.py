@@ -93,6 +93,7 @@ class Command(BaseCommand):
                 ),
                 replace=options["replace"],
                 progress=progress,
+                note=self.stdout.write if verbosity else None,
             )
         except IntegrityError as error:
             # Only when a person attached rows of their own to synthetic ones; the
