@@ -161,7 +161,15 @@ class Bench:
         return targets
 
     def _return_to_edit(self, synthetic) -> MonthlyReturn:
-        """The latest draft (or returned) synthetic return; else a month not started."""
+        """This month's return of the first synthetic community, not started yet (the
+        synthetic months end before the current one): the clerk's usual first save, the same
+        at every size, since community 00001's data do not depend on N. Else the latest draft
+        (or returned) synthetic return."""
+        community = synthetic.order_by("code").first()
+        period = month_start(timezone.localdate())
+        existing = MonthlyReturn.objects.filter(community=community, period=period).first()
+        if existing is None:
+            return MonthlyReturn(community=community, period=period, version=0)
         editable = (
             MonthlyReturn.objects.filter(
                 community__in=synthetic, status__in=[ReturnStatus.DRAFT, ReturnStatus.RETURNED]
@@ -170,12 +178,7 @@ class Bench:
             .order_by("-period", "status", "community__code")
             .first()
         )
-        if editable:
-            return editable
-        community = synthetic.order_by("code").first()
-        period = month_start(timezone.localdate())
-        existing = MonthlyReturn.objects.filter(community=community, period=period).first()
-        return existing or MonthlyReturn(community=community, period=period, version=0)
+        return editable or existing
 
     def _draft_post(self, monthly_return) -> dict:
         """A draft save as the form sends it: the stored figures, the gaps filled with last
