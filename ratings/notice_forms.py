@@ -1,9 +1,11 @@
 """Forms of the public notice: the public's opinion form and the county's moderation form."""
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from communities.forms import SEARCH_MAX_LENGTH, SELECT_MAX
 from ratings.models import Objection
 from ratings.objections import TEXT_MAX, TEXT_MIN, objection_communities
 
@@ -49,10 +51,66 @@ class ObjectionForm(forms.Form):
 
     def __init__(self, *args, round, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["community"].queryset = objection_communities(round)
+        self.communities = objection_communities(round)
+        # Up to SELECT_MAX communities, a select of them (the threshold of
+        # communities.forms.CommunityField); beyond, a select of every declaring community
+        # of a province would weigh most of a megabyte, so a text box takes a code or name.
+        counted = self.communities.select_related(None).order_by().values_list("pk", flat=True)
+        self.many = len(counted[: SELECT_MAX + 1]) > SELECT_MAX
+        if self.many:
+            self.fields["community"] = forms.CharField(
+                label=_("Community concerned (optional)"),
+                required=False,
+                max_length=SEARCH_MAX_LENGTH,
+                widget=forms.TextInput(attrs={"autocomplete": "off"}),
+                help_text=_(
+                    "The community's code or its full name, as in the results above. "
+                    "Leave it empty for the round as a whole."
+                ),
+            )
+        else:
+            self.fields["community"].queryset = self.communities
         self.fields["text"].help_text = gettext(
             "State the facts. At least %(min)d and at most %(max)d characters."
         ) % {"min": TEXT_MIN, "max": TEXT_MAX}
+
+    def clean_community(self):
+        """A community of the round (or None): chosen in the select, or typed as a code or
+        exact name in the text box."""
+        value = self.cleaned_data.get("community")
+        if not self.many:
+            return value
+        text = (value or "").strip()
+        if not text:
+            return None
+        found = list(
+            self.communities.filter(Q(code=text) | Q(name=text) | Q(name_en__iexact=text)).order_by(
+                "code"
+            )[:4]
+        )
+        by_code = [community for community in found if community.code == text]
+        if by_code:
+            return by_code[0]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            codes = ", ".join(community.code for community in found[:3])
+            raise forms.ValidationError(
+                _(
+                    "Several communities of this round are called “%(text)s”: enter the code "
+                    "of one (%(codes)s)."
+                ),
+                code="ambiguous",
+                params={"text": text, "codes": codes + ("…" if len(found) > 3 else "")},
+            )
+        raise forms.ValidationError(
+            _(
+                "No community of this round has the code or name “%(text)s”. Check it against "
+                "the results above, or leave the box empty for the round as a whole."
+            ),
+            code="not_found",
+            params={"text": text},
+        )
 
     @property
     def is_bot(self) -> bool:

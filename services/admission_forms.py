@@ -4,17 +4,46 @@ The funds rule is `services.admission.funds_errors`: the form shows it field by 
 domain enforces it again, so a request is judged the same way however it arrives.
 """
 
+import re
+
 import django_filters
 from django import forms
+from django.db.models import Count
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from communities.forms import SELECT_MAX
+from communities.models import Township
 from services.admission import active_communities, funds_errors
 from services.models import MONEY, AdmissionRequest, Commendation
 
+# Codes typed in the box are separated by spaces, commas (either width), 、 or semicolons.
+CODE_SEPARATORS = re.compile(r"[\s,，、;；]+")
+# An error lists at most this many unknown codes, then says how many more there are.
+UNKNOWN_SHOWN = 20
+
+
+def split_codes(text: str) -> list[str]:
+    """The codes typed in `text`, in the order typed, each once."""
+    return list(dict.fromkeys(code for code in CODE_SEPARATORS.split(text or "") if code))
+
+
+class TownshipChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.local_name
+
 
 class AdmissionRequestForm(forms.Form):
-    """A department's request: what the task is, what follows it, which communities."""
+    """A department's request: what the task is, what follows it, which communities.
+
+    The communities are asked for as suits their number (the threshold of
+    `communities.forms.CommunityField`): up to SELECT_MAX active communities, a box for each,
+    grouped by township (`self.many` is False); beyond, a page with a box per community would
+    grow with the county, so the form asks for whole townships (a multiple select) and for
+    single communities by code (a text box), besides "All communities" (`self.many` is True).
+    Either way the form cleans to `community_list`, the communities the request concerns.
+    """
 
     department = forms.CharField(
         label=_("Department"),
@@ -64,8 +93,72 @@ class AdmissionRequestForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.available = list(active_communities())
-        self.fields["communities"].choices = [(c.pk, c.local_name) for c in self.available]
+        # One query of at most SELECT_MAX + 1 rows tells which form this is.
+        few = list(active_communities()[: SELECT_MAX + 1])
+        self.many = len(few) > SELECT_MAX
+        if not self.many:
+            self.available = few
+            self.fields["communities"].choices = [(c.pk, c.local_name) for c in few]
+            return
+        self.available = []
+        self.fields["all_communities"].help_text = _(
+            "Every active community; the townships and codes below are then ignored."
+        )
+        del self.fields["communities"]
+        self.fields["townships"] = TownshipChoiceField(
+            label=_("Whole townships"),
+            queryset=Township.objects.filter(
+                pk__in=active_communities().values("township_id")
+            ).order_by("sort_order", "code"),
+            required=False,
+            widget=forms.SelectMultiple(attrs={"size": 8}),
+            help_text=_(
+                "Every active community of the townships chosen. Hold Ctrl (⌘ on a Mac) "
+                "to choose several."
+            ),
+            error_messages={"invalid_choice": _("Choose only townships in the list.")},
+        )
+        self.fields["community_codes"] = forms.CharField(
+            label=_("Single communities, by code"),
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off", "spellcheck": "false"}),
+            help_text=_(
+                "The codes of the communities concerned, separated by spaces, commas or 、. "
+                "The codes are in the community registry."
+            ),
+        )
+        if not self.is_bound and "communities" in self.initial:
+            self.initial.update(self._initial_many(self.initial["communities"]))
+
+    @staticmethod
+    def _initial_many(pks) -> dict:
+        """A stored choice of communities, put as "All communities", or whole townships
+        plus the codes of the rest: a township all of whose active communities are chosen
+        is shown as the township."""
+        chosen = list(
+            active_communities()
+            .filter(pk__in=list(pks))
+            .select_related(None)
+            .order_by("township__sort_order", "township__code", "code")
+            .values_list("code", "township_id")
+        )
+        if not chosen:
+            return {"all_communities": False, "townships": [], "community_codes": ""}
+        active = dict(
+            active_communities()
+            .order_by()
+            .values_list("township_id")
+            .annotate(n=Count("pk"))
+            .values_list("township_id", "n")
+        )
+        if len(chosen) == sum(active.values()):
+            return {"all_communities": True, "townships": [], "community_codes": ""}
+        per_township = {}
+        for code, township_id in chosen:
+            per_township.setdefault(township_id, []).append(code)
+        whole = [t for t, codes in per_township.items() if len(codes) == active.get(t)]
+        rest = [code for t, codes in per_township.items() if t not in whole for code in codes]
+        return {"all_communities": False, "townships": whole, "community_codes": " ".join(rest)}
 
     @classmethod
     def initial_for(cls, admission_request: AdmissionRequest) -> dict:
@@ -98,7 +191,9 @@ class AdmissionRequestForm(forms.Form):
                 funds_yuan=cleaned.get("funds_yuan"),
             ).items():
                 self.add_error(field, message)
-        if "communities" not in self.errors:
+        if self.many:
+            self._clean_many(cleaned)
+        elif "communities" not in self.errors:
             chosen = set(cleaned.get("communities") or ())
             if cleaned.get("all_communities"):
                 cleaned["community_list"] = list(self.available)
@@ -110,6 +205,47 @@ class AdmissionRequestForm(forms.Form):
                     _("Choose the communities concerned, or tick “All communities”."),
                 )
         return cleaned
+
+    def _clean_many(self, cleaned) -> None:
+        """`community_list` from "All communities", whole townships and typed codes; every
+        code is checked, and the unknown ones are named in one message."""
+        if "townships" in self.errors:
+            return
+        if cleaned.get("all_communities"):
+            cleaned["community_list"] = list(active_communities())
+            return
+        codes = split_codes(cleaned.get("community_codes", ""))
+        found = {c.code: c for c in active_communities().filter(code__in=codes)}
+        unknown = [code for code in codes if code not in found]
+        if unknown:
+            shown = "、".join(unknown[:UNKNOWN_SHOWN])
+            if len(unknown) > UNKNOWN_SHOWN:
+                shown += ngettext(
+                    " and %(count)d more", " and %(count)d more", len(unknown) - UNKNOWN_SHOWN
+                ) % {"count": len(unknown) - UNKNOWN_SHOWN}
+            self.add_error(
+                "community_codes",
+                ngettext(
+                    "No active community has the code %(codes)s: correct it or remove it.",
+                    "No active community has these codes: %(codes)s. Correct or remove them.",
+                    len(unknown),
+                )
+                % {"codes": shown},
+            )
+            return
+        townships = cleaned.get("townships") or []
+        chosen = {c.pk: c for c in active_communities().filter(township__in=townships)}
+        for community in found.values():
+            chosen.setdefault(community.pk, community)
+        cleaned["community_list"] = list(chosen.values())
+        if not chosen:
+            self.add_error(
+                "community_codes",
+                _(
+                    "Choose the communities concerned: tick “All communities”, choose "
+                    "townships or enter community codes."
+                ),
+            )
 
     def domain_kwargs(self) -> dict:
         data = self.cleaned_data

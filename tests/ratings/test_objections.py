@@ -12,8 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from communities.models import Community
 from ratings.models import Declaration, Objection, RoundStatus
 from ratings.objections import objection_moderate, sender_fingerprint
+from tests.factories import make_community, make_township
 from tests.ratings.factories import make_declaration, make_round
 
 pytestmark = pytest.mark.django_db
@@ -158,6 +160,89 @@ def test_objection_community_choices_are_the_rounds(client, notice_round, tree):
 
     response = _post(client, notice_round, community=withdrawn.community.pk)
     assert response.status_code == 400
+    assert Objection.objects.count() == 0
+
+
+def _declare(round_, count):
+    """`count` more declaring communities, in a township of their own."""
+    township = make_township(code="declaring")
+    return [
+        make_declaration(
+            round=round_,
+            community=make_community(
+                township=township, code=f"d{n:03d}", name=f"申报社区{n}", name_en=f"Shenbao {n}"
+            ),
+        ).community
+        for n in range(count)
+    ]
+
+
+@pytest.mark.parametrize(("declaring", "options"), [(5, 6), (80, 0)])
+def test_objection_community_widget_does_not_grow(client, notice_round, declaring, options):
+    _declare(notice_round, declaring - 1)
+
+    page = client.get(notice_round.get_absolute_url()).content.decode()
+
+    form = page[page.index('id="objection-form"') :]
+    assert form.count("<option ") == options
+    assert ('<input type="text" name="community"' in form) == (declaring > 50)
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [("d007", "d007"), ("申报社区12", "d012"), ("shenbao 40", "d040"), ("  home ", "home")],
+    ids=["code", "name", "english-name", "spaces"],
+)
+def test_objection_community_typed_above_50(client, notice_round, typed, code):
+    _declare(notice_round, 79)
+
+    response = _post(client, notice_round, community=typed)
+
+    assert response.status_code == 302
+    assert Objection.objects.get().community.code == code
+
+
+def test_objection_community_left_empty_above_50_is_general(client, notice_round):
+    _declare(notice_round, 79)
+
+    assert _post(client, notice_round, community="").status_code == 302
+    assert Objection.objects.get().community is None
+
+
+@pytest.mark.parametrize(
+    "typed", ["nope", "far", "申报社区"], ids=["unknown", "not-in-round", "part"]
+)
+def test_objection_community_not_of_the_round_above_50(en, notice_round, tree, typed):
+    _declare(notice_round, 79)
+
+    response = _post(en, notice_round, community=typed)
+
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert Objection.objects.count() == 0
+    message = (
+        f"Community concerned (optional): No community of this round has the code or name "
+        f"“{typed}”. Check it against the results above, or leave the box empty for the round "
+        f"as a whole."
+    )
+    assert f'<li><a href="#id_community">{message}</a></li>' in body
+    assert f'name="community" value="{typed}"' in body
+    assert f"{OPINION}</textarea>" in body
+
+
+def test_objection_community_ambiguous_name_above_50(en, notice_round):
+    _declare(notice_round, 79)
+    # Names are unique within a township only: the same name in another one.
+    Community.objects.filter(code="d001").update(name="同名社区")
+    Community.objects.filter(code="d002").update(name="同名社区", township=make_township())
+
+    response = _post(en, notice_round, community="同名社区")
+
+    assert response.status_code == 400
+    assert (
+        "Several communities of this round are called “同名社区”: enter the code of one "
+        "(d001, d002)." in response.content.decode()
+    )
     assert Objection.objects.count() == 0
 
 

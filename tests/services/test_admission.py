@@ -662,3 +662,139 @@ def test_admission_for_a_second_township_is_separate(client, tree):
     client.force_login(user)
     response = client.get(reverse("services:admitted_tasks", kwargs={"code": "home"}))
     assert response.status_code == 404
+
+
+# ---------------------------------------------------------------------------- at scale
+# Above SELECT_MAX active communities (communities.forms) the form has no box per community:
+# "All communities", a multiple select of townships and a text box of codes instead.
+
+
+def _add_communities(tree, total, per_township=11):
+    """Active communities up to `total` in all (the tree's 3 included), in new townships
+    `east-0`, `east-1`, … of `per_township` each."""
+    made = []
+    for n in range(total - 3):
+        if n % per_township == 0:
+            township = make_township(code=f"east-{n // per_township}")
+        made.append(make_community(township=township, code=f"e{n:03d}"))
+    return made
+
+
+@pytest.mark.parametrize(("total", "boxes", "options"), [(5, 5, 0), (80, 0, 9)])
+def test_form_widgets_do_not_grow_with_the_communities(english, users, tree, total, boxes, options):
+    _add_communities(tree, total)
+    english.force_login(users["county"])
+
+    body = english.get(reverse("services:admission_new")).content.decode()
+
+    assert body.count('type="checkbox" name="communities"') == boxes
+    # north, south and east-0 … east-6 (77 communities, 11 a township).
+    assert body.count("<option ") == options
+    assert ('name="community_codes"' in body) == (total > 50)
+    assert '<label for="id_all_communities">All communities</label>' in body
+
+
+def test_many_townships_and_codes_are_stored(english, users, tree):
+    _add_communities(tree, 80)
+    east = Community.objects.filter(township__code="east-1")
+    english.force_login(users["county"])
+
+    response = english.post(
+        reverse("services:admission_new"),
+        form_data(
+            townships=[str(east[0].township_id)],
+            community_codes=" home、far,e000；e012\ne000 ",
+        ),
+    )
+
+    assert response.status_code == 302
+    made = AdmissionRequest.objects.get()
+    expected = {"home", "far", "e000", *(c.code for c in east)}
+    assert set(made.communities.values_list("code", flat=True)) == expected
+    assert len(expected) == 14
+
+
+def test_many_all_communities_takes_every_active_one(client, users, tree):
+    _add_communities(tree, 80)
+    make_community(township=tree["south"], code="gone", status=Community.Status.MERGED)
+    client.force_login(users["county"])
+
+    client.post(
+        reverse("services:admission_new"),
+        form_data(all_communities="on", community_codes="nonsense"),
+    )
+
+    made = AdmissionRequest.objects.get()
+    assert made.communities.count() == 80
+    assert not made.communities.filter(code="gone").exists()
+
+
+def test_many_bad_codes_are_named_and_nothing_is_lost(english, users, tree):
+    _add_communities(tree, 80)
+    make_community(township=tree["south"], code="gone", status=Community.Status.MERGED)
+    english.force_login(users["county"])
+    typed = "home nope、gone"
+
+    response = english.post(
+        reverse("services:admission_new"),
+        form_data(townships=[str(tree["south"].pk)], community_codes=typed),
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert AdmissionRequest.objects.count() == 0
+    message = (
+        "Single communities, by code: No active community has these codes: nope、gone. "
+        "Correct or remove them."
+    )
+    assert f'<li><a href="#id_community_codes">{message}</a></li>' in body
+    assert f">\n{typed}</textarea>" in body
+    assert re.search(rf'<option value="{tree["south"].pk}" selected>', body)
+    assert "Keep the register of the elderly living alone.</textarea>" in body
+
+
+def test_many_one_bad_code_and_many_bad_codes(english, users, tree):
+    _add_communities(tree, 80)
+    english.force_login(users["county"])
+    url = reverse("services:admission_new")
+
+    one = english.post(url, form_data(community_codes="nope"))
+    many = english.post(url, form_data(community_codes=" ".join(f"x{n}" for n in range(25))))
+
+    assert "No active community has the code nope: correct it or remove it." in (
+        one.content.decode()
+    )
+    shown = "、".join(f"x{n}" for n in range(20))
+    assert f"these codes: {shown} and 5 more. Correct or remove them." in many.content.decode()
+    assert AdmissionRequest.objects.count() == 0
+
+
+def test_many_nothing_chosen_gets_a_clear_message(english, users, tree):
+    _add_communities(tree, 80)
+    english.force_login(users["county"])
+
+    response = english.post(reverse("services:admission_new"), form_data(community_codes=" 、 "))
+
+    assert response.status_code == 400
+    message = (
+        "Single communities, by code: Choose the communities concerned: tick “All communities”, "
+        "choose townships or enter community codes."
+    )
+    assert f'<li><a href="#id_community_codes">{message}</a></li>' in response.content.decode()
+
+
+def test_many_edit_shows_whole_townships_and_the_other_codes(client, users, tree):
+    made = _add_communities(tree, 80)
+    request = submit(users["county"], [tree["home"], tree["neighbour"], tree["far"], made[0]])
+    everything = submit(users["county"], list(Community.objects.all()))
+    client.force_login(users["county"])
+
+    body = client.get(reverse("services:admission_edit", kwargs={"pk": request.pk})).content
+    every = client.get(reverse("services:admission_edit", kwargs={"pk": everything.pk})).content
+
+    body = body.decode()
+    selected = re.findall(r'<option value="(\d+)" selected>', body)
+    assert selected == [str(tree["north"].pk), str(tree["south"].pk)]
+    assert ">\ne000</textarea>" in body
+    assert re.search(r'name="all_communities"[^>]*checked', every.decode())
+    assert not re.search(r'name="all_communities"[^>]*checked', body)
