@@ -10,7 +10,6 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -19,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from communities.models import Community, ScopedQuerySet
+from communities.validators import NotReservedCode
 
 POINTS = {"max_digits": 7, "decimal_places": 2}
 
@@ -50,16 +50,8 @@ PUBLISHED = (RoundStatus.NOTICE, RoundStatus.FINAL, RoundStatus.ARCHIVED)
 
 
 # The first path segments of the staff pages under /ratings/: a round code must differ.
-RESERVED_CODES = frozenset({"manage", "judging", "evidence"})
-
-
-def validate_round_code(value):
-    if value in RESERVED_CODES:
-        raise ValidationError(
-            _("“%(code)s” is reserved for the portal's own pages; choose another code."),
-            params={"code": value},
-            code="reserved",
-        )
+RESERVED_CODES = ("evidence", "judging", "manage")
+validate_round_code = NotReservedCode(RESERVED_CODES)  # named in migration 0001
 
 
 class RoundQuerySet(models.QuerySet):

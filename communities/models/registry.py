@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from communities import access as roles
 from communities.access import access_for
+from communities.validators import RESERVED_COMMUNITY_CODES, NotReservedCode
 
 # 每百户不少于20平方米: premises of at least 20 m2 for every 100 households.
 SPACE_M2_PER_HOUSEHOLD = Decimal("0.2")
@@ -101,6 +102,7 @@ class Community(LocalNameMixin, models.Model):
         _("code"),
         max_length=32,
         unique=True,
+        validators=[NotReservedCode(RESERVED_COMMUNITY_CODES)],
         help_text=_("Short Latin code used in addresses, e.g. xiyuan."),
     )
     name = models.CharField(_("name"), max_length=50)
