@@ -50,7 +50,7 @@ endef
 deb_installed = dpkg-query -W -f='$${Status}' $(1) 2>/dev/null | grep -q 'ok installed'
 
 .PHONY: help install run test test-postgres bench lint format messages check check-messages \
-	browser lock clean
+	browser redis lock clean
 
 help: ## List the targets
 	@echo "淳安社区建设管理平台: make targets"
@@ -109,12 +109,19 @@ browser: ## Install Debian's chromium and CJK fonts for the browser tests if mis
 	$(call deb_installed,fonts-noto-cjk) || missing="$$missing fonts-noto-cjk"; \
 	if [ -n "$$missing" ]; then $(call apt_install,$$missing); fi
 
+redis: ## Start a Redis server for the shared-cache test if none answers (install it if missing)
+	@if [ -z "$${CHUNAN_TEST_REDIS_URL:-}" ] && ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then \
+		if ! command -v redis-server >/dev/null; then $(call apt_install,redis-server); fi; \
+		echo "==> starting redis-server on 127.0.0.1:6379 (nothing kept on disk)"; \
+		redis-server --bind 127.0.0.1 --port 6379 --save '' --appendonly no --daemonize yes; \
+	fi
+
 # The browser tests run in their own pytest process: only they need
 # DJANGO_ALLOW_ASYNC_UNSAFE (set in tests/e2e/conftest.py), so the rest keeps Django's check.
 # Both parts always run; the target fails if either failed. With PYTEST_ARGS narrowing the
 # run, a part that selects no test (pytest's exit 5) is fine.
 allow_none = $(if $(strip $(PYTEST_ARGS)),[ $$rc -ne 5 ] || rc=0;)
-test: install browser ## Run the whole suite (SQLite; PostgreSQL when DATABASE_URL names one)
+test: install browser redis ## Run the whole suite (SQLite; PostgreSQL when DATABASE_URL names one)
 	@db="$${DATABASE_URL:-sqlite://}"; echo "==> tests on $${db%%:*}, $(TEST_WORKERS) workers"; \
 	status=0; rc=0; \
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --ignore=tests/e2e -m "not e2e" $(PYTEST_ARGS) || rc=$$?; \
