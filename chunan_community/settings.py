@@ -18,11 +18,18 @@ env = environ.Env()
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
 # The portal refuses to start with a missing, short or well-known key: sessions and password
-# reset links are signed with it. `make run` keeps a generated key in var/secret_key.
+# reset links are signed with it. Without DJANGO_SECRET_KEY it reads DJANGO_SECRET_KEY_FILE,
+# by default the key `make run` generates once into var/secret_key, so that manage.py works
+# in a checkout where the demo has run.
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY:
+    key_file = Path(env.str("DJANGO_SECRET_KEY_FILE", default=str(BASE_DIR / "var/secret_key")))
+    if key_file.is_file():
+        SECRET_KEY = key_file.read_text().strip()
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure") or len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured(
-        "DJANGO_SECRET_KEY must be set to a random string of at least 50 characters "
+        "DJANGO_SECRET_KEY (or the file named by DJANGO_SECRET_KEY_FILE) must hold a random "
+        "string of at least 50 characters "
         '(for example: python -c "import secrets; print(secrets.token_urlsafe(50))").'
     )
 

@@ -25,6 +25,8 @@ def run_python(args, **env):
     clean_env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "DJANGO_SETTINGS_MODULE": "chunan_community.settings",
+        # Not the demo's var/secret_key: only what the test sets.
+        "DJANGO_SECRET_KEY_FILE": "/nonexistent/secret_key",
         **env,
     }
     return subprocess.run(  # noqa: S603 (our own interpreter, fixed arguments)
@@ -70,6 +72,15 @@ def test_settings_refuse_start_without_real_secret_key(env):
 
 def test_settings_start_with_real_secret_key():
     assert production_settings("SECRET_KEY", DJANGO_SECRET_KEY=GOOD_KEY) == {"SECRET_KEY": GOOD_KEY}
+
+
+def test_settings_read_the_key_file_when_the_variable_is_unset(tmp_path):
+    key_file = tmp_path / "secret_key"
+    key_file.write_text(GOOD_KEY + "\n")
+
+    assert production_settings("SECRET_KEY", DJANGO_SECRET_KEY_FILE=str(key_file)) == {
+        "SECRET_KEY": GOOD_KEY
+    }
 
 
 def test_settings_production_defaults():
