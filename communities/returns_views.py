@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from chunan_community.errors import error_summary
 from chunan_community.paging import paginate
 from communities import domain
 from communities.access import CLERK, COUNTY, TOWNSHIP, access_for
@@ -283,18 +284,6 @@ def _groups(form, saved=None, notes=None):
     return groups
 
 
-def _error_summary(form):
-    """'<field label>: <message>' for each error, with the id of the field it belongs to."""
-    summary = [{"id": None, "text": error} for error in form.non_field_errors()]
-    for name, errors in form.errors.items():
-        if name == "__all__":
-            continue
-        bound = form[name]
-        for error in errors:
-            summary.append({"id": bound.auto_id, "text": f"{bound.label}: {error}"})
-    return summary
-
-
 def _transitions(user, monthly_return, bound=None):
     """The workflow steps this user may take now, each with its (reason) form."""
     steps = []
@@ -378,7 +367,7 @@ def _render_detail(
             "form": form,
             "groups": _groups(form, conflict, notes),
             "conflict": conflict is not None,
-            "error_summary": _error_summary(form) if form.is_bound and editable else [],
+            "error_summary": error_summary(form) if form.is_bound and editable else [],
             "editable": editable,
             "from_records": any(unconfirmed for _figure, unconfirmed in notes.values()),
             "refusal": refusal,

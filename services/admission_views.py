@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from chunan_community.errors import error_summary
 from chunan_community.paging import paginate
 from chunan_community.public_cache import public_page
 from communities.access import access_for
@@ -54,22 +55,6 @@ def _county(request):
 
 def _get_request(pk) -> AdmissionRequest:
     return get_object_or_404(AdmissionRequest.objects.select_related("decided_by"), pk=pk)
-
-
-def _error_summary(form):
-    """'<field label>: <message>' for each error, with the id of the field it belongs to."""
-    summary = [{"id": None, "text": error} for error in form.non_field_errors()]
-    for name, errors in form.errors.items():
-        if name == "__all__":
-            continue
-        bound = form[name]
-        target = bound.auto_id
-        if name == "communities":
-            # A group of boxes: the summary leads to its first box.
-            target = f"{bound.auto_id}_0"
-        for error in errors:
-            summary.append({"id": target, "text": f"{bound.label}: {error}"})
-    return summary
 
 
 # ---------- Admission requests ----------
@@ -118,7 +103,7 @@ def _render_detail(request, admission_request, *, bound=None, status=200):
             "decisions": decisions,
             "may_change": may_change,
             "refusal": refusal,
-            "error_summary": _error_summary(bound) if bound is not None else [],
+            "error_summary": error_summary(bound) if bound is not None else [],
         },
         status=status,
     )
@@ -169,7 +154,7 @@ def _form_page(request, form, *, item=None, refusal=None, status=200):
             "form": form,
             "item": item,
             "refusal": refusal,
-            "error_summary": _error_summary(form) if form.is_bound else [],
+            "error_summary": error_summary(form) if form.is_bound else [],
         },
         status=status,
     )

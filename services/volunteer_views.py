@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, DecimalField, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse, HttpResponseBadRequest
@@ -28,6 +28,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from chunan_community.errors import error_summary
 from chunan_community.paging import paginate
 from communities.permissions import can_change
 from services.access import services_community
@@ -110,23 +111,6 @@ def _add_model_errors(form, error: ValidationError) -> None:
         form.add_error(name if name in form.fields else None, errors)
 
 
-def _error_summary(form, row: int | None = None) -> list[dict]:
-    """'<field label>: <message>' per error, with the id of the field to jump to."""
-    summary = []
-    for name, errors in form.errors.items():
-        # A form-wide error jumps to the form's first field.
-        target = next(iter(form)) if name == NON_FIELD_ERRORS else form[name]
-        for error in errors:
-            if name == NON_FIELD_ERRORS:
-                text = error
-            else:
-                text = _("%(field)s: %(error)s") % {"field": target.label, "error": error}
-            if row is not None:
-                text = _("Row %(row)s, %(error)s") % {"row": row, "error": text}
-            summary.append({"id": target.auto_id, "text": text})
-    return summary
-
-
 # ---------- The list ----------
 
 
@@ -195,7 +179,7 @@ def _render_volunteer_form(request, community, form, volunteer):
             "community": community,
             "volunteer": volunteer,
             "form": form,
-            "error_summary": _error_summary(form) if form.is_bound else [],
+            "error_summary": error_summary(form, link_form_errors=True) if form.is_bound else [],
         },
     )
 
@@ -416,7 +400,7 @@ def _render_entry(request, template, volunteer, form):
             "masked_name": mask_name(volunteer.name),
             "balance": time_bank_balance(volunteer),
             "form": form,
-            "error_summary": _error_summary(form) if form.is_bound else [],
+            "error_summary": error_summary(form, link_form_errors=True) if form.is_bound else [],
         },
     )
 
@@ -436,7 +420,7 @@ def _rows(request) -> int:
 def _formset_summary(formset) -> list[dict]:
     summary = [{"id": None, "text": error} for error in formset.non_form_errors()]
     for index, form in enumerate(formset.forms, start=1):
-        summary.extend(_error_summary(form, row=index))
+        summary.extend(error_summary(form, row=index, link_form_errors=True))
     return summary
 
 
@@ -542,7 +526,7 @@ def points_card(request, code, pk):
         {
             **context,
             "form": form,
-            "error_summary": _error_summary(form) if form.is_bound else [],
+            "error_summary": error_summary(form, link_form_errors=True) if form.is_bound else [],
             "page": paginate(request, lines),
             "totals": totals,
             "grand_total": sum(total["points"] for total in totals),
