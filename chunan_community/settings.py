@@ -4,6 +4,7 @@ Every variable is listed in the README's configuration table. The defaults are t
 production; `make run` sets the few that a local demo over plain HTTP needs.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
     "django_filters",
     "simple_history",
     "csp",
@@ -56,6 +58,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Above whitenoise, so that the static files it serves carry these headers too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "chunan_community.middleware.ChineseFirstLocaleMiddleware",
@@ -63,9 +68,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "chunan_community.accounts.SessionLimitsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: it turns a refused log-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "chunan_community.urls"
@@ -113,6 +119,42 @@ CHUNAN_PUBLIC_CACHE_SECONDS = env.int("CHUNAN_PUBLIC_CACHE_SECONDS", default=300
 # Sessions in the database work across app servers; with a shared cache,
 # django.contrib.sessions.backends.cached_db saves a query per request.
 SESSION_ENGINE = env.str("DJANGO_SESSION_ENGINE", default="django.contrib.sessions.backends.db")
+# A session ends after this long without a request, and this long after the log-in however
+# active (chunan_community.accounts.SessionLimitsMiddleware). The cookie and the stored
+# session last the absolute lifetime; the idle limit is checked on each request.
+CHUNAN_SESSION_IDLE_MINUTES = env.int("CHUNAN_SESSION_IDLE_MINUTES", default=30)
+CHUNAN_SESSION_MAX_HOURS = env.int("CHUNAN_SESSION_MAX_HOURS", default=10)
+SESSION_COOKIE_AGE = CHUNAN_SESSION_MAX_HOURS * 3600
+
+# Log-in throttling (django-axes): after CHUNAN_LOGIN_FAILURE_LIMIT failed log-ins for one
+# username from one address, log-ins for that username from that address are refused for
+# CHUNAN_LOGIN_COOLOFF_MINUTES (each further try starts the pause again). The pair, not
+# either alone: a stranger cannot lock a user out from elsewhere, and the staff of a whole
+# township behind one NAT address are not paused for one person's typos. The address is
+# the one the public notice's limit uses (chunan_community.client_address: behind
+# CHUNAN_TRUSTED_PROXY_COUNT proxies, the client's, never the proxy's).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("CHUNAN_LOGIN_FAILURE_LIMIT", default=5)
+CHUNAN_LOGIN_COOLOFF_MINUTES = env.int("CHUNAN_LOGIN_COOLOFF_MINUTES", default=15)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=CHUNAN_LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "chunan_community.client_address.client_address"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "chunan_community.accounts.lockout_response"
+_limits = {
+    "CHUNAN_SESSION_IDLE_MINUTES": CHUNAN_SESSION_IDLE_MINUTES,
+    "CHUNAN_SESSION_MAX_HOURS": CHUNAN_SESSION_MAX_HOURS,
+    "CHUNAN_LOGIN_FAILURE_LIMIT": AXES_FAILURE_LIMIT,
+    "CHUNAN_LOGIN_COOLOFF_MINUTES": CHUNAN_LOGIN_COOLOFF_MINUTES,
+}
+if min(_limits.values()) < 1:
+    raise ImproperlyConfigured(
+        ", ".join(f"{name}={value}" for name, value in _limits.items() if value < 1)
+        + ": must be at least 1."
+    )
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -122,6 +164,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "chunan_community.accounts.CharacterClassesValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "workspace"
@@ -161,7 +204,10 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_AGE", default=8 * 3600)
+SESSION_COOKIE_SAMESITE = "Lax"
+# No script reads the CSRF cookie (forms carry the token), so scripts may not read it at all.
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 LANGUAGE_COOKIE_SECURE = HTTPS
 LANGUAGE_COOKIE_HTTPONLY = True
@@ -194,6 +240,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    # django-axes announces itself at every start, manage.py commands included (cron mail).
+    "loggers": {"axes.apps": {"level": "WARNING"}},
 }
 
 # Term elections (换届) are listed as due this many days ahead.
@@ -225,6 +273,9 @@ CHUNAN_TRUSTED_PROXY_COUNT = env.int("CHUNAN_TRUSTED_PROXY_COUNT", default=0)
 # The printable notice lists every result of a round up to this many; a longer one lists the
 # townships instead, each with its own printable notice (?township=<code>).
 CHUNAN_NOTICE_MAX_ROWS = env.int("CHUNAN_NOTICE_MAX_ROWS", default=300)
+# The printable notice of a round under public notice shows proposed results computed live:
+# the public page cache keeps it this many seconds at most (0: never).
+CHUNAN_NOTICE_LIVE_SECONDS = env.int("CHUNAN_NOTICE_LIVE_SECONDS", default=30)
 
 # Time bank (时间银行): the lowest balance (hours) a volunteer's account may reach; 0 allows no
 # overdraft, -2 lets a volunteer draw two hours more than they have deposited.

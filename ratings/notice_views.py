@@ -22,6 +22,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from chunan_community.client_address import client_address
 from chunan_community.paging import paginate
 from chunan_community.public_cache import public_page
 from communities.models import Township
@@ -43,23 +44,6 @@ from ratings.queries import (
     round_results,
 )
 from ratings.scoring import tier_label
-
-
-def client_address(request) -> str:
-    """The sender's address, for the rate limit only.
-
-    Without a trusted proxy (CHUNAN_TRUSTED_PROXY_COUNT = 0), REMOTE_ADDR; X-Forwarded-For
-    is ignored, since anyone can send it. Behind N trusted proxies, each appending to
-    X-Forwarded-For, the Nth address from the right is the one the outermost trusted proxy
-    saw; anything further left came from the client and may be forged.
-    """
-    count = settings.CHUNAN_TRUSTED_PROXY_COUNT
-    if count > 0:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        chain = [part.strip() for part in forwarded.split(",") if part.strip()]
-        if len(chain) >= count:
-            return chain[-count]
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _published_round(code: str) -> Round:
@@ -197,6 +181,8 @@ def _chosen_township(request):
     code = request.GET.get("township", "").strip()
     if not code:
         return None
+    if "\x00" in code:
+        raise Http404  # no code holds a NUL, and PostgreSQL refuses one in a query
     township = Township.objects.filter(code=code).first()
     if township is None:
         raise Http404
@@ -246,8 +232,10 @@ def round_notice(request, code):
     )
     if round_.status == RoundStatus.NOTICE:
         # The proposed results are computed live from scores, conflicts, judges and the
-        # monthly returns: kept out of the public cache (and any shared cache) until final.
-        patch_cache_control(response, private=True)
+        # monthly returns, which no signal watches: the public cache keeps this page a few
+        # seconds only (CHUNAN_NOTICE_LIVE_SECONDS), so that the crowd reading a notice on
+        # its first day costs one rendering per interval, not one per visitor.
+        patch_cache_control(response, max_age=settings.CHUNAN_NOTICE_LIVE_SECONDS)
     return response
 
 

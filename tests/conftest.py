@@ -1,8 +1,18 @@
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from communities.models import Role
 from tests.factories import make_community, make_township, make_user
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the portal's default language: a request made in English by an
+    earlier test leaves its language active in the thread."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

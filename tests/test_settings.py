@@ -112,6 +112,83 @@ def test_settings_production_defaults():
     }
 
 
+def test_settings_session_and_login_defaults():
+    values = production_settings(
+        "SESSION_COOKIE_AGE",
+        "CHUNAN_SESSION_IDLE_MINUTES",
+        "CHUNAN_SESSION_MAX_HOURS",
+        "SESSION_COOKIE_HTTPONLY",
+        "SESSION_COOKIE_SAMESITE",
+        "CSRF_COOKIE_HTTPONLY",
+        "CSRF_COOKIE_SAMESITE",
+        "AXES_FAILURE_LIMIT",
+        "AXES_COOLOFF_TIME",
+        "AXES_LOCKOUT_PARAMETERS",
+        "AXES_RESET_ON_SUCCESS",
+        "AUTHENTICATION_BACKENDS",
+        DJANGO_SECRET_KEY=GOOD_KEY,
+    )
+
+    assert values == {
+        "SESSION_COOKIE_AGE": 36000,
+        "CHUNAN_SESSION_IDLE_MINUTES": 30,
+        "CHUNAN_SESSION_MAX_HOURS": 10,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "CSRF_COOKIE_HTTPONLY": True,
+        "CSRF_COOKIE_SAMESITE": "Lax",
+        "AXES_FAILURE_LIMIT": 5,
+        "AXES_COOLOFF_TIME": "0:15:00",
+        "AXES_LOCKOUT_PARAMETERS": [["username", "ip_address"]],
+        "AXES_RESET_ON_SUCCESS": True,
+        "AUTHENTICATION_BACKENDS": [
+            "axes.backends.AxesStandaloneBackend",
+            "django.contrib.auth.backends.ModelBackend",
+        ],
+    }
+
+
+def test_settings_session_and_login_limits_from_environment():
+    values = production_settings(
+        "SESSION_COOKIE_AGE",
+        "CHUNAN_SESSION_IDLE_MINUTES",
+        "AXES_FAILURE_LIMIT",
+        "AXES_COOLOFF_TIME",
+        DJANGO_SECRET_KEY=GOOD_KEY,
+        CHUNAN_SESSION_IDLE_MINUTES="15",
+        CHUNAN_SESSION_MAX_HOURS="4",
+        CHUNAN_LOGIN_FAILURE_LIMIT="8",
+        CHUNAN_LOGIN_COOLOFF_MINUTES="60",
+    )
+
+    assert values == {
+        "SESSION_COOKIE_AGE": 4 * 3600,
+        "CHUNAN_SESSION_IDLE_MINUTES": 15,
+        "AXES_FAILURE_LIMIT": 8,
+        "AXES_COOLOFF_TIME": "1:00:00",
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "CHUNAN_SESSION_IDLE_MINUTES",
+        "CHUNAN_SESSION_MAX_HOURS",
+        "CHUNAN_LOGIN_FAILURE_LIMIT",
+        "CHUNAN_LOGIN_COOLOFF_MINUTES",
+    ],
+)
+def test_settings_refuse_session_and_login_limits_below_one(name):
+    result = run_python(
+        ["-c", "import django; from django.conf import settings; settings.SECRET_KEY"],
+        DJANGO_SECRET_KEY=GOOD_KEY,
+        **{name: "0"},
+    )
+
+    assert result.returncode == 1
+    assert f"ImproperlyConfigured: {name}=0: must be at least 1." in result.stderr
+
+
 @pytest.mark.parametrize(("value", "debug"), [("true", True), ("false", False), ("", False)])
 def test_settings_debug_only_when_set(value, debug):
     values = production_settings("DEBUG", DJANGO_SECRET_KEY=GOOD_KEY, DJANGO_DEBUG=value)
@@ -144,6 +221,7 @@ def test_settings_check_deploy_clean():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == "System check identified no issues (0 silenced).\n"
+    assert result.stderr == ""  # django-axes's start-up banner is not logged
 
 
 def test_settings_time_zone_and_language():
