@@ -182,6 +182,14 @@ class ScopedAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
             self.has_change_history_permission(request, obj)
         )
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The History link (templates/admin/change_form_object_tools.html) only for those
+        # who may open the page behind it, rather than a 403 there.
+        context["hide_history_link"] = not self.has_view_history_or_change_history_permission(
+            request, obj
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def history_view(self, request, object_id, extra_context=None):
         self._history_object_or_404(request, object_id)
         return super().history_view(request, object_id, extra_context)

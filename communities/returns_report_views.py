@@ -18,6 +18,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.views.decorators.http import require_safe
 
 from chunan_community.paging import paginate
 from communities import charts
@@ -251,6 +252,7 @@ def _pager(request, page, param):
 
 
 @login_required
+@require_safe
 def completeness(request):
     """Communities by months, coloured by status, rates per township, the overdue returns.
 
@@ -436,12 +438,14 @@ def _aggregates_context(request, template):
 
 
 @login_required
+@require_safe
 def aggregates(request):
     """One indicator per area and period: a table with totals and a chart drawn on the server."""
     return _aggregates_context(request, "returns/report_aggregates.html")
 
 
 @login_required
+@require_safe
 def aggregates_print(request):
     """The same table and chart on a bare page for printing (A4 landscape)."""
     return _aggregates_context(request, "returns/report_aggregates_print.html")
@@ -480,6 +484,7 @@ def _bad_request(form):
 
 
 @login_required
+@require_safe
 def aggregates_csv(request):
     """The table as CSV (UTF-8 with a byte-order mark, so that Excel reads the Chinese)."""
     _access, form, table = _aggregates(request)
@@ -493,6 +498,7 @@ def aggregates_csv(request):
 
 
 @login_required
+@require_safe
 def aggregates_xlsx(request):
     """The table as an .xlsx workbook: numbers as numbers, the header row frozen."""
     _access, form, table = _aggregates(request)

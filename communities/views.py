@@ -10,7 +10,7 @@ from django.views.decorators.http import require_safe
 
 from chunan_community.paging import paginate
 from chunan_community.public_cache import public_page
-from communities.access import CLERK, access_for
+from communities.access import CLERK, JUDGE, access_for
 from communities.filters import CommunityFilter
 from communities.forms import TermsDueForm
 from communities.models import Community, FacilityKind, GovernanceBody, Honour
@@ -143,7 +143,12 @@ def _registry_access(request):
 @login_required
 @require_safe
 def workspace(request):
-    """The staff start page: the communities in the user's scope and what needs doing."""
+    """The staff start page: the communities in the user's scope and what needs doing.
+
+    Where a log-in lands (LOGIN_REDIRECT_URL): a clerk goes on to their community, a
+    review-panel judge, who keeps no registry, to their rating rounds."""
+    if access_for(request.user).role == JUDGE:
+        return redirect("ratings:staff_round_list")
     access = _registry_access(request)
     communities = Community.objects.visible_to(request.user).select_related("township")
     if access.role == CLERK:

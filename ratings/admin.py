@@ -208,6 +208,8 @@ class ScoreSheetAdmin(CountyReadOnly, SimpleHistoryAdmin):
     list_select_related = ("declaration__round", "declaration__community", "judge")
     list_filter = ("declaration__round", "abstained")
     fields = ("declaration", "judge", "abstained", "updated_at")
+    # Not editable: a history version's form (simple_history) would refuse it otherwise.
+    readonly_fields = ("updated_at",)
 
 
 @admin.register(Objection)

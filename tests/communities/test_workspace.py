@@ -66,14 +66,31 @@ def test_workspace_anonymous_is_sent_to_login(client, tree, url):
     assert response["Location"] == f"/accounts/login/?next={url}"
 
 
-@pytest.mark.parametrize("role", ["judge", "no_role"])
-@pytest.mark.parametrize("url", [*WORKSPACE_URLS, "/manage/communities/home/"])
+@pytest.mark.parametrize(
+    ("role", "url"),
+    [
+        ("no_role", "/manage/"),
+        *[
+            (role, url)
+            for role in ("judge", "no_role")
+            for url in [*WORKSPACE_URLS[1:], "/manage/communities/home/"]
+        ],
+    ],
+)
 def test_workspace_without_registry_role_is_403(en, users, role, url):
     response = login(en, users[role]).get(url)
 
     assert response.status_code == 403
     assert response.templates[0].name == "403.html"
     assert "<h1>Access denied</h1>" in response.content.decode()
+
+
+def test_workspace_sends_a_judge_to_their_rating_rounds(client, users):
+    """The log-in lands on the workspace (LOGIN_REDIRECT_URL): a judge keeps no registry."""
+    response = login(client, users["judge"]).get("/manage/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/ratings/manage/"
 
 
 def test_workspace_clerk_is_sent_to_their_community(client, users):
