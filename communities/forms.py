@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Q
 from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -103,6 +104,9 @@ class CommunityField(forms.Field):
 
     def clean(self, value):
         text = str(value or "").strip()
+        # The text reaches a query, and PostgreSQL refuses a NUL in one (a 500): refused
+        # here with Django's message, as CharField does.
+        ProhibitNullCharactersValidator()(text)
         if not text and not self.required:
             return None
         if not text:

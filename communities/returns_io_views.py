@@ -156,7 +156,9 @@ def return_template(request):
 def return_import(request):
     """Upload a filled-in workbook; it is checked, then shown for confirmation."""
     _excel_access(request)
-    form = UploadForm(request.POST or None, request.FILES or None)
+    # Bound on every POST: an empty one is told that the file is missing.
+    posted = request.method == "POST"
+    form = UploadForm(request.POST if posted else None, request.FILES if posted else None)
     if request.method == "POST" and form.is_valid():
         try:
             checked = return_import_create(upload=form.cleaned_data["file"], by=request.user)

@@ -456,9 +456,11 @@ def return_detail(request, code, month):
 def _stale(request, community, period, context, form, message):
     """Someone saved in between: keep the typed figures, show the saved ones beside them,
     and take the current version so that saving again (deliberately) overwrites."""
-    current = MonthlyReturn.objects.select_related("community").get(
-        community=community, period=period
-    )
+    current = MonthlyReturn.objects.filter(community=community, period=period).first()
+    if current is None:
+        # Nothing is saved: the form's version was never this return's (a stale or altered
+        # page). Start again from version 0, as for a new return.
+        current = MonthlyReturn(community=community, period=period, version=0)
     current.community = community
     data = form.data.copy()
     data["version"] = str(current.version)

@@ -706,7 +706,7 @@ def staff_rating_revoke(request, code, community):
         round__code=code,
         community__code=community,
     )
-    form = RevokeForm(request.POST or None)
+    form = RevokeForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         status = 400

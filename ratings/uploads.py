@@ -221,6 +221,9 @@ def _encode(image: Image.Image) -> tuple[bytes, str, bytes]:
         pixels, fmt, content_type = image.convert("RGBA"), "PNG", "image/png"
     else:
         pixels, fmt, content_type = image.convert("RGB"), "JPEG", "image/jpeg"
+    # Pillow writes a picture's comment and ICC profile back out from `info` (a JPEG comment
+    # can hold a whole HTML page): only the pixels go on.
+    pixels.info = {}
     small = pixels.copy()
     small.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
     return _save(pixels, fmt), content_type, _save(small, fmt)

@@ -351,7 +351,8 @@ class PointsForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("on") and not cleaned.get("year") and "year" not in self.errors:
+        # Only a blank year is the date's: a year typed as 0 is checked (and refused) as typed.
+        if cleaned.get("on") and cleaned.get("year") is None and "year" not in self.errors:
             cleaned["year"] = cleaned["on"].year
         return cleaned
 

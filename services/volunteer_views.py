@@ -69,6 +69,11 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 FORMULA_START = ("=", "+", "-", "@")
 
 
+def _posted(request):
+    """The form data of a POST (bound even when empty, so that it says what is missing)."""
+    return request.POST if request.method == "POST" else None
+
+
 # ---------- Access ----------
 
 
@@ -150,7 +155,7 @@ def volunteer_create(request, code):
     """Register a volunteer of this community (the community comes from the URL)."""
     community = _community(request, code, write=True)
     volunteer = Volunteer(community=community)
-    form = VolunteerForm(request.POST or None, instance=volunteer)
+    form = VolunteerForm(_posted(request), instance=volunteer)
     if request.method == "POST" and form.is_valid():
         volunteer = form.save()
         messages.success(request, _("The volunteer is registered."))
@@ -163,7 +168,7 @@ def volunteer_create(request, code):
 def volunteer_edit(request, code, pk):
     community = _community(request, code, write=True)
     volunteer = _volunteer(request, community, pk, write=True)
-    form = VolunteerForm(request.POST or None, instance=volunteer, editing=True)
+    form = VolunteerForm(_posted(request), instance=volunteer, editing=True)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("The volunteer's details are saved."))
@@ -343,7 +348,7 @@ def session_record(request, code, pk):
     community = _community(request, code, write=True)
     volunteer = _volunteer(request, community, pk, write=True)
     households = _active_households(community)
-    form = SessionForm(request.POST or None, volunteer=volunteer, households=households)
+    form = SessionForm(_posted(request), volunteer=volunteer, households=households)
     if request.method == "POST" and form.is_valid():
         try:
             record = service_record(**form.session(), by=request.user)
@@ -365,7 +370,7 @@ def time_bank_withdraw(request, code, pk):
     """Draw hours for service the volunteer or their family received; the floor holds."""
     community = _community(request, code, write=True)
     volunteer = _volunteer(request, community, pk, write=True)
-    form = DrawForm(request.POST or None, volunteer=volunteer)
+    form = DrawForm(_posted(request), volunteer=volunteer)
     if request.method == "POST" and form.is_valid():
         hours = form.cleaned_data["hours"].quantize(ZERO)
         try:
@@ -504,7 +509,7 @@ def points_card(request, code, pk):
             {**context, "not_party_member": True},
             status=409 if writing else 200,
         )
-    form = PointsForm(request.POST or None, instance=ContributionPoints(volunteer=volunteer))
+    form = PointsForm(_posted(request), instance=ContributionPoints(volunteer=volunteer))
     if writing and form.is_valid():
         line = form.save()
         messages.success(
