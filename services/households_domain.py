@@ -100,12 +100,16 @@ def helper_pair(
     return pairing
 
 
+@transaction.atomic
 def helper_end(*, pairing: HelperPairing, ended_on: datetime.date) -> HelperPairing:
-    """End a running pairing on `ended_on`.
+    """End a running pairing on `ended_on`; returns the pairing as saved.
 
     Side effects: sets the pairing's end date. Raises ValidationError when it has already
     ended, or the date is in the future or not after the start.
     """
+    # Locked and read again: of two people ending the pairing at once, the second waits for
+    # the first and is told it has ended, instead of writing its own end date over it.
+    pairing = HelperPairing.objects.select_for_update().get(pk=pairing.pk)
     if pairing.ended_on is not None:
         raise ValidationError(_("This pairing has already ended."))
     _not_in_future("ended_on", ended_on, _("The end date cannot be in the future."))
