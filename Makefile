@@ -25,6 +25,17 @@ BENCH_DB ?= postgres://postgres@127.0.0.1:5432/chunan_scale
 BENCH_COMMUNITIES ?= 10000
 BENCH_MONTHS ?= 12
 BENCH_ARGS ?=
+# make load: concurrent connections and seconds of load on the public notice, extra options
+# (e.g. LOAD_ARGS=--cold); the database as for make bench.
+CONNECTIONS ?= 200
+SECONDS ?= 30
+LOAD_ARGS ?=
+# make backup: the archive to write (default var/backups/chunan-<date>-<time>.tar.gz);
+# make restore: the archive to restore (FILE=…, required), YES=1 to replace a database or
+# media folder that is not empty.
+OUTPUT ?=
+FILE ?=
+YES ?=
 
 # The local demo (make run): plain http on this machine, the SQLite file under var/ and a
 # key generated once into var/secret_key. Production sets its own environment (README).
@@ -36,6 +47,34 @@ DEMO_ENV = DJANGO_SETTINGS_MODULE=chunan_community.settings \
 CHECK_ENV = DJANGO_SETTINGS_MODULE=chunan_community.settings \
 	DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	DJANGO_ALLOWED_HOSTS=portal.example.org DJANGO_HTTPS=true
+
+# make backup and make restore: the database of DATABASE_URL, else the demo's SQLite file;
+# the files of DJANGO_MEDIA_ROOT (default var/media). The key is the environment's, else the
+# demo's, else a throw-away one: neither command signs anything.
+OPS_ENV = DJANGO_SETTINGS_MODULE=chunan_community.settings \
+	DATABASE_URL="$${DATABASE_URL:-sqlite:///$(CURDIR)/var/db.sqlite3}" \
+	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat var/secret_key 2>/dev/null \
+		|| $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}"
+
+# make bench and make load: DATABASE_URL, else BENCH_DB (the local PostgreSQL cluster
+# started and the database created when missing), migrated and with its static files
+# collected; production settings over plain http with a throw-away key.
+define bench_setup
+	db="$${DATABASE_URL:-$(BENCH_DB)}"; name="$${db##*/}"; name="$${name%%\?*}"; \
+	if [ -z "$${DATABASE_URL:-}" ]; then \
+		pg_isready -q -h 127.0.0.1 -p 5432 \
+			|| pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; \
+		for _ in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
+		[ "$$(psql -h 127.0.0.1 -U postgres -tAc \
+			"SELECT 1 FROM pg_database WHERE datname = '$$name'")" = 1 ] \
+			|| createdb -h 127.0.0.1 -U postgres "$$name"; \
+	fi; \
+	export DJANGO_SETTINGS_MODULE=chunan_community.settings DATABASE_URL="$$db" \
+		DJANGO_HTTPS=false DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
+	echo "==> $(1) on $${db%%:*} database $$name (migrate, collectstatic, then measure)"; \
+	$(PY) manage.py migrate --noinput -v 0; \
+	$(PY) manage.py collectstatic --noinput -v 0
+endef
 
 # $(call apt_install,PACKAGES): Debian packages, as root or through sudo.
 define apt_install
@@ -49,14 +88,15 @@ define apt_install
 endef
 deb_installed = dpkg-query -W -f='$${Status}' $(1) 2>/dev/null | grep -q 'ok installed'
 
-.PHONY: help install run test test-postgres bench lint format messages check check-messages \
-	browser redis lock clean
+.PHONY: help install run test test-postgres bench load backup restore lint format messages check \
+	check-messages browser redis lock clean
 
 help: ## List the targets
 	@echo "淳安社区建设管理平台: make targets"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) \
 		| awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
-	@echo "Variables: HOST, PORT (make run); DATABASE_URL, TEST_WORKERS, PYTEST_ARGS (make test)."
+	@echo "Variables: HOST, PORT (make run); DATABASE_URL, TEST_WORKERS, PYTEST_ARGS (make test);"
+	@echo "  CONNECTIONS, SECONDS, WORKERS (make load); OUTPUT (make backup); FILE, YES (make restore)."
 
 install: ## Create .venv if missing; install requirements.txt when it changed
 	@if [ ! -x $(PY) ]; then \
@@ -100,8 +140,9 @@ run: install var/secret_key ## Set up the local demo (SQLite under var/) and ser
 	@echo "    demo_judge     review-panel judge           rating rounds assigned"
 	@echo
 	@echo "  Stop with Ctrl-C."
-	@$(DEMO_ENV) exec $(VENV)/bin/gunicorn chunan_community.wsgi \
-		--bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - --log-level info
+	@$(DEMO_ENV) exec $(VENV)/bin/gunicorn --config chunan_community/gunicorn.conf.py \
+		chunan_community.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
+		--access-logfile - --log-level info
 
 browser: ## Install Debian's chromium and CJK fonts for the browser tests if missing
 	@missing=""; \
@@ -138,22 +179,26 @@ test-postgres: ## Run the suite on the local PostgreSQL (PG_URL, default .../chu
 
 # Production settings over plain http, a throw-away key; prints BENCH lines (docs/performance.md).
 bench: install ## Benchmark pages, load and exports on DATABASE_URL (default: local chunan_scale)
-	@db="$${DATABASE_URL:-$(BENCH_DB)}"; name="$${db##*/}"; name="$${name%%\?*}"; \
-	if [ -z "$${DATABASE_URL:-}" ]; then \
-		pg_isready -q -h 127.0.0.1 -p 5432 \
-			|| pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; \
-		for _ in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
-		[ "$$(psql -h 127.0.0.1 -U postgres -tAc \
-			"SELECT 1 FROM pg_database WHERE datname = '$$name'")" = 1 ] \
-			|| createdb -h 127.0.0.1 -U postgres "$$name"; \
-	fi; \
-	export DJANGO_SETTINGS_MODULE=chunan_community.settings DATABASE_URL="$$db" \
-		DJANGO_HTTPS=false DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
-	echo "==> bench on $${db%%:*} database $$name (migrate, collectstatic, then measure)"; \
-	$(PY) manage.py migrate --noinput -v 0; \
-	$(PY) manage.py collectstatic --noinput -v 0; \
+	@$(call bench_setup,bench); \
 	$(PY) manage.py bench --communities $(BENCH_COMMUNITIES) --months $(BENCH_MONTHS) \
 		--workers $(WORKERS) $(BENCH_ARGS)
+
+# Fails when any request failed (another status, a connection error, a timeout).
+load: install ## Load the public notice: CONNECTIONS (200) for SECONDS (30) through gunicorn
+	@$(call bench_setup,load); \
+	$(PY) manage.py bench --load-notice --connections $(CONNECTIONS) --seconds $(SECONDS) \
+		--communities $(BENCH_COMMUNITIES) --months $(BENCH_MONTHS) \
+		--workers $(WORKERS) $(LOAD_ARGS)
+
+backup: install ## Back up the database and media files into one archive (docs/backup.md)
+	@$(OPS_ENV) $(PY) manage.py backup $(if $(OUTPUT),--output "$(OUTPUT)")
+
+restore: install ## Restore a backup: make restore FILE=var/backups/….tar.gz [YES=1]
+	@if [ -z "$(FILE)" ]; then \
+		echo "make restore: name the archive, e.g. make restore FILE=var/backups/chunan-….tar.gz" >&2; \
+		exit 1; \
+	fi
+	@$(OPS_ENV) $(PY) manage.py restore "$(FILE)" $(if $(YES),--yes)
 
 lint: install ## ruff check and ruff format --check
 	$(VENV)/bin/ruff check .

@@ -39,7 +39,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from chunan_community import bench_load, scale_data
+from chunan_community import bench_load, public_cache, scale_data
+from chunan_community.bench_load import percentile
 from communities.models import Community, Indicator, MonthlyReturn, ReturnStatus, Role, UserScope
 from communities.returns_checks import month_start
 from communities.returns_excel import export_returns
@@ -313,6 +314,8 @@ class Bench:
         *,
         server_url: str | None = None,
         workers: int = 2,
+        worker_class: str | None = None,
+        threads: int | None = None,
         connections: int = 8,
         seconds: float = 10.0,
         warmup: float = 1.0,
@@ -354,8 +357,82 @@ class Bench:
         if server_url:
             run(server_url)
             return
-        self.note(f"gunicorn: {workers} workers, {connections} connections, {seconds:g} s a page")
-        with bench_load.Gunicorn(workers=workers) as server:
+        server = bench_load.Gunicorn(workers=workers, worker_class=worker_class, threads=threads)
+        self.note(
+            f"gunicorn: {workers} workers, {' '.join(server.options) or 'config file'}, "
+            f"{connections} connections, {seconds:g} s a page"
+        )
+        with server:
+            run(server.url)
+
+    # -------------------------------------------------------------------------- notice load
+
+    def notice_url(self) -> str:
+        """The public notice (公示) of the latest published round, synthetic or not."""
+        round_ = Round.objects.published().order_by("-year", "-code").first()
+        if round_ is None:
+            raise RuntimeError("no published rating round: there is no public notice to load")
+        return reverse("ratings:round_notice", args=[round_.code])
+
+    def run_notice_load(
+        self,
+        *,
+        server_url: str | None = None,
+        workers: int = 2,
+        worker_class: str | None = None,
+        threads: int | None = None,
+        connections: int = 200,
+        seconds: float = 30.0,
+        warmup: float = 2.0,
+        timeout: float = 10.0,
+        cold: bool = False,
+    ) -> None:
+        """The public notice under `connections` concurrent connections for `seconds`:
+        requests, req/s, p50/p95/p99 latency and the errors by kind (`notice_load_…`).
+        Any error fails the run. `cold` drops the public pages' cache just before and skips
+        the warm-up, so the first requests render the page."""
+        path = self.notice_url()
+        headers = ("Accept-Language: zh-hans",)
+        if self.secure:
+            headers += ("X-Forwarded-Proto: https",)
+
+        def run(base_url):
+            if cold:
+                public_cache.bump_version()
+            self.note(
+                f"{path}: {connections} connections for {seconds:g} s"
+                + (", cache cold" if cold else f" after {warmup:g} s of warm-up")
+            )
+            result = bench_load.load(
+                base_url,
+                path,
+                connections=connections,
+                seconds=seconds,
+                warmup=0 if cold else warmup,
+                timeout=timeout,
+                headers=headers,
+            )
+            self.emit("notice_load_connections", connections, "connections")
+            self.emit("notice_load_requests", result.responses, "requests")
+            self.emit("notice_load_throughput", result.per_second, "req/s")
+            for name, fraction in (("p50", 0.50), ("p95", 0.95), ("p99", 0.99)):
+                self.emit(f"notice_load_{name}", result.latency(fraction), "ms")
+            self.emit("notice_load_errors", result.errors, "errors")
+            self.emit("notice_load_errors_status", result.status_errors, "errors")
+            self.emit("notice_load_errors_connection", result.connection_errors, "errors")
+            self.emit("notice_load_errors_timeout", result.timeouts, "errors")
+            if result.statuses:
+                answered = ", ".join(f"{code}: {n}" for code, n in sorted(result.statuses.items()))
+                self.note(f"{path}: answered {answered}")
+            if result.errors or not result.responses:
+                self.figures.failed.append("notice_load")
+
+        if server_url:
+            run(server_url)
+            return
+        server = bench_load.Gunicorn(workers=workers, worker_class=worker_class, threads=threads)
+        self.note(f"gunicorn: {workers} workers, {' '.join(server.options) or 'config file'}")
+        with server:
             run(server.url)
 
     # -------------------------------------------------------------------------- export
@@ -445,17 +522,6 @@ def _status_mb(field: str) -> float:
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
-def percentile(values, fraction: float) -> float:
-    """Linear interpolation between the closest ranks (numpy's default)."""
-    ordered = sorted(values)
-    if len(ordered) == 1:
-        return ordered[0]
-    position = (len(ordered) - 1) * fraction
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def _reverse_or_none(name: str) -> str | None:

@@ -1,10 +1,15 @@
-"""Throughput for `make bench`: the minimal view, a gunicorn server and a load generator.
+"""Throughput for `make bench` and `make load`: the minimal view, a gunicorn server and a
+load generator.
 
 The load generator is plain asyncio on raw sockets: N connections, each sending one GET
 after another for T seconds, keeping the connection open when the server allows it and
-reconnecting when it answers `Connection: close` (gunicorn's sync workers do). It only ever
-talks to this machine (the loopback addresses): a benchmark is not a way to load anyone
-else's server. This module is imported by the URL conf, so it imports little.
+reconnecting when it answers `Connection: close` (gunicorn's sync workers do). It keeps the
+time of every 200 answer (from connecting, when it had to, to the last byte) and counts
+every failure by kind: another status, a connection error (refused, reset, closed before the
+whole answer, an answer it cannot parse) or a timeout (no whole answer within `timeout`
+seconds). It only ever talks to this machine (the loopback addresses): a benchmark is not a
+way to load anyone else's server. This module is imported by the URL conf, so it imports
+little.
 """
 
 import asyncio
@@ -16,7 +21,9 @@ import subprocess
 import sys
 import time
 import urllib.parse
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -45,12 +52,38 @@ def minimal(request):
 class LoadResult:
     path: str
     responses: int  # 200 responses completed within the time
-    errors: int  # other statuses, resets and timeouts
     seconds: float
+    latencies: list = field(default_factory=list)  # ms of each of those responses
+    statuses: Counter = field(default_factory=Counter)  # other statuses answered, by code
+    connection_errors: int = 0  # refused, reset, closed mid-answer, unparsable answer
+    timeouts: int = 0  # no whole answer within the timeout
+
+    @property
+    def status_errors(self) -> int:
+        return sum(self.statuses.values())
+
+    @property
+    def errors(self) -> int:
+        return self.status_errors + self.connection_errors + self.timeouts
 
     @property
     def per_second(self) -> float:
         return self.responses / self.seconds if self.seconds else 0.0
+
+    def latency(self, fraction: float) -> float:
+        """The latency (ms) below which `fraction` of the 200 answers came; 0 for none."""
+        return percentile(self.latencies, fraction) if self.latencies else 0.0
+
+
+def percentile(values, fraction: float) -> float:
+    """Linear interpolation between the closest ranks (numpy's default)."""
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    position = (len(ordered) - 1) * fraction
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def check_loopback(host: str) -> None:
@@ -90,23 +123,32 @@ async def _read_response(reader) -> tuple[int, bool]:
     return int(status), keep
 
 
-async def _connection(host, port, request: bytes, deadline: float, counts: list) -> None:
+async def _connection(host, port, request: bytes, deadline: float, timeout, result) -> None:
     writer = None
     while time.perf_counter() < deadline:
+        started = time.perf_counter()
         try:
-            if writer is None:
-                reader, writer = await asyncio.open_connection(host, port)
-            writer.write(request)
-            status, keep = await asyncio.wait_for(
-                _read_response(reader), timeout=max(0.1, deadline - time.perf_counter()) + 30
-            )
-        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
-            counts[1] += 1
+            # One timeout for connecting, sending and reading the whole answer.
+            async with asyncio.timeout(timeout):
+                if writer is None:
+                    reader, writer = await asyncio.open_connection(host, port)
+                writer.write(request)
+                status, keep = await _read_response(reader)
+        except TimeoutError:
+            result.timeouts += 1
+            keep = False
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+            result.connection_errors += 1
             keep = False
             await asyncio.sleep(0.01)  # no busy loop against a server that refuses
         else:
-            if time.perf_counter() <= deadline:
-                counts[0 if status == 200 else 1] += 1
+            finished = time.perf_counter()
+            if finished <= deadline:
+                if status == 200:
+                    result.responses += 1
+                    result.latencies.append((finished - started) * 1000)
+                else:
+                    result.statuses[status] += 1
         if not keep and writer is not None:
             writer.close()
             writer = None
@@ -114,16 +156,17 @@ async def _connection(host, port, request: bytes, deadline: float, counts: list)
         writer.close()
 
 
-async def _load(host, port, path, connections, seconds, headers) -> LoadResult:
+async def _load(host, port, path, connections, seconds, headers, timeout) -> LoadResult:
     lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", *headers, "", ""]
     request = "\r\n".join(lines).encode("latin-1")
-    counts = [0, 0]
+    result = LoadResult(path, 0, seconds)
     started = time.perf_counter()
     deadline = started + seconds
     await asyncio.gather(
-        *(_connection(host, port, request, deadline, counts) for _ in range(connections))
+        *(_connection(host, port, request, deadline, timeout, result) for _ in range(connections))
     )
-    return LoadResult(path, counts[0], counts[1], min(seconds, time.perf_counter() - started))
+    result.seconds = min(seconds, time.perf_counter() - started)
+    return result
 
 
 def load(
@@ -133,16 +176,18 @@ def load(
     connections: int = 8,
     seconds: float = 10.0,
     warmup: float = 1.0,
+    timeout: float = 10.0,
     headers: tuple[str, ...] = ("Accept-Language: zh-hans",),
 ) -> LoadResult:
     """GET `path` over `connections` concurrent connections for `seconds` after `warmup`
-    seconds whose responses are not counted; bounded in time, loopback only."""
+    seconds whose responses are not counted; an answer not complete within `timeout` seconds
+    is a timeout. Bounded in time (warm-up + seconds + one timeout at most), loopback only."""
     parts = urllib.parse.urlsplit(base_url)
     host, port = parts.hostname, parts.port or 80
     check_loopback(host)
     if warmup > 0:
-        asyncio.run(_load(host, port, path, connections, warmup, headers))
-    return asyncio.run(_load(host, port, path, connections, seconds, headers))
+        asyncio.run(_load(host, port, path, connections, warmup, headers, timeout))
+    return asyncio.run(_load(host, port, path, connections, seconds, headers, timeout))
 
 
 # ---------------------------------------------------------------------------- server
@@ -154,12 +199,34 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-class Gunicorn:
-    """`gunicorn chunan_community.wsgi` on a free loopback port, with the minimal view on,
-    as a context manager that stops it (this process's own child, by its pid)."""
+# gunicorn's settings for every way the portal is served: make run, the benchmarks, production.
+CONFIG = Path(__file__).with_name("gunicorn.conf.py")
 
-    def __init__(self, *, workers: int = 2, timeout: float = 60.0):
+
+class Gunicorn:
+    """`gunicorn -c chunan_community/gunicorn.conf.py chunan_community.wsgi` on a free
+    loopback port, with the minimal view on, as a context manager that stops it (this
+    process's own child, by its pid). The worker class, threads and backlog are the config
+    file's unless given; no access log."""
+
+    def __init__(
+        self,
+        *,
+        workers: int = 2,
+        worker_class: str | None = None,
+        threads: int | None = None,
+        backlog: int | None = None,
+        timeout: float = 60.0,
+    ):
         self.workers = workers
+        self.options = []
+        for option, value in (
+            ("--worker-class", worker_class),
+            ("--threads", threads),
+            ("--backlog", backlog),
+        ):
+            if value is not None:
+                self.options += [option, str(value)]
         self.timeout = timeout
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -172,11 +239,14 @@ class Gunicorn:
                 sys.executable,
                 "-m",
                 "gunicorn",
+                "--config",
+                str(CONFIG),
                 "chunan_community.wsgi",
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "--workers",
                 str(self.workers),
+                *self.options,
                 "--log-level",
                 "warning",
             ],

@@ -39,8 +39,9 @@ logger = logging.getLogger(__name__)
 # Every model whose rows a kept public page shows (home, directory, profile, ratings,
 # notice, commendations): tests/test_public_cache.py checks that each table these pages read
 # is here. Declarations and scores are not: they show only while a round is under notice,
-# when its pages are never kept (a CSRF form; the notice is marked private), so judging does
-# not empty the cache. Objection is handled apart: only moderated opinions are ever shown.
+# when its results page is never kept (a CSRF form) and its printable notice is kept for
+# CHUNAN_NOTICE_LIVE_SECONDS only (max-age), so judging does not empty the cache.
+# Objection is handled apart: only moderated opinions are ever shown.
 WATCHED = (
     "communities.Township",
     "communities.Community",
@@ -162,14 +163,27 @@ def _cacheable_response(request, response) -> bool:
         and not response.streaming
         and not response.cookies
         and not response.has_header("Vary")
-        # A view says so when a page is live (the notice of a round under public notice).
+        # A view says so when a page is the visitor's own; a live one sets a short max-age.
         and not {"private", "no-store", "no-cache"} & _directives(response)
+        and _keep_seconds(response) > 0
         # Set by django.middleware.csrf.get_token(): the page holds a CSRF token (a form),
         # which is the visitor's own.
         and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
         and not (session is not None and session.modified)
         and not getattr(get_messages(request), "added_new", False)
     )
+
+
+def _keep_seconds(response) -> int:
+    """How long a page is kept: CHUNAN_PUBLIC_CACHE_SECONDS, or less when its view says
+    `Cache-Control: max-age=N`. A live page (the notice of a round under public notice,
+    computed from tables no signal watches) sets a short max-age: it is then kept that
+    long at most, so that a crowd reading it costs one rendering every N seconds."""
+    for part in response.get("Cache-Control", "").split(","):
+        name, _sep, value = part.strip().partition("=")
+        if name.lower() == "max-age" and value.isdigit():
+            return min(int(value), settings.CHUNAN_PUBLIC_CACHE_SECONDS)
+    return settings.CHUNAN_PUBLIC_CACHE_SECONDS
 
 
 def _directives(response) -> set[str]:
@@ -216,7 +230,7 @@ def public_page(view):
                 cache.set(
                     page_key,
                     (version, response.content, dict(response.headers)),
-                    settings.CHUNAN_PUBLIC_CACHE_SECONDS,
+                    _keep_seconds(response),
                 )
             except Exception:
                 logger.exception("public page cache: the page could not be kept")

@@ -1,17 +1,28 @@
-"""`manage.py bench` (make bench) at a tiny scale, and the minimal view it measures against."""
+"""`manage.py bench` (make bench, make load) at a tiny scale, the minimal view it measures
+against, its load generator's error counts, and gunicorn's access log format."""
 
+import datetime
 import importlib
 import io
 import json
+import runpy
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.urls import clear_url_caches
+from gunicorn.config import Config
+from gunicorn.glogging import Logger
 
 import chunan_community.urls
 from chunan_community import bench, bench_load, scale_data
 from communities.models import Community, MonthlyReturn
+from ratings.models import RoundStatus
+from tests.ratings.factories import make_round
 
 PAGES = (
     "home",
@@ -165,3 +176,186 @@ def test_bench_export_worker_prints_its_figures_as_json():
     assert result["rows"] == MonthlyReturn.objects.count()
     assert result["peak_mb"] >= result["before_mb"] > 0
     assert result["bytes"] > 0
+
+
+# ------------------------------------------------------------------- the public notice's load
+
+NOTICE_FIGURES = {
+    f"notice_load_{name}"
+    for name in (
+        "connections",
+        "requests",
+        "throughput",
+        "p50",
+        "p95",
+        "p99",
+        "errors",
+        "errors_status",
+        "errors_connection",
+        "errors_timeout",
+    )
+}
+
+
+@pytest.fixture
+def answering():
+    """A tiny HTTP/1.1 server on a free loopback port answering every GET with the status
+    the test sets (keep-alive); its URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        status = 200
+
+        def do_GET(self):
+            body = b"answer"
+            self.send_response(Handler.status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", handler=Handler)
+    server.shutdown()
+    server.server_close()
+
+
+def test_load_times_every_answer(answering):
+    result = bench_load.load(answering.url, "/", connections=3, seconds=0.3, warmup=0)
+
+    assert result.responses == len(result.latencies) > 0
+    assert 0 < result.latency(0.50) <= result.latency(0.95) <= result.latency(0.99)
+    assert (result.errors, result.statuses) == (0, {})
+
+
+def test_load_counts_other_statuses_by_code(answering):
+    answering.handler.status = 503
+
+    result = bench_load.load(answering.url, "/", connections=2, seconds=0.3, warmup=0)
+
+    assert result.responses == 0
+    assert result.statuses == {503: result.errors}
+    assert result.errors > 0
+    assert (result.connection_errors, result.timeouts) == (0, 0)
+
+
+def test_load_counts_refused_connections():
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # nothing listens there once it is closed
+
+    result = bench_load.load(f"http://127.0.0.1:{port}", "/", connections=2, seconds=0.2, warmup=0)
+
+    assert result.connection_errors == result.errors > 0
+    assert (result.responses, result.timeouts, result.status_errors) == (0, 0, 0)
+
+
+def test_load_counts_answers_that_never_come_as_timeouts():
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)  # connections complete in the backlog, nobody ever answers
+        port = silent.getsockname()[1]
+
+        result = bench_load.load(
+            f"http://127.0.0.1:{port}", "/", connections=2, seconds=0.3, warmup=0, timeout=0.2
+        )
+
+    assert result.timeouts == result.errors >= 2
+    assert (result.responses, result.connection_errors, result.status_errors) == (0, 0, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_load_notice_prints_its_figures(live_server):
+    make_round(code="2026", year=2026, status=RoundStatus.FINAL)
+    make_round(code="2025", year=2025, status=RoundStatus.FINAL)
+    make_round(code="2027", year=2027, status=RoundStatus.REVIEW)  # not published
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command(
+        "bench",
+        load_notice=True,
+        connections=4,
+        seconds=0.5,
+        load_warmup=0.2,
+        server=live_server.url,
+        stdout=out,
+        stderr=err,
+    )
+
+    figures = _figures(out.getvalue())
+    assert set(figures) == NOTICE_FIGURES
+    assert "/ratings/2026/notice/: 4 connections for 0.5 s" in err.getvalue()
+    assert figures["notice_load_connections"] == ("4", "connections")
+    assert int(figures["notice_load_requests"][0]) > 0
+    assert float(figures["notice_load_throughput"][0]) > 0
+    p50, p95, p99 = (float(figures[f"notice_load_{p}"][0]) for p in ("p50", "p95", "p99"))
+    assert 0 < p50 <= p95 <= p99
+    assert figures["notice_load_p99"][1] == "ms"
+    for name in ("errors", "errors_status", "errors_connection", "errors_timeout"):
+        assert figures[f"notice_load_{name}"] == ("0", "errors")
+
+
+@pytest.mark.django_db
+def test_bench_load_notice_fails_when_any_request_fails(answering):
+    make_round(code="2026", status=RoundStatus.FINAL)
+    answering.handler.status = 502
+    out = io.StringIO()
+
+    with pytest.raises(CommandError, match="answered with errors"):
+        call_command(
+            "bench",
+            load_notice=True,
+            connections=2,
+            seconds=0.2,
+            load_warmup=0,
+            server=answering.url,
+            stdout=out,
+            stderr=io.StringIO(),
+        )
+
+    figures = _figures(out.getvalue())
+    assert figures["notice_load_requests"] == ("0", "requests")
+    assert int(figures["notice_load_errors"][0]) > 0
+    assert figures["notice_load_errors_status"] == figures["notice_load_errors"]
+    assert figures["notice_load_errors_connection"] == ("0", "errors")
+
+
+# ------------------------------------------------------------------------ gunicorn's access log
+
+
+def test_gunicorn_access_log_leaves_out_query_strings_and_referrers(tmp_path):
+    """Residents' names searched for travel in query strings: the access log of every
+    gunicorn started with the config file names the path only."""
+    access_format = runpy.run_path(str(bench_load.CONFIG))["access_log_format"]
+    for atom in ("%(r)s", "%(q)s", "%(f)s", "{referer}i"):
+        assert atom not in access_format.lower()
+    config = Config()
+    config.set("access_log_format", access_format)
+    config.set("accesslog", str(tmp_path / "access.log"))
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/services/volunteers/?q=%E7%8E%8B%E5%B0%8F%E6%98%8E",
+        "PATH_INFO": "/services/volunteers/",
+        "QUERY_STRING": "q=%E7%8E%8B%E5%B0%8F%E6%98%8E",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_REFERER": "https://portal.example.org/services/volunteers/?q=wang",
+        "HTTP_USER_AGENT": "Firefox",
+    }
+    response = SimpleNamespace(status="200 OK", sent=1234, headers=[])
+    request = SimpleNamespace(headers=[("REFERER", environ["HTTP_REFERER"])])
+
+    logger = Logger(config)
+    logger.access(response, request, environ, datetime.timedelta(milliseconds=42))
+    for handler in logger.access_log.handlers:
+        handler.close()
+    line = (tmp_path / "access.log").read_text()
+
+    assert '"GET /services/volunteers/ HTTP/1.1" 200 1234 42ms "Firefox"' in line
+    assert "q=" not in line
+    assert "%E7" not in line

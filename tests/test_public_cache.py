@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
 from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.redis import RedisCache
 from django.db import connection
@@ -221,13 +222,38 @@ def test_page_with_a_csrf_form_is_not_kept(client, notice_round):
     assert second.cookies[settings.CSRF_COOKIE_NAME].value
 
 
-def test_notice_of_a_round_under_notice_is_not_kept(client, notice_round):
+def test_notice_of_a_round_under_notice_is_kept_for_seconds_only(
+    client, notice_round, settings, monkeypatch
+):
+    """Live (proposed results from unwatched tables): kept CHUNAN_NOTICE_LIVE_SECONDS."""
+    settings.CHUNAN_NOTICE_LIVE_SECONDS = 30
     url = reverse("ratings:round_notice", kwargs={"code": notice_round.code})
+    timeouts = []
+    real_set = cache.set
+
+    def set_noting_timeout(key, value, timeout=None):
+        timeouts.append(timeout)
+        real_set(key, value, timeout)
+
+    monkeypatch.setattr(cache, "set", set_noting_timeout)
     first = client.get(url)
+
+    second, queries = _get_counting_queries(client, url)
+
+    assert (first.status_code, first["Cache-Control"]) == (200, "max-age=30")
+    assert timeouts == [30]
+    assert (queries, second.content) == (0, first.content)
+
+
+def test_notice_under_notice_is_never_kept_when_live_seconds_is_zero(
+    client, notice_round, settings
+):
+    settings.CHUNAN_NOTICE_LIVE_SECONDS = 0
+    url = reverse("ratings:round_notice", kwargs={"code": notice_round.code})
+    client.get(url)
 
     _second, queries = _get_counting_queries(client, url)
 
-    assert (first.status_code, first["Cache-Control"]) == (200, "private")
     assert queries > 0
 
 

@@ -2,8 +2,9 @@
 
 Measures the key pages (queries, median and p95 time), the public pages' throughput through
 gunicorn against a minimal view, and the CSV and XLSX export of every return, on the
-database of DATABASE_URL; generates the synthetic data first when there is none. The work is
-in chunan_community.bench.
+database of DATABASE_URL; generates the synthetic data first when there is none. With
+--load-notice (make load), only the public notice under many connections. The work is in
+chunan_community.bench.
 """
 
 import argparse
@@ -12,6 +13,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from chunan_community import bench
+from ratings.models import Round
 
 PARTS = ("pages", "load", "export")
 
@@ -47,16 +49,33 @@ class Command(BaseCommand):
             help="Which parts to run, comma-separated (default pages,load,export).",
         )
         parser.add_argument(
+            "--load-notice",
+            action="store_true",
+            help="Only load the public notice of the latest published round through gunicorn "
+            "(make load): requests, req/s, p50/p95/p99 latency and errors by kind; fails on "
+            "any error.",
+        )
+        parser.add_argument(
             "--connections",
             type=int,
-            default=8,
-            help="Concurrent connections of the load (default 8).",
+            help="Concurrent connections of the load (default 8; 200 with --load-notice).",
         )
         parser.add_argument(
             "--seconds",
             type=float,
+            help="Seconds of load per page (default 10; 30 with --load-notice).",
+        )
+        parser.add_argument(
+            "--timeout",
+            type=float,
             default=10.0,
-            help="Seconds of load per page (default 10).",
+            help="Seconds an answer may take before it counts as a timeout (--load-notice; "
+            "default 10).",
+        )
+        parser.add_argument(
+            "--cold",
+            action="store_true",
+            help="With --load-notice: drop the public pages' cache just before, no warm-up.",
         )
         parser.add_argument(
             "--load-warmup",
@@ -65,6 +84,15 @@ class Command(BaseCommand):
             help="Seconds of load not counted before each page's (default 1).",
         )
         parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2).")
+        parser.add_argument(
+            "--worker-class",
+            help="gunicorn worker class, e.g. sync or gthread (default: the config file's).",
+        )
+        parser.add_argument(
+            "--threads",
+            type=int,
+            help="gunicorn threads per worker (default: the config file's).",
+        )
         parser.add_argument(
             "--server",
             help="Load a server already running on this machine (it must serve "
@@ -99,16 +127,38 @@ class Command(BaseCommand):
             requests=options["requests"],
             warmup=options["warmup"],
         )
+        server = {
+            "server_url": options["server"],
+            "workers": options["workers"],
+            "worker_class": options["worker_class"],
+            "threads": options["threads"],
+        }
+        if options["load_notice"]:
+            if not Round.objects.published().exists():
+                run.ensure_data(communities=options["communities"], months=options["months"])
+            try:
+                run.run_notice_load(
+                    **server,
+                    connections=options["connections"] or 200,
+                    seconds=options["seconds"] or 30.0,
+                    warmup=options["load_warmup"],
+                    timeout=options["timeout"],
+                    cold=options["cold"],
+                )
+            except RuntimeError as error:
+                raise CommandError(str(error)) from error
+            if run.figures.failed:
+                raise CommandError("the public notice answered with errors under load")
+            return
         run.ensure_data(communities=options["communities"], months=options["months"])
         user = run.bench_user()
         if "pages" in parts:
             run.run_pages(user)
         if "load" in parts:
             run.run_load(
-                server_url=options["server"],
-                workers=options["workers"],
-                connections=options["connections"],
-                seconds=options["seconds"],
+                **server,
+                connections=options["connections"] or 8,
+                seconds=options["seconds"] or 10.0,
                 warmup=options["load_warmup"],
             )
         if "export" in parts:
