@@ -145,6 +145,14 @@ def return_save(
     # A version check rather than last-write-wins: the second of two people editing the
     # same return is told, and keeps what they typed (the view re-shows it).
     if (version or 0) != (0 if created else monthly_return.version):
+        if created:
+            # A page from elsewhere (or an altered one): nobody has saved this month yet.
+            raise StaleReturn(
+                _(
+                    "This page was out of date: nothing has been saved for this month yet. "
+                    "Your figures are still in the form below: check them, then save again."
+                )
+            )
         raise StaleReturn(
             _(
                 "Someone else saved this return while you were editing it. Your figures are "

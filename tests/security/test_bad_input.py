@@ -1819,8 +1819,8 @@ def test_return_saved_at_a_version_it_never_had_is_a_conflict(world):
 
     assert response.status_code == 409
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
-        "Someone else saved this return while you were editing it. Your figures are still in "
-        "the form below: compare them with the saved ones, then save again."
+        "This page was out of date: nothing has been saved for this month yet. Your figures "
+        "are still in the form below: check them, then save again."
     ]
     assert response.context["form"]["v_households"].value() == "12"
     assert response.context["form"]["version"].value() == "0"
