@@ -224,13 +224,15 @@ def _aggregates_access(request):
     return access
 
 
-def _pager(request, page, param):
-    """Links for a paginator whose page number travels in `param` (two pagers on a page)."""
+def _pager(request, page, param, anchor):
+    """Links for a paginator whose page number travels in `param` (several pagers on a
+    page): each link keeps the filter and the other pagers' pages, and comes back to the
+    section at `anchor`."""
     query = request.GET.copy()
 
     def url(number):
         query[param] = number
-        return f"?{query.urlencode()}"
+        return f"?{query.urlencode()}#{anchor}"
 
     numbers = page.paginator.page_range
     near = [n for n in numbers if n in (1, page.paginator.num_pages) or abs(n - page.number) <= 2]
@@ -250,11 +252,20 @@ def _pager(request, page, param):
 
 # ---------------------------------------------------------------------------- completeness
 
+# The page parameters of the completeness page's lists other than the grid (`page`).
+RATES_PAGE = "rates_page"
+OVERDUE_PAGE = "overdue_page"
+
 
 @login_required
 @require_safe
 def completeness(request):
     """Communities by months, coloured by status, rates per township, the overdue returns.
+
+    Three lists, each paged on its own: the grid (`page`), the townships of the rate tables
+    (`rates_page`, both tables together; the total row on every page) and the overdue
+    returns (`overdue_page`). So the page is bounded however many communities and townships
+    there are.
 
     A fixed number of queries whatever the number of communities and months: session, user,
     scope, the township choices (county staff only), the communities in scope, the returns of
@@ -275,10 +286,12 @@ def completeness(request):
     overdue = overdue_returns(rows, months, found, today)
 
     grid_page = paginate(request, rows)
-    overdue_page = paginate(request, overdue, "overdue_page")
+    rates_page = paginate(request, [key for key in rates if key is not None], RATES_PAGE)
+    overdue_page = paginate(request, overdue, OVERDUE_PAGE)
     wanted = {row.pk for row in grid_page} | {item.community_id for item in overdue_page}
     communities = Community.objects.select_related("township").in_bulk(wanted)
-    townships = {t.pk: t for t in Township.objects.filter(pk__in={r.township_id for r in rows})}
+    shown = {row.township_id for row in grid_page} | set(rates_page)
+    townships = {t.pk: t for t in Township.objects.filter(pk__in=shown)}
 
     grid, current = [], None
     for row in grid_page:
@@ -300,9 +313,11 @@ def completeness(request):
             "grid": grid,
             "grid_page": grid_page,
             "community_count": len(rows),
-            "rate_tables": _rate_tables(rates, townships, months),
+            "rate_tables": _rate_tables(rates, rates_page, townships, months),
+            "rates_page": rates_page,
+            "rates_pager": _pager(request, rates_page, RATES_PAGE, "rates-heading"),
             "overdue_page": overdue_page,
-            "overdue_pager": _pager(request, overdue_page, "overdue_page"),
+            "overdue_pager": _pager(request, overdue_page, OVERDUE_PAGE, "overdue-heading"),
             "overdue_rows": [
                 {
                     "item": item,
@@ -321,10 +336,13 @@ def completeness(request):
     )
 
 
-def _rate_tables(rates, townships, months):
-    """The reporting and the on-time rate, each a table: one row per township, then all."""
-    if len(rates) == 2:  # one township: its row and the total are the same
-        rates = {key: row for key, row in rates.items() if key is not None}
+def _rate_tables(rates, page, townships, months):
+    """The reporting and the on-time rate, each a table: one row per township of the page,
+    then the total of every township (on every page)."""
+    keys = list(page)
+    if len(rates) != 2:  # one township: its row and the total are the same
+        keys.append(None)
+    rates = {key: rates[key] for key in keys}
     tables = []
     for kind, title in (
         ("reporting", _("Reporting rate")),

@@ -2,11 +2,13 @@
 
 import datetime
 from fractions import Fraction
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from communities.models import ReturnStatus, Role
 from communities.returns_checks import add_months, month_start
@@ -262,6 +264,127 @@ def test_inactive_communities_are_left_out(client, users, tree, english):
     assert list(grid_of(response)) == ["home", "neighbour"]
 
 
+# ---------------------------------------------------------------------------- rates, paged
+
+
+@pytest.fixture
+def west(tree):
+    """A third township (after north and south in the grid's order) with one community,
+    none of whose months is reported."""
+    west = make_township(code="west")
+    make_community(township=west, code="westend")
+    return west
+
+
+def rate_rows_html(response, kind):
+    """The HTML of one rate table, from its opening tag to its end."""
+    html = response.content.decode()
+    start = html.index(f'id="rates-table-{kind}"')
+    return html[start : html.index("</table>", start)]
+
+
+def query_of(url):
+    """The query of a pager link ("?a=1&b=2#anchor") as a plain dict."""
+    return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+
+
+def test_rate_tables_show_one_page_of_townships_and_the_total(
+    client, users, returns, west, english, settings
+):
+    settings.PAGE_SIZE = 2
+    client.force_login(users["county"])
+
+    first = client.get(URL, WINDOW)
+    second = client.get(URL, {**WINDOW, "rates_page": 2})
+
+    north, south = returns["north"].name_en, returns["south"].name_en
+    F = Fraction
+    total = ([F(3, 4), F(2, 4), F(1, 5)], F(6, 13))  # the three townships, on every page
+    assert rates_of(first, "reporting") == {
+        north: ([F(2, 2), F(1, 2), F(0, 2)], F(3, 6)),
+        south: ([F(1, 1), F(1, 1), F(1, 2)], F(3, 4)),
+        "Total": total,
+    }
+    assert rates_of(second, "reporting") == {
+        west.name_en: ([F(0, 1), F(0, 1), F(0, 1)], F(0, 3)),
+        "Total": total,
+    }
+    assert list(rates_of(second, "on_time")) == [west.name_en, "Total"]
+    for kind in ("reporting", "on_time"):
+        assert west.name_en not in rate_rows_html(first, kind)
+        assert rate_rows_html(second, kind).count('<tr class="rates__total">') == 1
+        assert north not in rate_rows_html(second, kind)
+    assert first.context["rates_page"].paginator.count == 3
+    assert 'id="rates-paged"' in first.content.decode()
+
+
+def test_rate_pager_links_keep_the_other_parameters(client, users, tree, west, english, settings):
+    settings.PAGE_SIZE = 2
+    client.force_login(users["county"])
+    params = {**WINDOW, "page": "2", "overdue_page": "3"}
+
+    response = client.get(URL, params)
+
+    pager = response.context["rates_pager"]
+    assert query_of(pager["next_url"]) == {**params, "rates_page": "2"}
+    assert urlsplit(pager["next_url"]).fragment == "rates-heading"
+    assert [query_of(link["url"]) for link in pager["links"]] == [
+        {**params, "rates_page": "1"},
+        {**params, "rates_page": "2"},
+    ]
+    html = response.content.decode()
+    assert f'href="{escape(pager["next_url"])}"' in html
+    # The other pagers keep this one's page in turn.
+    overdue = response.context["overdue_pager"]
+    second = client.get(URL, {**params, "rates_page": "2"})
+    assert query_of(second.context["overdue_pager"]["next_url"])["rates_page"] == "2"
+    assert query_of(overdue["next_url"]) == {**params, "overdue_page": "4"}
+    assert "rates_page=2" in second.content.decode()  # the grid's pager (querystring tag)
+
+
+@pytest.mark.parametrize(
+    ("page", "number"),
+    [("abc", 1), ("", 1), ("a\x00b", 1), ("99999", 2), ("9" * 400, 2), ("-1", 2)],
+)
+def test_bad_rates_page_falls_back_to_a_valid_page(
+    client, users, tree, west, english, settings, page, number
+):
+    settings.PAGE_SIZE = 2
+    client.force_login(users["county"])
+
+    response = client.get(URL, {**WINDOW, "rates_page": page})
+
+    assert response.status_code == 200
+    assert response.context["rates_page"].number == number
+    expected = [tree["north"].name_en, tree["south"].name_en] if number == 1 else [west.name_en]
+    assert list(rates_of(response, "reporting")) == [*expected, "Total"]
+
+
+def test_township_filter_shows_its_row_alone_whatever_the_rates_page(
+    client, users, tree, west, english, settings
+):
+    settings.PAGE_SIZE = 2
+    client.force_login(users["county"])
+
+    response = client.get(URL, {**WINDOW, "township": "west", "rates_page": "2"})
+
+    assert list(rates_of(response, "reporting")) == [west.name_en]
+    assert response.context["rates_page"].paginator.num_pages == 1
+    assert 'id="rates-paged"' not in response.content.decode()
+
+
+def test_township_staff_rates_page_shows_only_their_township(
+    client, users, tree, west, english, settings
+):
+    settings.PAGE_SIZE = 1
+    client.force_login(users["township"])
+
+    response = client.get(URL, {**WINDOW, "rates_page": "2"})
+
+    assert list(rates_of(response, "reporting")) == [tree["north"].name_en]
+    assert response.context["rates_pager"]["next_url"] == ""
+
+
 # ---------------------------------------------------------------------------- permissions
 
 
@@ -351,6 +474,31 @@ def test_bad_page_number_is_not_an_error(client, users, tree, page):
 
 
 # ---------------------------------------------------------------------------- queries
+
+
+@pytest.mark.parametrize("townships", [2, 25])
+@pytest.mark.parametrize("rates_page", ["1", "2"])
+def test_grid_runs_the_same_queries_for_2_and_25_townships(
+    client, django_assert_num_queries, townships, rates_page
+):
+    for n in range(townships):
+        community = make_community(township=make_township(code=f"t{n:02d}"), code=f"c{n:02d}")
+        make_return(community=community, period=month(-2), status=S.SUBMITTED)
+    client.force_login(make_user(Role.COUNTY))
+
+    # session, user, scope, township choices, communities in scope, returns of the window,
+    # communities shown, townships shown (the grid's and the rate tables' page in one query)
+    with django_assert_num_queries(8):
+        response = client.get(URL, {"months": 12, "rates_page": rates_page})
+
+    page = response.context["rates_page"]
+    assert page.paginator.count == townships
+    # Default PAGE_SIZE (20): 25 townships make two pages; 2 make one (page 2 falls back to 1).
+    shown = min(townships, 20) if page.number == 1 else townships - 20
+    assert page.number == (2 if townships == 25 and rates_page == "2" else 1)
+    rows = next(t for t in response.context["rate_tables"] if t["kind"] == "reporting")["rows"]
+    assert len(rows) == shown + 1
+    assert rows[-1]["is_total"] is True
 
 
 @pytest.mark.parametrize("count", [3, 30])
