@@ -343,10 +343,18 @@ def test_profile_shows_the_public_facts(en, profiled):
     assert "2 of the 9 standard facilities are in place." in content
     assert '<dd id="space-shortfall"><strong class="shortfall">150 m²</strong></dd>' in content
     assert content.index("<h3>City level</h3>") < content.index("<h3>County level</h3>")
-    assert '<span class="honour-list__title">市级绿色社区</span>' in content
-    assert '<span class="honour-list__title">县文明社区</span>' in content
-    assert "2 Party branches, of which 1 building-level (楼道党支部)." in content
-    assert "<li>县工贸资产经营有限公司</li>" in content
+    assert (
+        '<span class="honour-list__title"><span lang="zh-Hans">市级绿色社区</span></span>'
+        in content
+    )
+    assert (
+        '<span class="honour-list__title"><span lang="zh-Hans">县文明社区</span></span>' in content
+    )
+    assert (
+        '2 Party branches, of which 1 building-level (<span lang="zh-Hans">楼道党支部</span>).'
+        in content
+    )
+    assert '<li><span lang="zh-Hans">县工贸资产经营有限公司</span></li>' in content
     assert "已结束的共建单位" not in content
 
 
@@ -408,8 +416,10 @@ def test_profile_restructuring_history(en, tree):
     response = en.get("/communities/home/")
 
     assert (
-        "Formed in 2002 from the former residential areas 原乙居民区, 原甲居民区 "
-        "(千岛湖镇社区体制改革)." in " ".join(response.content.decode().split())
+        "Formed in 2002 from the former residential areas "
+        '<span lang="zh-Hans">原乙居民区</span>, <span lang="zh-Hans">原甲居民区</span> '
+        '(<span lang="zh-Hans">千岛湖镇社区体制改革</span>).'
+        in " ".join(response.content.decode().split())
     )
 
 

@@ -113,6 +113,26 @@ def language(request, page, live_server):
     return "zh-Hans"
 
 
+# WCAG 3.1.2 Language of Parts: every visible text with Chinese characters on a page in
+# another language sits in an element whose lang is Chinese. Returns "tag: text" for those
+# that do not.
+UNMARKED_CHINESE = """() => {
+  const cjk = /[\u3400-\u9fff\uf900-\ufaff]/;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const offenders = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!cjk.test(node.data) || !el || !el.checkVisibility()) continue;
+    if (el.closest('script, style, template')) continue;
+    const lang = el.closest('[lang]')?.getAttribute('lang') || '';
+    if (!lang.toLowerCase().startsWith('zh')) {
+      offenders.push(`${el.tagName.toLowerCase()}: ${node.data.trim().slice(0, 40)}`);
+    }
+  }
+  return offenders;
+}"""
+
+
 def axe_violations(page, name):
     results = AXE.run(page, options=AXE_OPTIONS).response
     return [
@@ -180,10 +200,18 @@ def reflow_problems(page, name):
     return [f"{name}: {width}px wide in a 320px window"] if width > 320 else []
 
 
+def unmarked_chinese(page, name, lang):
+    """On a page not in Chinese, Chinese text not marked as such (WCAG 3.1.2)."""
+    if lang.startswith("zh"):
+        return []
+    return [f"{name}: Chinese without lang: {text}" for text in page.evaluate(UNMARKED_CHINESE)]
+
+
 def page_problems(page, name, lang):
     problems = axe_violations(page, name)
     if page.locator("html").get_attribute("lang") != lang:
         problems.append(f"{name}: <html lang> is not {lang}")
+    problems += unmarked_chinese(page, name, lang)
     problems += heading_problems(page, name)
     problems += unnamed_controls(page, name)
     problems += skip_link_problems(page, name)

@@ -55,13 +55,14 @@ def test_notice_print_has_the_official_shape(en, notice_round, tree):
     assert period.strip() == "Notice period: from March 2, 2026 to March 8, 2026 (7 days)."
     assert "The above results are hereby announced to the public." in page
     assert (
-        "in writing, by telephone or by an online message to 淳安县社区建设领导小组办公室" in page
+        "in writing, by telephone or by an online message to "
+        '<span lang="zh-Hans">淳安县社区建设领导小组办公室</span>' in page
     )
     assert "Telephone: 0571-65021234" in page
     assert 'id="notice-real-name"' in page
     signature = re.search(r'id="notice-signature">(.*?)</div>', page, re.S)[1]
     assert re.findall(r"<p>(.*?)</p>", signature) == [
-        "淳安县社区建设领导小组办公室",
+        '<span lang="zh-Hans">淳安县社区建设领导小组办公室</span>',
         "March 2, 2026",
     ]
     assert f'data-community="{tree["home"].code}"' in page

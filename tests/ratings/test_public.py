@@ -148,7 +148,8 @@ def test_scored_round_results_show_rank_score_and_tie_break(en):
             (rank, name, score)
             for rank, name, score in re.findall(
                 r'<td class="num">([^<]+)</td>\s*<th scope="row" class="results-community">'
-                r'<a href="[^"]+">([^<]+)</a></th>\s*<td>[^<]*</td>\s*<td class="num">([^<]+)</td>',
+                r'<a href="[^"]+"><span lang="zh-Hans">([^<]+)</span></a></th>\s*<td>[^<]*</td>\s*'
+                r'<td class="num">([^<]+)</td>',
                 html,
             )
         ]
@@ -217,7 +218,8 @@ def test_overview_falls_back_to_the_latest_confirmed_round_when_none_is_in_force
     assert _overview(content) == {"north": [1, 1, 0, 0, 2], "": [1, 1, 0, 0, 2]}
     assert (
         "No rating is in force today: communities by their rating from the latest confirmed "
-        "round, 2008年度创建“规范、星级、花园”社区评定 (valid until Dec. 31, 2010)."
+        'round, <span lang="zh-Hans">2008年度创建“规范、星级、花园”社区评定</span> '
+        "(valid until Dec. 31, 2010)."
     ) in content
 
 
@@ -266,7 +268,7 @@ def test_profile_shows_the_rating_history_newest_first(en):
     content = en.get("/communities/xiyuan/").content.decode()
 
     rows = re.findall(
-        r'<tr data-round="(\w+)">\s*<th scope="row"><a href="([^"]+)">([^<]+)</a></th>\s*'
+        r'<tr data-round="(\w+)">\s*<th scope="row"><a href="([^"]+)">(.*?)</a></th>\s*'
         r"<td>([^<]+)</td>\s*<td><time[^>]*>([^<]+)</time></td>\s*<td>(.*?)</td>",
         content,
         re.S,
@@ -275,12 +277,20 @@ def test_profile_shows_the_rating_history_newest_first(en):
         (
             "2011",
             "/ratings/2011/",
-            "2011 · 2011年度评定",
+            '2011 · <span lang="zh-Hans">2011年度评定</span>',
             "Normative community",
             "Dec. 31, 2013",
-            '<time datetime="2012-05-01">May 1, 2012</time>: 复查不合格',
+            '<time datetime="2012-05-01">May 1, 2012</time>: '
+            '<span lang="zh-Hans">复查不合格</span>',
         ),
-        ("2008", "/ratings/2008/", "2008 · 首届评定", "3-star community", "Dec. 31, 2010", "—"),
+        (
+            "2008",
+            "/ratings/2008/",
+            '2008 · <span lang="zh-Hans">首届评定</span>',
+            "3-star community",
+            "Dec. 31, 2010",
+            "—",
+        ),
     ]
 
 
