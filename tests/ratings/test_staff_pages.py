@@ -67,7 +67,8 @@ def test_judging_sheet_criteria_in_english(client, tree):
     english = _sheet_criteria(client, url)
 
     assert chinese == ["组织健全", "服务网络"]
-    assert english == ["Sound organisation", "服务网络"]
+    # A criterion without an English name stays Chinese, marked as such (WCAG 3.1.2).
+    assert english == ["Sound organisation", '<span lang="zh-Hans">服务网络</span>']
 
 
 # ---------- Confirming with opinions pending ----------
