@@ -33,6 +33,7 @@ from django.db import connections, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.utils import timezone, translation
+from django.utils.cache import get_max_age
 
 logger = logging.getLogger(__name__)
 
@@ -179,11 +180,10 @@ def _keep_seconds(response) -> int:
     `Cache-Control: max-age=N`. A live page (the notice of a round under public notice,
     computed from tables no signal watches) sets a short max-age: it is then kept that
     long at most, so that a crowd reading it costs one rendering every N seconds."""
-    for part in response.get("Cache-Control", "").split(","):
-        name, _sep, value = part.strip().partition("=")
-        if name.lower() == "max-age" and value.isdigit():
-            return min(int(value), settings.CHUNAN_PUBLIC_CACHE_SECONDS)
-    return settings.CHUNAN_PUBLIC_CACHE_SECONDS
+    max_age = get_max_age(response)
+    if max_age is None:
+        return settings.CHUNAN_PUBLIC_CACHE_SECONDS
+    return min(max_age, settings.CHUNAN_PUBLIC_CACHE_SECONDS)
 
 
 def _directives(response) -> set[str]:

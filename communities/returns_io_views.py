@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
+from chunan_community.forms import posted, posted_files
 from communities.access import access_for
 from communities.forms import CommunityField
 from communities.models import Community, ReturnImport, ReturnStatus, Township
@@ -156,9 +157,7 @@ def return_template(request):
 def return_import(request):
     """Upload a filled-in workbook; it is checked, then shown for confirmation."""
     _excel_access(request)
-    # Bound on every POST: an empty one is told that the file is missing.
-    posted = request.method == "POST"
-    form = UploadForm(request.POST if posted else None, request.FILES if posted else None)
+    form = UploadForm(posted(request), posted_files(request))
     if request.method == "POST" and form.is_valid():
         try:
             checked = return_import_create(upload=form.cleaned_data["file"], by=request.user)

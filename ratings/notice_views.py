@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from chunan_community.client_address import client_address
+from chunan_community.forms import posted
 from chunan_community.paging import paginate
 from chunan_community.public_cache import public_page
 from communities.models import Township
@@ -65,7 +66,7 @@ def objection_submit_view(request, code):
     """
     round_ = _published_round(code)
     refusal = objection_refusal(round_, timezone.localdate())
-    form = ObjectionForm(request.POST if request.method == "POST" else None, round=round_)
+    form = ObjectionForm(posted(request), round=round_)
     if request.method != "POST":
         return _form_page(request, round_, form, refusal)
     if form.is_bot:
@@ -290,7 +291,7 @@ def objection_moderate_view(request, code, pk):
         "handling": objection.handling,
         "public_reply": objection.public_reply,
     }
-    form = ModerateForm(request.POST if request.method == "POST" else None, initial=initial)
+    form = ModerateForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             objection_moderate(objection=objection, by=request.user, **form.cleaned_data)

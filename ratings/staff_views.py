@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from chunan_community.forms import posted
 from communities.access import CLERK, COUNTY, JUDGE, PUBLIC, access_for
 from communities.models import Community
 from ratings import domain, exports
@@ -654,7 +655,7 @@ def staff_round_confirm(request, code):
         raise Http404
     round_ = get_object_or_404(Round, code=code, status=RoundStatus.NOTICE)
     pending = Objection.objects.filter(round=round_, status=Objection.Status.PENDING).count()
-    form = ConfirmForm(request.POST if request.method == "POST" else None, pending=pending)
+    form = ConfirmForm(posted(request), pending=pending)
     status = 200
     if request.method == "POST":
         status = 400
@@ -706,7 +707,7 @@ def staff_rating_revoke(request, code, community):
         round__code=code,
         community__code=community,
     )
-    form = RevokeForm(request.POST if request.method == "POST" else None)
+    form = RevokeForm(posted(request))
     status = 200
     if request.method == "POST":
         status = 400

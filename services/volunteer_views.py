@@ -29,6 +29,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from chunan_community.errors import error_summary
+from chunan_community.forms import posted
 from chunan_community.paging import paginate
 from communities.permissions import can_change
 from services.access import services_community
@@ -67,11 +68,6 @@ GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Spreadsheet programs run a cell starting with these as a formula.
 FORMULA_START = ("=", "+", "-", "@")
-
-
-def _posted(request):
-    """The form data of a POST (bound even when empty, so that it says what is missing)."""
-    return request.POST if request.method == "POST" else None
 
 
 # ---------- Access ----------
@@ -155,7 +151,7 @@ def volunteer_create(request, code):
     """Register a volunteer of this community (the community comes from the URL)."""
     community = _community(request, code, write=True)
     volunteer = Volunteer(community=community)
-    form = VolunteerForm(_posted(request), instance=volunteer)
+    form = VolunteerForm(posted(request), instance=volunteer)
     if request.method == "POST" and form.is_valid():
         volunteer = form.save()
         messages.success(request, _("The volunteer is registered."))
@@ -168,7 +164,7 @@ def volunteer_create(request, code):
 def volunteer_edit(request, code, pk):
     community = _community(request, code, write=True)
     volunteer = _volunteer(request, community, pk, write=True)
-    form = VolunteerForm(_posted(request), instance=volunteer, editing=True)
+    form = VolunteerForm(posted(request), instance=volunteer, editing=True)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("The volunteer's details are saved."))
@@ -348,7 +344,7 @@ def session_record(request, code, pk):
     community = _community(request, code, write=True)
     volunteer = _volunteer(request, community, pk, write=True)
     households = _active_households(community)
-    form = SessionForm(_posted(request), volunteer=volunteer, households=households)
+    form = SessionForm(posted(request), volunteer=volunteer, households=households)
     if request.method == "POST" and form.is_valid():
         try:
             record = service_record(**form.session(), by=request.user)
@@ -370,7 +366,7 @@ def time_bank_withdraw(request, code, pk):
     """Draw hours for service the volunteer or their family received; the floor holds."""
     community = _community(request, code, write=True)
     volunteer = _volunteer(request, community, pk, write=True)
-    form = DrawForm(_posted(request), volunteer=volunteer)
+    form = DrawForm(posted(request), volunteer=volunteer)
     if request.method == "POST" and form.is_valid():
         hours = form.cleaned_data["hours"].quantize(ZERO)
         try:
@@ -509,7 +505,7 @@ def points_card(request, code, pk):
             {**context, "not_party_member": True},
             status=409 if writing else 200,
         )
-    form = PointsForm(_posted(request), instance=ContributionPoints(volunteer=volunteer))
+    form = PointsForm(posted(request), instance=ContributionPoints(volunteer=volunteer))
     if writing and form.is_valid():
         line = form.save()
         messages.success(
