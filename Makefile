@@ -19,6 +19,15 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/chunan
 TEST_WORKERS ?= auto
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-k healthz -x"`.
 PYTEST_ARGS ?=
+# make test-dates: the hard days the clock is moved to (CHUNAN_TEST_TODAY, tests/conftest.py):
+# New Year in the county while UTC is still in the old year, the last day of a month,
+# 29 February, the last evening of a year. The date-sensitive tests run on each.
+TEST_DAYS ?= 2027-01-01T00:30+08:00 2027-04-30 2028-02-29 2026-12-31T22:00+08:00
+DATE_TESTS ?= tests/returns tests/ratings tests/services tests/test_dashboard.py \
+	tests/communities/test_demo_calendar.py tests/communities/test_load_chunan.py \
+	tests/communities/test_workspace.py
+DATE_E2E ?= tests/e2e/test_returns_journey.py tests/e2e/test_services_journey.py \
+	tests/e2e/test_dashboard_journey.py tests/e2e/test_county_reports_journey.py
 # make bench: the database when DATABASE_URL is not set (the local PostgreSQL, created if
 # missing), the synthetic data generated when it holds none, extra `manage.py bench` options.
 BENCH_DB ?= postgres://postgres@127.0.0.1:5432/chunan_scale
@@ -88,7 +97,7 @@ define apt_install
 endef
 deb_installed = dpkg-query -W -f='$${Status}' $(1) 2>/dev/null | grep -q 'ok installed'
 
-.PHONY: help install run test test-postgres bench load backup restore lint format messages check \
+.PHONY: help install run test test-dates test-postgres bench load backup restore lint format messages check \
 	check-messages browser redis lock clean
 
 help: ## List the targets
@@ -170,6 +179,18 @@ test: install browser redis ## Run the whole suite (SQLite; PostgreSQL when DATA
 	echo "==> browser tests (Debian's chromium)"; rc=0; \
 	$(VENV)/bin/pytest tests/e2e -m e2e $(PYTEST_ARGS) || rc=$$?; \
 	$(allow_none) [ $$rc -eq 0 ] || status=$$rc; \
+	exit $$status
+
+# Each day runs whatever the others did; the target fails if any run failed.
+test-dates: install browser redis ## Run the date-sensitive tests with the clock moved to each of TEST_DAYS
+	@status=0; \
+	for day in $(TEST_DAYS); do \
+		echo "==> the clock moved to $$day: $(DATE_TESTS)"; \
+		CHUNAN_TEST_TODAY=$$day $(VENV)/bin/pytest -n $(TEST_WORKERS) -m "not e2e" \
+			$(DATE_TESTS) $(PYTEST_ARGS) || status=1; \
+		echo "==> the clock moved to $$day: browser journeys"; \
+		CHUNAN_TEST_TODAY=$$day $(VENV)/bin/pytest -m e2e $(DATE_E2E) $(PYTEST_ARGS) || status=1; \
+	done; \
 	exit $$status
 
 test-postgres: ## Run the suite on the local PostgreSQL (PG_URL, default .../chunan)

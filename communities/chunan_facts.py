@@ -12,6 +12,7 @@ Two kinds of value live here and are kept apart:
 
 import datetime
 import random
+from dataclasses import dataclass
 from decimal import Decimal
 
 from communities.access import CLERK, COUNTY, JUDGE, TOWNSHIP
@@ -253,22 +254,33 @@ DEMO_ACCOUNTS = [
 
 # ── Sample monthly returns (`--demo-accounts`) ────────────────────────────────────────
 
-# Twelve months of returns ending with DEMO_LAST_MONTH, fixed so that every load (and every
-# test) is the same: seen from 2026-11-25, the month before. The loader creates them through
-# the workflow (save, submit, approve, send back, accept), as the people would have, on the
-# days below, and never touches a return that already exists.
-DEMO_LAST_MONTH = D(2026, 10, 1)
-DEMO_MONTHS = 12
+# The demo is built relative to the day it is loaded (`DemoCalendar`), so that it always has
+# current work: returns for the whole previous calendar year and this year up to the last
+# closed month, the service records of the same months and of this month so far. The
+# loader creates the returns through the workflow (save, submit, approve, send back,
+# accept), as the people would have, and never touches a return that already exists: a
+# load on a later day adds the months that have closed since.
 DEMO_LOADER_USERNAME = "chunan-loader"
+# The month from which the sample figures grow (`sample_figures`), and the first month the
+# sample people's records are generated from: fixed, so that a month's figures and records
+# are the same whichever day the demo is loaded.
+DEMO_FIGURES_EPOCH = D(2025, 11, 1)
+DEMO_RECORDS_ORIGIN = D(2024, 1, 1)
 
-# Where each return stands: the month's usual state, then the exceptions. Months not listed
-# have been accepted by the county. None: not started (西园's October is left for demo_clerk).
+# Where each return stands, by its month's age (0: the last closed month, 1: the month
+# before, …): the month's usual state, then the exceptions. Older months have been accepted
+# by the county. None: not started (西园's last month is left for demo_clerk).
 DEMO_RETURN_STATES = {
-    D(2026, 8, 1): (
+    2: (
         "approved",
-        {"nanyuan": "accepted", "jiangbin": "accepted", "yangqi": "accepted"},
+        {
+            "nanyuan": "accepted",
+            "jiangbin": "accepted",
+            # Never submitted, and the entry window has closed: only the county can reopen it.
+            "yangqi": "draft",
+        },
     ),
-    D(2026, 9, 1): (
+    1: (
         "submitted",
         {
             "xiyuan": "approved",
@@ -276,11 +288,9 @@ DEMO_RETURN_STATES = {
             "jiangbin": "approved",
             "xinbei": "approved",
             "wanghu": "returned",
-            # Never submitted, and the entry window has closed: only the county can reopen it.
-            "yangqi": "draft",
         },
     ),
-    D(2026, 10, 1): (
+    0: (
         "submitted",
         {
             "xiyuan": None,
@@ -291,16 +301,69 @@ DEMO_RETURN_STATES = {
         },
     ),
 }
+# (community, age of the month) submitted after the due day.
 DEMO_LATE = {
-    ("hongqiao", D(2025, 12, 1)),
-    ("yangqi", D(2026, 2, 1)),
-    ("huolujian", D(2026, 9, 1)),
-    ("hongqiao", D(2026, 9, 1)),
-    ("xinbei", D(2026, 10, 1)),
+    ("hongqiao", 10),
+    ("yangqi", 8),
+    ("huolujian", 1),
+    ("hongqiao", 1),
+    ("xinbei", 0),
 }
 DEMO_SENT_BACK = {
-    ("wanghu", D(2026, 9, 1)): "助医服务次数与走访台账对不上，请核对台账后重新提交。",
+    ("wanghu", 1): "助医服务次数与走访台账对不上，请核对台账后重新提交。",
 }
+
+
+def _add_months(period: datetime.date, months: int) -> datetime.date:
+    index = period.year * 12 + period.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def _month_span(first: datetime.date, last: datetime.date) -> int:
+    """Months from `first` to `last` (both first days): 0 for the same month."""
+    return (last.year - first.year) * 12 + last.month - first.month
+
+
+@dataclass(frozen=True)
+class DemoCalendar:
+    """The demo's months, seen from the day it is loaded."""
+
+    today: datetime.date
+
+    @property
+    def this_month(self) -> datetime.date:
+        return self.today.replace(day=1)
+
+    @property
+    def last_month(self) -> datetime.date:
+        """The last closed month: the clerks' current return."""
+        return _add_months(self.this_month, -1)
+
+    @property
+    def first_month(self) -> datetime.date:
+        """January of last year."""
+        return datetime.date(self.today.year - 1, 1, 1)
+
+    @property
+    def months(self) -> list[datetime.date]:
+        """The months with sample returns, oldest first."""
+        count = _month_span(self.first_month, self.last_month) + 1
+        return [_add_months(self.first_month, n) for n in range(count)]
+
+    def age(self, period: datetime.date) -> int:
+        """0 for the last closed month, 1 for the month before, …"""
+        return _month_span(period, self.last_month)
+
+    def state(self, code: str, period: datetime.date) -> str | None:
+        usual, exceptions = DEMO_RETURN_STATES.get(self.age(period), ("accepted", {}))
+        return exceptions.get(code, usual)
+
+    def is_late(self, code: str, period: datetime.date) -> bool:
+        return (code, self.age(period)) in DEMO_LATE
+
+    def sent_back_reason(self, code: str, period: datetime.date) -> str:
+        return DEMO_SENT_BACK[code, self.age(period)]
+
 
 # Co-building funds, paid each quarter in its first month by the paired unit (PAIRINGS);
 # 县第一人民医院 sends doctors rather than money.
@@ -314,16 +377,18 @@ DEMO_NO_FUNDS = "共建资金按季度拨付，本月没有到位资金。"
 DEMO_FAR_FROM_USUAL = "示例数据：本月情况与前几个月不同。"
 
 
-def sample_figures(code: str, period: datetime.date, index: int) -> dict[str, Decimal]:
+def sample_figures(code: str, period: datetime.date) -> dict[str, Decimal]:
     """Invented figures of one community's month, keyed by indicator code.
 
-    Derived from the community's sample households and residents (FIGURES), `index` months
-    after the first demo month, with a pseudo-random spread fixed per community, indicator
-    and month. They respect every rule of the default catalogue, and each monthly figure
-    stays within a band narrow enough that the entry form finds none of them "far from the
-    recent months" (only the quarterly co-building funds are, and they carry a comment).
+    Derived from the community's sample households and residents (FIGURES), growing slowly
+    from DEMO_FIGURES_EPOCH, with a pseudo-random spread fixed per community, indicator and
+    month: the same figures whichever day the demo is loaded. They respect every rule of the
+    default catalogue, and each monthly figure stays within a band narrow enough that the
+    entry form finds none of them "far from the recent months" (only the quarterly
+    co-building funds are, and they carry a comment).
     """
     households, residents, _premises = FIGURES[code]
+    index = _month_span(DEMO_FIGURES_EPOCH, period)
 
     def spread(name: str, low: int, high: int) -> int:
         return random.Random(f"{code}-{name}-{period:%Y-%m}").randint(low, high)  # noqa: S311
@@ -352,10 +417,13 @@ def sample_figures(code: str, period: datetime.date, index: int) -> dict[str, De
     figures["processing_participants"] = round(residents * 0.006) + spread(
         "processing_participants", -3, 3
     )
-    volunteers = round(residents * 0.05) - 11 + 2 * index + spread("registered_volunteers", -2, 2)
+    # Volunteers register and stay (the records have no leaving date): one to three more
+    # each month, so that the count never falls and the new ones can include a Party member.
+    volunteers = round(residents * 0.05) - 11 + 2 * index + spread("registered_volunteers", 0, 1)
     figures["registered_volunteers"] = volunteers
-    # 1.5 to 1.7 hours per registered volunteer, to the half hour.
-    hours = Decimal(volunteers * spread("volunteer_hours", 30, 34)) / 10
+    # 0.5 to 0.6 hours per registered volunteer, to the half hour: many who registered
+    # serve only now and then.
+    hours = Decimal(volunteers * spread("volunteer_hours", 10, 12)) / 10
     figures["volunteer_hours"] = hours.quantize(Decimal(1)) / 2
     figures["party_members"] = (
         round(residents * 0.045) + index // 3 + spread("party_members", -1, 1)

@@ -5,9 +5,10 @@ meeting of the three-tier creation (首届创建"规范、星级、花园"社区
 2008-01-18, ranked by category, publicly announced, then confirmed: all ten communities
 normative, five three-star, three four-star. The speech keeps no scores and no ranks.
 
-EXAMPLE values for the current round (2026): dates and a scheme (criteria, cut-offs) to try
-the whole flow with. The county's real scheme is not public: the round is flagged
-`scheme_is_example`, and the loader writes these values only when it creates the rows.
+EXAMPLE values for the demo's current round (of the year it is loaded in): dates around the
+day of the load and a scheme (criteria, cut-offs) to try the whole flow with. The county's
+real scheme is not public: the round is flagged `scheme_is_example`, and the loader writes
+these values only when it creates the rows.
 """
 
 import datetime
@@ -48,15 +49,19 @@ RESULTS_2008 = {
 
 # ── EXAMPLE: the current round, in its declaration phase ─────────────────────────────
 
+# The demo's round of the year it is loaded in (`load_example_round`): its code and name
+# come from the year, its dates from the day of the load, so that declarations are open
+# and every later stage lies ahead, a few weeks away.
 ROUND_CURRENT = {
-    "code": "2026",
-    "year": 2026,
-    "name": "2026年度创建“规范、星级、花园”社区评定",
     "status": RoundStatus.DECLARATIONS_OPEN,
-    "declarations_open_on": D(2026, 11, 1),
-    "declarations_close_on": D(2026, 12, 15),
-    "review_meeting_on": D(2027, 1, 15),
     "scheme_is_example": True,
+}
+ROUND_CURRENT_NAME = "%(year)s年度创建“规范、星级、花园”社区评定"
+# Round date field → days after the day of the load.
+ROUND_CURRENT_DAYS = {
+    "declarations_open_on": -30,
+    "declarations_close_on": 10,
+    "review_meeting_on": 40,
 }
 
 J = Criterion.Source.JUDGED

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from communities.loading import Loader
 from ratings import chunan_2008 as data
-from ratings.models import Criterion, CutOff, Rating, Round
+from ratings.models import Criterion, CutOff, Rating, Round, RoundStatus
 
 
 def rating_valid_until(round_: Round) -> datetime.date:
@@ -22,8 +22,8 @@ def rating_valid_until(round_: Round) -> datetime.date:
     return datetime.date(round_.year + round_.valid_years - 1, 12, 31)
 
 
-def load_ratings(loader: Loader, communities: dict) -> dict[str, Round]:
-    """The 2008 round with its results from the record, and the current example round."""
+def load_ratings(loader: Loader, communities: dict) -> Round:
+    """The 2008 round with its results from the record."""
     spec = dict(data.ROUND_2008)
     round_2008 = loader.put(Round, {"code": spec.pop("code")}, facts=spec)
     valid_until = rating_valid_until(round_2008)
@@ -41,8 +41,42 @@ def load_ratings(loader: Loader, communities: dict) -> dict[str, Round]:
             },
         )
 
-    spec = dict(data.ROUND_CURRENT)
-    current = loader.put(Round, {"code": spec.pop("code")}, initial=spec)
+    return round_2008
+
+
+def load_example_round(loader: Loader, *, today: datetime.date) -> Round:
+    """The demo's example round of this year with its example scheme (`--demo-accounts`).
+
+    Its dates lie around `today`: declarations open. A round of the example scheme that is
+    still under way is kept as it is (staff may have moved it on); once it is confirmed or
+    archived, a later year's load adds that year's round.
+    """
+    under_way = (
+        Round.objects.filter(scheme_is_example=True)
+        .exclude(status__in=[RoundStatus.FINAL, RoundStatus.ARCHIVED])
+        .order_by("-year")
+        .first()
+    )
+    if under_way is not None and under_way.year < today.year - 1:
+        under_way = None
+    if under_way is not None:
+        loader.count(Round, "unchanged")
+        current = under_way
+    else:
+        dates = {
+            field: today + datetime.timedelta(days=days)
+            for field, days in data.ROUND_CURRENT_DAYS.items()
+        }
+        current = loader.put(
+            Round,
+            {"code": str(today.year)},
+            initial={
+                "year": today.year,
+                "name": data.ROUND_CURRENT_NAME % {"year": today.year},
+                **data.ROUND_CURRENT,
+                **dates,
+            },
+        )
     for order, (tier, code, name, name_en, max_points, source) in enumerate(
         data.EXAMPLE_CRITERIA, start=1
     ):
@@ -65,4 +99,4 @@ def load_ratings(loader: Loader, communities: dict) -> dict[str, Round]:
             {"round": current, "tier": tier, "stars": stars},
             initial={"min_score": min_score},
         )
-    return {round_2008.code: round_2008, current.code: current}
+    return current

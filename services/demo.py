@@ -21,8 +21,8 @@ from decimal import Decimal
 from communities import chunan_facts as facts
 from communities.access import CLERK, COUNTY, access_for
 from communities.models import CoBuildingUnit
-from communities.returns_checks import months_back
-from services.demo_people import MONTHS, load_people
+from communities.returns_checks import add_months
+from services.demo_people import load_people
 from services.models import (
     AdmissionRequest,
     Commendation,
@@ -134,10 +134,10 @@ def load_service_networks(loader, communities: dict) -> None:
 #
 # Like the sample returns, these are demonstration data, loaded only with the demonstration
 # accounts: they stand for residents, county departments and commended people, none of whom
-# belongs on a server with real data. Dates follow the demo's fixed month (DEMO_LAST_MONTH,
-# October 2026), not today, so every load and every test sees the same figures; the
-# re-employment and training figures of August to October 2026 are those of the sample
-# returns (chunan_facts.sample_figures), so the return page and the records agree on them.
+# belongs on a server with real data. Dates follow the demo's calendar (chunan_facts
+# .DemoCalendar, relative to the day of the load); the re-employment and training figures of
+# every demo month are those of the sample returns (chunan_facts.sample_figures), so the
+# return page and the records agree on them.
 
 TRAINING_NAMES = [
     "家政服务技能培训班",
@@ -166,7 +166,7 @@ QIANDAOHU = (
 )
 
 # (department, task, funds, staff, authority follow, funds in yuan, communities or None for
-# all, status, decided on, reason)
+# all, status, decided on as (months after the last closed month, day), reason)
 ADMISSION_REQUESTS = [
     (
         "县卫生健康局",
@@ -177,19 +177,19 @@ ADMISSION_REQUESTS = [
         Decimal(30000),
         None,
         "approved",
-        D(2026, 3, 10),
+        (-8, 10),
         "经费按参检人数拨付，社区卫生服务站派医生上门，符合准入要求。",
     ),
     (
         "县统计局",
-        "协助开展2026年居民家庭收支抽样调查的入户登记。",
+        "协助开展居民家庭收支抽样调查的入户登记。",
         True,
         False,
         True,
         Decimal(8000),
         QIANDAOHU,
         "approved",
-        D(2026, 5, 20),
+        (-6, 20),
         "调查员补贴随事拨付，任务有期限，同意准入。",
     ),
     (
@@ -201,7 +201,7 @@ ADMISSION_REQUESTS = [
         Decimal(0),
         None,
         "refused",
-        D(2026, 7, 8),
+        (-4, 8),
         "未随事转移经费、人员和执法权限，不符合“费随事转、人随事转、权随事转”的准入要求；"
         "违章搭建查处属执法事项，社区可协助发现和报告。",
     ),
@@ -240,9 +240,12 @@ def _actor(accounts, stand_in, role, community=None):
     return stand_in
 
 
-def load_sample_records(loader, communities: dict, *, accounts: list, stand_in) -> None:
+def load_sample_records(
+    loader, communities: dict, *, accounts: list, stand_in, calendar: facts.DemoCalendar
+) -> None:
     """Sample volunteers, households, visits, time bank, training, processing work,
-    re-employment, admission requests and the 2008 commendations (示例数据)."""
+    re-employment, admission requests and the 2008 commendations (示例数据), for the
+    months of `calendar`."""
     units = {
         code: loader.find(CoBuildingUnit, {"name": unit})
         for unit, code, _branch, _since, _contribution in facts.PAIRINGS
@@ -251,20 +254,19 @@ def load_sample_records(loader, communities: dict, *, accounts: list, stand_in) 
         code: _actor(accounts, stand_in, CLERK, community)
         for code, community in communities.items()
     }
-    load_people(loader, communities, units=units, recorders=recorders)
-    months = sorted(months_back(facts.DEMO_LAST_MONTH, facts.DEMO_MONTHS))
+    load_people(loader, communities, units=units, recorders=recorders, calendar=calendar)
+    last = calendar.last_month
     for code, community in communities.items():
-        for period in MONTHS:
-            figures = facts.sample_figures(code, period, months.index(period))
+        for period in calendar.months:
+            figures = facts.sample_figures(code, period)
             loader.put(
                 ReemploymentOutcome,
                 {"community": community, "month": period},
                 initial={"reemployed": int(figures["reemployed"]), "is_sample": True},
             )
             _training(loader, community, period, figures)
-        last = facts.DEMO_LAST_MONTH
-        _processing(loader, community, facts.sample_figures(code, last, months.index(last)))
-    _admission(loader, communities, _actor(accounts, stand_in, COUNTY))
+        _processing(loader, community, facts.sample_figures(code, last), year=last.year)
+    _admission(loader, communities, _actor(accounts, stand_in, COUNTY), last_month=last)
     for kind, name, code, title in COMMENDATIONS_2008:
         loader.put(
             Commendation,
@@ -295,8 +297,8 @@ def _training(loader, community, period, figures):
         )
 
 
-def _processing(loader, community, figures):
-    """Two processing-work projects of 2026 sharing the sample return's participants."""
+def _processing(loader, community, figures, *, year):
+    """Two processing-work projects of the year sharing the sample return's participants."""
     rng = random.Random(f"{community.code}-processing")  # noqa: S311
     participants = int(figures["processing_participants"])
     first = participants // 2 + rng.randint(-3, 3)
@@ -305,7 +307,7 @@ def _processing(loader, community, figures):
     ):
         loader.put(
             ProcessingProject,
-            {"community": community, "name": name, "year": facts.DEMO_LAST_MONTH.year},
+            {"community": community, "name": name, "year": year},
             initial={
                 "participants": people,
                 "income_yuan": Decimal(people * rng.randint(80, 150) * 10),
@@ -314,7 +316,7 @@ def _processing(loader, community, figures):
         )
 
 
-def _admission(loader, communities, county):
+def _admission(loader, communities, county, *, last_month):
     for (
         department,
         task,
@@ -324,9 +326,10 @@ def _admission(loader, communities, county):
         funds_yuan,
         codes,
         status,
-        decided_on,
+        decided,
         reason,
     ) in ADMISSION_REQUESTS:
+        decided_on = add_months(last_month, decided[0]).replace(day=decided[1]) if decided else None
         key = {"department": department, "task": task}
         new = loader.find(AdmissionRequest, key) is None
         request = loader.put(

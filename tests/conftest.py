@@ -1,9 +1,33 @@
+import datetime
+import os
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
 
 from communities.models import Role
 from tests.factories import make_community, make_township, make_user
+
+
+def pytest_configure(config):
+    """CHUNAN_TEST_TODAY moves the clock of the whole run to a hard day (`.ci/run` does).
+
+    An ISO date (10:00 in the county's time zone) or date and time with its offset, e.g.
+    2028-02-29 or 2027-01-01T00:30+08:00; the clock then runs on from there. A test that
+    needs a particular day still sets its own.
+    """
+    moment = os.environ.get("CHUNAN_TEST_TODAY")
+    if not moment:
+        return
+    if len(moment) == len("2028-02-29"):
+        moment += "T10:00"
+    start = datetime.datetime.fromisoformat(moment)
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
+    time_machine.travel(start, tick=True).start()
 
 
 @pytest.fixture(autouse=True)

@@ -1,9 +1,9 @@
 """The pages the accessibility and print checks visit, and the demo data they show.
 
-The Chun'an demo (load_chunan --demo-accounts) plus: the 2026 round under public notice with
-all ten communities' proposed results (so that its notice and objection form are open), a
-2027 round at its review meeting with demo_judge on the panel (the score sheet), and 西园's
-last month not started (the clerk's empty return form).
+The Chun'an demo (load_chunan --demo-accounts) plus: its example round (this year's) under
+public notice with all ten communities' proposed results (so that its notice and objection
+form are open), a round of next year at its review meeting with demo_judge on the panel (the
+score sheet), and 西园's last month not started (the clerk's empty return form).
 """
 
 import datetime
@@ -14,16 +14,19 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from communities.models import Community, MonthlyReturn
-from communities.returns_checks import add_months, month_start
 from ratings.models import Criterion, Round, RoundStatus, Score, ScoreSheet, Tier
-from tests.e2e.journeys import log_in
+from tests.e2e.journeys import demo_calendar, example_round, log_in
 from tests.ratings.factories import make_assignment, make_criterion, make_declaration, make_round
 
-LAST = add_months(month_start(timezone.localdate()), -1)
+LAST = demo_calendar().last_month
 RETURN_URL = f"/returns/xiyuan/{LAST:%Y-%m}/"
-SHEET_URL = "/ratings/judging/2027/xiyuan/"
-NOTICE_URL = "/ratings/2026/notice/"
-OBJECTION_URL = "/ratings/2026/objections/"
+# The demo's example round (of this year), and the round of next year made here.
+NOTICE_YEAR = timezone.localdate().year
+REVIEW_YEAR = NOTICE_YEAR + 1
+REVIEW_CODE = str(REVIEW_YEAR)
+SHEET_URL = f"/ratings/judging/{REVIEW_CODE}/xiyuan/"
+NOTICE_URL = f"/ratings/{NOTICE_YEAR}/notice/"
+OBJECTION_URL = f"/ratings/{NOTICE_YEAR}/objections/"
 
 # (name, path): every page anyone may read without logging in.
 PUBLIC_PAGES = [
@@ -34,7 +37,7 @@ PUBLIC_PAGES = [
     ("profile", "/communities/xiyuan/"),
     ("ratings", "/ratings/"),
     ("results-final", "/ratings/2008/"),
-    ("results-under-notice", "/ratings/2026/"),
+    ("results-under-notice", f"/ratings/{NOTICE_YEAR}/"),
     ("notice", NOTICE_URL),
     ("notice-final", "/ratings/2008/notice/"),
     ("objection-form", OBJECTION_URL),
@@ -48,7 +51,7 @@ def load_demo():
     today = timezone.localdate()
     judge = get_user_model().objects.get(username="demo_judge")
 
-    notice = Round.objects.get(code="2026")
+    notice = example_round()
     judged = list(
         Criterion.objects.filter(round=notice, tier=Tier.NORMATIVE, source=Criterion.Source.JUDGED)
     )
@@ -67,7 +70,9 @@ def load_demo():
         contact_phone="0571-65021234",
     )
 
-    review = make_round(code="2027", year=2027, name="2027年度评定", status=RoundStatus.REVIEW)
+    review = make_round(
+        code=REVIEW_CODE, year=REVIEW_YEAR, name=f"{REVIEW_YEAR}年度评定", status=RoundStatus.REVIEW
+    )
     make_criterion(round=review, code="org", name="组织健全", max_points=20, sort_order=1)
     make_criterion(round=review, code="svc", name="五大服务网络运行", max_points=30, sort_order=2)
     make_declaration(round=review, community=Community.objects.get(code="xiyuan"))

@@ -8,7 +8,6 @@ accessibility tree). The two forms are then walked with the keyboard only.
 """
 
 import itertools
-import re
 from decimal import Decimal
 
 import pytest
@@ -19,10 +18,12 @@ from playwright.sync_api import expect
 from communities.models import MonthlyReturn, ReturnStatus
 from ratings.models import ScoreSheet
 from tests.e2e import portal_pages
+from tests.e2e.journeys import demo_entries
 from tests.e2e.portal_pages import (
     LAST,
     PUBLIC_PAGES,
     RETURN_URL,
+    REVIEW_CODE,
     SHEET_URL,
     log_in_as,
     return_with_error,
@@ -300,17 +301,12 @@ def test_return_form_by_keyboard_only(page, demo):
     figures = page.locator(".return-table input[type='number']")
     first_id = figures.first.get_attribute("id")
     minimum = int(float(figures.first.get_attribute("min")))
-    last_month = {}
-    for n in range(figures.count()):
-        field = figures.nth(n)
-        previous = field.locator("xpath=ancestor::tr/td[2]").inner_text().replace(",", "")
-        last_month[field.get_attribute("id")] = (
-            previous if re.fullmatch(r"-?[\d.]+", previous) else "0"
-        )
+    entries = demo_entries("xiyuan", LAST)
 
-    # Every figure as last month's, the first below its minimum; Enter on "Save draft".
+    # Every figure as the demo's return has it, the first below its minimum; Enter on
+    # "Save draft".
     def figure(key):
-        return str(minimum - 1) if key == first_id else last_month.get(key)
+        return str(minimum - 1) if key == first_id else entries.get(key)
 
     stops = walk_form(page, "form.return-entry", figure)
     assert stops[-2:] == ["button=save", "button=submit"]
@@ -328,7 +324,7 @@ def test_return_form_by_keyboard_only(page, demo):
     page.keyboard.press("Enter")
     expect(page.locator(f"#{first_id}")).to_be_focused()
     page.keyboard.press("Control+a")
-    page.keyboard.type(last_month[first_id])
+    page.keyboard.type(entries[first_id])
     submit = page.locator("button[value='submit']")
     for _ in range(2 * figures.count() + 2):
         page.keyboard.press("Tab")
@@ -357,7 +353,7 @@ def test_score_sheet_by_keyboard_only(page, demo):
     expect(page.locator("#error-summary")).to_be_focused()
     for field_id in ids:
         assert error_problems(page, field_id) == []
-    assert not ScoreSheet.objects.filter(declaration__round__code="2027").exists()
+    assert not ScoreSheet.objects.filter(declaration__round__code=REVIEW_CODE).exists()
 
     # From the summary's first link to the first field; both corrected; Enter in the last
     # field saves the sheet.
@@ -372,5 +368,7 @@ def test_score_sheet_by_keyboard_only(page, demo):
     page.keyboard.press("Enter")
 
     expect(page.locator(".messages")).to_be_visible()
-    sheet = ScoreSheet.objects.get(judge__username="demo_judge", declaration__round__code="2027")
+    sheet = ScoreSheet.objects.get(
+        judge__username="demo_judge", declaration__round__code=REVIEW_CODE
+    )
     assert [score.points for score in sheet.scores.all()] == [Decimal(15), Decimal(15)]

@@ -1,10 +1,9 @@
-"""The county's view of a month, in a real browser: the clerk submits 西园社区's October,
+"""The county's view of a month, in a real browser: the clerk submits 西园社区's last month,
 the township approves it, and demo_county finds it on the completeness grid, accepts it,
 reads it in the aggregates and exports it as CSV.
 
-The demo returns are fixed at 2026-10 (DEMO_LAST_MONTH), 西园's October left not started.
-Whatever the real date, the entry window is stretched so that the clerk can still enter it,
-and every report is asked for 2026-10 explicitly rather than "the last months".
+The demo's returns end with the last closed month (DemoCalendar), 西园's left not started
+and still open for entry; every report is asked for that month explicitly.
 """
 
 import csv
@@ -16,32 +15,27 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db.models import Sum
 from django.urls import reverse
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from communities.chunan_facts import DEMO_LAST_MONTH
 from communities.models import MonthlyReturn, ReturnStatus, ReturnValue
-from communities.returns_checks import month_end
+from communities.returns_checks import add_months
 from tests.e2e import journeys
-from tests.e2e.journeys import log_out
+from tests.e2e.journeys import demo_calendar, demo_entries, fill_as_the_demo, log_out
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-MONTH = f"{DEMO_LAST_MONTH:%Y-%m}"  # 2026-10
-FIRST = "2026-05"
+LAST = demo_calendar().last_month
+MONTH = f"{LAST:%Y-%m}"
+FIRST = f"{add_months(LAST, -5):%Y-%m}"
 RETURN_URL = f"/returns/xiyuan/{MONTH}/"
-# The residents entered: last month's figure plus this (small enough not to be an outlier).
+# The residents entered: the demo's figure plus this (small enough not to be an outlier).
 RESIDENTS_DELTA = 7
 
 
 @pytest.fixture
-def demo(live_server, page, settings):
+def demo(live_server, page):
     call_command("load_chunan", demo_accounts=True, verbosity=0)
-    assert not MonthlyReturn.objects.filter(community__code="xiyuan", period=DEMO_LAST_MONTH)
-    # 2026-10 is open for entry until 2026-12-15 (45 days); on a later day the suite runs,
-    # the window is stretched to today so that the clerk can still enter it.
-    days_since = (timezone.localdate() - month_end(DEMO_LAST_MONTH)).days
-    settings.RETURN_CLOSE_DAYS = max(settings.RETURN_CLOSE_DAYS, days_since)
+    assert not MonthlyReturn.objects.filter(community__code="xiyuan", period=LAST)
     page.context.add_cookies(
         [{"name": django_settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]
     )
@@ -58,25 +52,16 @@ def number(text: str) -> int:
 
 
 def clerk_fills_and_submits(page, screenshot) -> int:
-    """Every required figure as last month's, residents a little more; returns residents."""
+    """Every figure as the demo has it, residents a little more; returns residents."""
     log_in(page, "demo_clerk")
     page.get_by_role("link", name="Monthly returns", exact=True).click()
     toolbar = page.get_by_role("navigation", name="Monthly returns pages")
     expect(toolbar.get_by_role("link")).to_have_text(["Aggregates", "Excel import and export"])
-    page.goto(RETURN_URL)  # the list shows the last twelve months: 2026-10 only until 2027-10
+    page.goto(RETURN_URL)
     expect(page.locator("#return-status")).to_have_text("Not started")
-    required = page.locator(".return-table tr:has(.return-required)")
-    assert required.count() > 0
-    residents = None
-    for n in range(required.count()):
-        row = required.nth(n)
-        previous = row.locator(".return-table__previous").inner_text().strip()
-        assert re.fullmatch(r"[\d,]+", previous), previous
-        value = number(previous)
-        if row.get_attribute("id") == "row-residents":
-            residents = value = value + RESIDENTS_DELTA
-        row.locator("input[type='number']").fill(str(value))
-    assert residents is not None
+    fill_as_the_demo(page, "xiyuan", LAST)
+    residents = number(demo_entries("xiyuan", LAST)["id_v_residents"]) + RESIDENTS_DELTA
+    page.locator("#id_v_residents").fill(str(residents))
     screenshot("county-journey-clerk-filled")
     page.get_by_role("button", name="Submit", exact=True).click()
     expect(page.locator(".messages")).to_contain_text("Submitted")
@@ -179,7 +164,7 @@ def test_county_sees_accepts_aggregates_and_exports_a_return(demo, screenshot):
     expect(figure).to_have_text(re.compile(r"^\d[\d,]*$"))
     expected = ReturnValue.objects.filter(
         indicator__code="residents",
-        monthly_return__period=DEMO_LAST_MONTH,
+        monthly_return__period=LAST,
         monthly_return__community__township__code="qiandaohu",
         monthly_return__status__in=[
             ReturnStatus.SUBMITTED,
@@ -191,7 +176,7 @@ def test_county_sees_accepts_aggregates_and_exports_a_return(demo, screenshot):
     expect(page.locator("figure.chart-figure svg")).to_be_visible()
     screenshot("county-journey-aggregates")
 
-    # The Excel page, in Chinese (the export's names follow the language), CSV of 2026-10.
+    # The Excel page, in Chinese (the export's names follow the language), CSV of the month.
     page.get_by_role("navigation", name="Breadcrumbs").get_by_role(
         "link", name="Monthly returns", exact=True
     ).click()

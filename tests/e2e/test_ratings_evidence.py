@@ -10,8 +10,8 @@ from django.urls import reverse
 from PIL import Image
 from playwright.sync_api import expect
 
-from ratings.models import Declaration, Evidence, Round, RoundStatus
-from tests.e2e.journeys import log_in, log_out
+from ratings.models import Declaration, Evidence, RoundStatus
+from tests.e2e.journeys import example_round, log_in, log_out
 from tests.e2e.test_ratings_journey import move_on
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -20,14 +20,15 @@ CAMERA = "TestCam EXIF-Marker"
 
 
 @pytest.fixture
-def round_2026(live_server, page, settings):
-    """The Chun'an demo with its accounts, the 2026 round open for declarations; English."""
+def demo_round(live_server, page, settings):
+    """The Chun'an demo with its accounts, its example round open for declarations; English."""
     call_command("load_chunan", demo_accounts=True, verbosity=0)
-    Round.objects.filter(code="2026").update(status=RoundStatus.DECLARATIONS_OPEN)
+    round_ = example_round()
+    assert round_.status == RoundStatus.DECLARATIONS_OPEN
     page.context.add_cookies(
         [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]
     )
-    return Round.objects.get(code="2026")
+    return round_
 
 
 @pytest.fixture
@@ -55,10 +56,11 @@ def expect_image_loaded(image):
     assert image.evaluate("img => img.naturalWidth") > 0
 
 
-def test_evidence_clerk_uploads_judge_downloads(page, screenshot, round_2026, photo, fake_photo):
+def test_evidence_clerk_uploads_judge_downloads(page, screenshot, demo_round, photo, fake_photo):
+    code = demo_round.code
     # The clerk saves a draft: only then can files be added.
     log_in(page, "demo_clerk")
-    page.goto("/ratings/manage/2026/declare/xiyuan/")
+    page.goto(f"/ratings/manage/{code}/declare/xiyuan/")
     expect(page.locator("#evidence-files")).to_contain_text("Save the declaration as a draft")
     page.get_by_label("Normative community").check()
     page.get_by_label("Self-assessment").fill("活动室、图书室照片见附件。")
@@ -92,9 +94,9 @@ def test_evidence_clerk_uploads_judge_downloads(page, screenshot, round_2026, ph
     # The county opens the review meeting and puts the judge on the panel.
     log_in(page, "demo_county")
     page.goto("/ratings/manage/")
-    move_on(page, "Declarations closed")
-    move_on(page, "Review meeting: scoring")
-    page.goto("/ratings/manage/2026/")
+    move_on(page, demo_round, "Declarations closed")
+    move_on(page, demo_round, "Review meeting: scoring")
+    page.goto(f"/ratings/manage/{code}/")
     page.get_by_label("Judge's user name").fill("demo_judge")
     page.get_by_role("button", name="Assign", exact=True).click()
     expect(page.locator(".messages")).to_contain_text("demo_judge is on the panel.")
@@ -102,7 +104,7 @@ def test_evidence_clerk_uploads_judge_downloads(page, screenshot, round_2026, ph
 
     # The judge sees the photo on the score sheet and downloads it.
     log_in(page, "demo_judge")
-    page.goto("/ratings/judging/2026/xiyuan/")
+    page.goto(f"/ratings/judging/{code}/xiyuan/")
     files = page.locator("#evidence-files")
     expect(files.locator("#evidence-list li")).to_have_count(1)
     expect(files).to_contain_text("site-photo.jpg")
@@ -119,7 +121,7 @@ def test_evidence_clerk_uploads_judge_downloads(page, screenshot, round_2026, ph
     assert CAMERA.encode() not in body
     with Image.open(io.BytesIO(body)) as served:
         assert (served.format, served.size, dict(served.getexif())) == ("JPEG", (640, 480), {})
-    evidence = Evidence.objects.get(declaration__round=round_2026)
+    evidence = Evidence.objects.get(declaration__round=demo_round)
     assert href == reverse("ratings:evidence_file", kwargs={"pk": evidence.pk})
     assert evidence.declaration.status == Declaration.Status.SUBMITTED
     assert evidence.original_name == "site-photo.jpg"

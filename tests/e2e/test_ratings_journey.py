@@ -6,33 +6,28 @@ import re
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from communities.models import Community, Facility
 from ratings.models import Declaration, Round, RoundStatus, ScoreSheet
-from tests.e2e.journeys import log_in, log_out
-from tests.ratings.factories import make_criterion, make_round
+from tests.e2e.journeys import example_round, log_in, log_out
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def demo_round(live_server):
-    """The Chun'an demo with its accounts and the 2026 round open for declarations."""
+    """The Chun'an demo with its accounts and its example round, open for declarations."""
     call_command("load_chunan", demo_accounts=True, verbosity=0)
-    round_ = Round.objects.filter(code="2026").first()
-    if round_ is None:
-        # Until load_chunan holds the current round: a small one.
-        round_ = make_round(code="2026", name="2026年度评定")
-        make_criterion(round=round_, code="n-organisation", name="组织健全", max_points=20)
-        make_criterion(round=round_, code="n-services", name="五大服务网络运行", max_points=20)
-    Round.objects.filter(pk=round_.pk).update(status=RoundStatus.DECLARATIONS_OPEN)
+    round_ = example_round()
+    assert round_.status == RoundStatus.DECLARATIONS_OPEN
     return round_
 
 
-def move_on(page, stage):
+def move_on(page, round_, stage):
     row = page.locator("#staff-rounds tr", has=page.locator("[data-status]")).filter(
-        has=page.get_by_role("link", name=re.compile("2026"))
+        has=page.get_by_role("link", name=round_.name, exact=True)
     )
     row.get_by_role("button", name=f"Move on to “{stage}”…").click()
     expect(page.locator("#advance-question")).to_contain_text(f"to “{stage}”?")
@@ -42,12 +37,13 @@ def move_on(page, stage):
 
 def test_rating_clerk_declares_county_assigns_judge_scores(english, screenshot, demo_round):
     page = english
+    code = demo_round.code
 
     # The clerk declares 西园 as a normative community and submits.
     log_in(page, "demo_clerk")
     page.goto("/ratings/manage/")
     page.get_by_role("link", name="Our declaration").first.click()
-    expect(page).to_have_url(re.compile(r"/ratings/manage/2026/declare/xiyuan/$"))
+    expect(page).to_have_url(re.compile(rf"/ratings/manage/{code}/declare/xiyuan/$"))
     page.get_by_label("Normative community").check()
     page.get_by_label("Self-assessment").fill("组织健全，五大服务网络运行正常。")
     page.get_by_role("button", name="Submit the declaration").click()
@@ -59,8 +55,8 @@ def test_rating_clerk_declares_county_assigns_judge_scores(english, screenshot, 
     # The county closes declarations, opens the review meeting and assigns the judge as chair.
     log_in(page, "demo_county")
     page.goto("/ratings/manage/")
-    move_on(page, "Declarations closed")
-    move_on(page, "Review meeting: scoring")
+    move_on(page, demo_round, "Declarations closed")
+    move_on(page, demo_round, "Review meeting: scoring")
     page.get_by_role("link", name=demo_round.name).click()
     expect(page.locator("#round-status")).to_have_text("Review meeting: scoring")
     expect(page.locator("#round-declarations")).to_contain_text("Submitted")
@@ -74,9 +70,9 @@ def test_rating_clerk_declares_county_assigns_judge_scores(english, screenshot, 
 
     # The judge scores 西园, checks the progress and closes scoring.
     log_in(page, "demo_judge")
-    page.goto("/ratings/judging/2026/")
+    page.goto(f"/ratings/judging/{code}/")
     page.locator("#judging-list").get_by_role("link").first.click()
-    expect(page).to_have_url(re.compile(r"/ratings/judging/2026/xiyuan/$"))
+    expect(page).to_have_url(re.compile(rf"/ratings/judging/{code}/xiyuan/$"))
     expect(page.locator("#self-assessment")).to_contain_text("五大服务网络运行正常")
     inputs = page.locator(".score-sheet input[type='number']")
     count = inputs.count()
@@ -98,7 +94,7 @@ def test_rating_clerk_declares_county_assigns_judge_scores(english, screenshot, 
     screenshot("ratings-judge-sheet-print")
     page.emulate_media(media="screen")
 
-    page.goto("/ratings/judging/2026/progress/")
+    page.goto(f"/ratings/judging/{code}/progress/")
     expect(page.locator("#progress [data-state='scored']")).to_have_count(1)
     page.get_by_role("button", name="Close scoring").click()
     expect(page.locator(".messages")).to_contain_text("Scoring is closed.")
@@ -120,6 +116,7 @@ def test_rating_whole_round_to_the_profile(english, screenshot, demo_round):
     """Declare → score → close scoring → public notice → an objection is answered →
     the notice ends → the county confirms → the rating is on the community's profile."""
     page = english
+    code = demo_round.code
     # 西园 has closed its space shortfall and equipped all nine facilities since the sample
     # data was written, so the portal's own evidence counts for it.
     xiyuan = Community.objects.get(code="xiyuan")
@@ -129,7 +126,7 @@ def test_rating_whole_round_to_the_profile(english, screenshot, demo_round):
         facility.present, facility.area_m2 = True, 20
         facility.save()
     log_in(page, "demo_clerk")
-    page.goto("/ratings/manage/2026/declare/xiyuan/")
+    page.goto(f"/ratings/manage/{code}/declare/xiyuan/")
     page.get_by_label("Normative community").check()
     page.get_by_label("Self-assessment").fill("组织健全，设施齐全。")
     page.get_by_role("button", name="Submit the declaration").click()
@@ -138,23 +135,23 @@ def test_rating_whole_round_to_the_profile(english, screenshot, demo_round):
 
     log_in(page, "demo_county")
     page.goto("/ratings/manage/")
-    move_on(page, "Declarations closed")
-    move_on(page, "Review meeting: scoring")
-    page.goto("/ratings/manage/2026/")
+    move_on(page, demo_round, "Declarations closed")
+    move_on(page, demo_round, "Review meeting: scoring")
+    page.goto(f"/ratings/manage/{code}/")
     page.get_by_label("Judge's user name").fill("demo_judge")
     page.get_by_label("Chair of the panel").check()
     page.get_by_role("button", name="Assign", exact=True).click()
     log_out(page)
 
     log_in(page, "demo_judge")
-    page.goto("/ratings/judging/2026/xiyuan/")
+    page.goto(f"/ratings/judging/{code}/xiyuan/")
     inputs = page.locator(".score-sheet input[type='number']")
     for n in range(inputs.count()):
         field = inputs.nth(n)
         field.fill(field.get_attribute("max"))
     page.get_by_role("button", name="Save my scores").click()
     expect(page.locator(".messages")).to_contain_text("Your scores are saved.")
-    page.goto("/ratings/judging/2026/progress/")
+    page.goto(f"/ratings/judging/{code}/progress/")
     page.get_by_role("button", name="Close scoring").click()
     expect(page.locator("#round-status")).to_have_text("Scoring closed: ranking")
     log_out(page)
@@ -162,9 +159,9 @@ def test_rating_whole_round_to_the_profile(english, screenshot, demo_round):
     # The county opens the public notice; the public sees the proposed results.
     log_in(page, "demo_county")
     page.goto("/ratings/manage/")
-    move_on(page, "Public notice")
+    move_on(page, demo_round, "Public notice")
     log_out(page)
-    page.goto("/ratings/2026/")
+    page.goto(f"/ratings/{code}/")
     expect(page.locator("main")).to_contain_text("Xiyuan")
     screenshot("ratings-notice-public")
 
@@ -175,30 +172,30 @@ def test_rating_whole_round_to_the_profile(english, screenshot, demo_round):
 
     # The county publishes it with a public reply.
     log_in(page, "demo_county")
-    page.goto("/ratings/manage/2026/objections/")
+    page.goto(f"/ratings/manage/{code}/objections/")
     page.locator("#objections a").first.click()
     page.get_by_label("Publish on the notice page").check()
     page.get_by_label("How it was handled (internal record)").fill("已实地核查。")
     page.get_by_label("Public reply").fill("经核实，西园社区活动用房面积符合规范社区要求。")
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".messages")).to_contain_text("The opinion was saved.")
-    page.goto("/ratings/2026/")
+    page.goto(f"/ratings/{code}/")
     expect(page.locator("main")).to_contain_text("经核实，西园社区活动用房面积符合规范社区要求。")
 
     # A week later the notice has ended: the county confirms the results.
-    today = datetime.date.today()
+    today = timezone.localdate()
     Round.objects.filter(pk=demo_round.pk).update(
         notice_starts_on=today - datetime.timedelta(days=8),
         notice_ends_on=today - datetime.timedelta(days=1),
     )
-    page.goto("/ratings/manage/2026/confirm/")
+    page.goto(f"/ratings/manage/{code}/confirm/")
     page.get_by_role("button", name="Yes, confirm the results").click()
     expect(page.locator("#round-status")).to_have_text("Final")
     log_out(page)
 
     page.goto("/communities/xiyuan/")
     history = page.locator("#rating-history")
-    expect(history).to_contain_text("2026")
+    expect(history).to_contain_text(code)
     expect(history).to_contain_text("Normative community")
     screenshot("ratings-profile-after-confirm")
     assert Round.objects.get(pk=demo_round.pk).status == RoundStatus.FINAL

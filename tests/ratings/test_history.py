@@ -1,4 +1,5 @@
-"""The 2008 round from the county speech, loaded by `load_chunan`."""
+"""The 2008 round from the county speech, loaded by `load_chunan`, and the demo's example
+round (`load_example_round`, with `--demo-accounts`)."""
 
 import datetime
 import re
@@ -7,9 +8,13 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from communities.loading import Loader
+from ratings.history import load_example_round
 from ratings.models import Criterion, CutOff, Rating, Round, RoundStatus, Tier
 
 pytestmark = pytest.mark.django_db
+
+D = datetime.date
 
 QIANDAOHU = {
     "西园社区",
@@ -95,16 +100,40 @@ def test_2008_round_and_ratings_as_loaded():
     }
 
 
-def test_current_round_is_in_its_declaration_phase_with_an_example_scheme():
-    _load()
+def _load_example_round(today):
+    loader = Loader(change_reason="test")
+    return loader, load_example_round(loader, today=today)
 
-    current = Round.objects.get(code="2026")
-    assert (current.status, current.scheme_is_example) == (RoundStatus.DECLARATIONS_OPEN, True)
-    assert (current.declarations_open_on, current.declarations_close_on) == (
-        datetime.date(2026, 11, 1),
-        datetime.date(2026, 12, 15),
+
+@pytest.mark.parametrize(
+    ("today", "dates"),
+    [
+        (D(2026, 12, 7), (D(2026, 11, 7), D(2026, 12, 17), D(2027, 1, 16))),
+        (D(2028, 2, 29), (D(2028, 1, 30), D(2028, 3, 10), D(2028, 4, 9))),
+        (D(2027, 1, 1), (D(2026, 12, 2), D(2027, 1, 11), D(2027, 2, 10))),
+    ],
+)
+def test_example_round_is_this_years_with_declarations_open_around_today(today, dates):
+    _loader, current = _load_example_round(today)
+
+    current.refresh_from_db()
+    assert (current.code, current.year, current.name) == (
+        str(today.year),
+        today.year,
+        f"{today.year}年度创建“规范、星级、花园”社区评定",
     )
-    assert current.review_meeting_on == datetime.date(2027, 1, 15)
+    assert (current.status, current.scheme_is_example) == (RoundStatus.DECLARATIONS_OPEN, True)
+    assert (
+        current.declarations_open_on,
+        current.declarations_close_on,
+        current.review_meeting_on,
+    ) == dates
+    assert current.declarations_open_on < today < current.declarations_close_on
+
+
+def test_example_round_has_the_example_scheme():
+    _loader, current = _load_example_round(D(2026, 12, 7))
+
     cutoffs = list(CutOff.objects.filter(round=current).values_list("tier", "stars", "min_score"))
     assert [(t, s, int(m)) for t, s, m in cutoffs] == [
         ("garden", 0, 85),
@@ -124,6 +153,7 @@ def test_current_round_is_in_its_declaration_phase_with_an_example_scheme():
 
 def test_load_chunan_twice_adds_no_round_rating_or_history():
     _load()
+    _load_example_round(D(2026, 12, 7))
     counts = (
         Round.objects.count(),
         Rating.objects.count(),
@@ -136,6 +166,7 @@ def test_load_chunan_twice_adds_no_round_rating_or_history():
     )
 
     _load()
+    _load_example_round(D(2026, 12, 7))
 
     assert counts == (2, 10, 18, 7, 2, 10, 18, 7)
     assert (
@@ -150,18 +181,32 @@ def test_load_chunan_twice_adds_no_round_rating_or_history():
     ) == counts
 
 
-def test_load_chunan_keeps_the_current_round_as_staff_moved_and_adjusted_it():
-    _load()
-    current = Round.objects.get(code="2026")
+def test_example_round_is_kept_as_staff_moved_and_adjusted_it():
+    _loader, current = _load_example_round(D(2026, 12, 7))
     current.status = RoundStatus.DECLARATIONS_CLOSED
     current.save()
     CutOff.objects.filter(round=current, tier=Tier.NORMATIVE).update(min_score=65)
 
-    _load()
+    # Loaded again in the new year: the round under way is kept, no 2027 round added.
+    _load_example_round(D(2027, 1, 5))
 
     current.refresh_from_db()
     assert current.status == RoundStatus.DECLARATIONS_CLOSED
     assert CutOff.objects.get(round=current, tier=Tier.NORMATIVE).min_score == 65
+    assert list(Round.objects.values_list("code", flat=True)) == ["2026"]
+
+
+def test_example_round_of_a_new_year_once_the_last_one_is_confirmed():
+    _loader, current = _load_example_round(D(2026, 12, 7))
+    Round.objects.filter(pk=current.pk).update(status=RoundStatus.FINAL)
+
+    _loader, later = _load_example_round(D(2027, 11, 20))
+
+    assert sorted(Round.objects.values_list("code", "status")) == [
+        ("2026", RoundStatus.FINAL),
+        ("2027", RoundStatus.DECLARATIONS_OPEN),
+    ]
+    assert later.code == "2027"
 
 
 @pytest.mark.parametrize("code", ["manage", "judging", "evidence"])

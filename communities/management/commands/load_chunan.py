@@ -6,11 +6,12 @@ Rows are found by their natural key and created or brought in line by communitie
 created, so whatever a person enters later is kept. A second run writes nothing and adds no
 history. The default indicator catalogue (`load_indicators`) is loaded too.
 
-With `--demo-accounts`, the demonstration accounts and twelve months of sample monthly
-returns: demonstration data that the workflow then locks, never loaded without them.
+With `--demo-accounts`, the demonstration accounts, the sample monthly returns and records
+of the services, and an example rating round: demonstration data built relative to the day
+of the load (`chunan_facts.DemoCalendar`), never loaded without them. A load on a later day
+adds the months that have closed since and leaves what exists alone.
 """
 
-import bisect
 import datetime
 import random
 from collections import defaultdict
@@ -20,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,9 +51,9 @@ from communities.models import (
     UserScope,
     month_end,
 )
-from communities.returns_checks import months_back, recent_median
+from communities.returns_checks import recent_median
 from communities.returns_queries import RECENT_MONTHS
-from ratings.history import load_ratings
+from ratings.history import load_example_round, load_ratings
 from services.demo import load_sample_records, load_service_networks
 
 CHANGE_REASON = "load_chunan"
@@ -83,16 +85,24 @@ class Command(BaseCommand):
 
     def handle(self, *args, demo_accounts=False, **options):
         loader = Loader(change_reason=CHANGE_REASON)
+        now = timezone.now()
+        calendar = data.DemoCalendar(today=timezone.localdate(now))
         with transaction.atomic():
             communities = self.load_registry(loader)
             indicators = load_catalogue(loader)
             if demo_accounts:
                 accounts = self.load_demo_accounts(loader, communities)
                 stand_in = self.load_sample_return_account(loader)
-                SampleReturns(loader, communities, indicators, accounts, stand_in).load()
+                SampleReturns(
+                    loader, communities, indicators, accounts, stand_in, calendar=calendar, now=now
+                ).load()
                 # Sample volunteers, households, visits, time bank, training, admission
                 # requests and commendations (services.demo): demonstration data too.
-                load_sample_records(loader, communities, accounts=accounts, stand_in=stand_in)
+                load_sample_records(
+                    loader, communities, accounts=accounts, stand_in=stand_in, calendar=calendar
+                )
+                # A round of this year to try every stage with: example dates around today.
+                load_example_round(loader, today=calendar.today)
         if options["verbosity"] == 0:
             return
         if options["verbosity"] >= 2:
@@ -358,16 +368,20 @@ class Command(BaseCommand):
 
 
 class SampleReturns:
-    """Twelve months of sample returns (示例数据) for the ten communities, in mixed states.
+    """The sample returns (示例数据) of the demo's months for the ten communities, in mixed
+    states (`chunan_facts.DemoCalendar`).
 
     Made through communities.domain, step by step as the people would have (a first draft,
     the submission, the township's review, the county's acceptance), so that the events and
     the value history are the workflow's own. Each step runs as a demo account whose scope
     covers it (demo_clerk for 西园, demo_township for 千岛湖镇, demo_county), else as the
-    `chunan-loader` account. A return that exists is never touched.
+    `chunan-loader` account. A return that exists is never touched. No step is dated after
+    `now`: early in a month, the last month's steps all fall on the day of the load.
     """
 
-    def __init__(self, loader, communities, indicators, accounts, stand_in):
+    def __init__(self, loader, communities, indicators, accounts, stand_in, *, calendar, now):
+        self.calendar = calendar
+        self.now = now
         self.loader = loader
         self.communities = communities
         self.indicators = list(indicators.values())
@@ -379,9 +393,11 @@ class SampleReturns:
         self.stand_in = stand_in
         # Return pk → the simulated moment of each workflow step, in order.
         self.timeline = {}
+        # Return pk → the id of the last value-history row its first draft wrote.
+        self.draft_history = {}
 
     def load(self):
-        months = sorted(months_back(data.DEMO_LAST_MONTH, data.DEMO_MONTHS))
+        months = self.calendar.months
         existing = set(
             MonthlyReturn.objects.filter(period__in=months).values_list("community_id", "period")
         )
@@ -389,11 +405,11 @@ class SampleReturns:
             # Indicator code → the stored values of the months before, newest first: what
             # the entry form compares a figure with.
             stored = defaultdict(list)
-            for index, period in enumerate(months):
-                state = self.state(code, period)
+            for period in months:
+                state = self.calendar.state(code, period)
                 values, comments = {}, {}
                 if state is not None:
-                    values, comments = self.figures(code, period, index, state, stored)
+                    values, comments = self.figures(code, period, state, stored)
                     if (community.pk, period) in existing:
                         self.loader.count(MonthlyReturn, "unchanged")
                     else:
@@ -403,14 +419,9 @@ class SampleReturns:
                     stored[indicator.code].insert(0, values.get(indicator.pk))
         self.backdate()
 
-    @staticmethod
-    def state(code, period) -> str | None:
-        usual, exceptions = data.DEMO_RETURN_STATES.get(period, (ReturnStatus.ACCEPTED, {}))
-        return exceptions.get(code, usual)
-
-    def figures(self, code, period, index, state, stored):
+    def figures(self, code, period, state, stored):
         """(values, comments) by indicator id: a draft leaves the optional figures blank."""
-        figures = data.sample_figures(code, period, index)
+        figures = data.sample_figures(code, period)
         values, comments = {}, {}
         for indicator in self.indicators:
             if not _active(indicator, period) or indicator.code not in figures:
@@ -436,12 +447,19 @@ class SampleReturns:
         end = month_end(period)
         clerk = self.actor(CLERK, community)
         moments = []
+        today = timezone.localdate(self.now)
+        latest = self.now - datetime.timedelta(minutes=30)
 
         def on(day):
-            """A step taken on `day`, at some time of the working day."""
+            """A step taken on `day` (at the latest today), at some time of the working day,
+            after the step before."""
+            day = min(day, today)
             start = datetime.datetime.combine(day, datetime.time(8, 30))
             moment = start + datetime.timedelta(minutes=rng.randint(0, 8 * 60))
-            moments.append(timezone.make_aware(moment))
+            moment = min(timezone.make_aware(moment), latest)
+            if moments:
+                moment = max(moment, moments[-1] + datetime.timedelta(seconds=1))
+            moments.append(moment)
             return day
 
         # The first draft, early in the following month: the required figures, with the
@@ -465,8 +483,12 @@ class SampleReturns:
             today=first_day,
             is_sample=True,
         )
+        # The last value-history row of the first draft: those after it are the submission's.
+        self.draft_history[monthly_return.pk] = ReturnValue.history.filter(
+            monthly_return_id=monthly_return.pk
+        ).aggregate(last=Max("history_id"))["last"]
         if state != ReturnStatus.DRAFT:
-            late = (community.code, period) in data.DEMO_LATE
+            late = self.calendar.is_late(community.code, period)
             days = rng.randint(12, 20) if late else rng.randint(4, 9)
             submitted_on = on(end + datetime.timedelta(days=days))
             monthly_return = return_save(
@@ -486,7 +508,7 @@ class SampleReturns:
                 return_send_back(
                     monthly_return=monthly_return,
                     by=township,
-                    reason=data.DEMO_SENT_BACK[community.code, period],
+                    reason=self.calendar.sent_back_reason(community.code, period),
                 )
             else:
                 return_approve(monthly_return=monthly_return, by=township)
@@ -507,7 +529,6 @@ class SampleReturns:
         events = defaultdict(list)
         for event in ReturnEvent.objects.filter(monthly_return_id__in=self.timeline).order_by("pk"):
             events[event.monthly_return_id].append(event)
-        stamped = {}  # return pk → the real times of its events, in order
         stamp_fields = {
             ReturnEvent.Action.SUBMITTED: "submitted_at",
             ReturnEvent.Action.APPROVED: "approved_at",
@@ -515,7 +536,6 @@ class SampleReturns:
         }
         for pk, moments in self.timeline.items():
             monthly_return = returns[pk]
-            stamped[pk] = [event.at for event in events[pk]]
             for event, moment in zip(events[pk], moments, strict=True):
                 event.at = moment
                 if event.action in stamp_fields:
@@ -528,14 +548,15 @@ class SampleReturns:
             returns.values(),
             ["submitted_at", "approved_at", "accepted_at", "updated_at"],
         )
-        # Each value's history row belongs to the first event recorded after it. One UPDATE
-        # per step: bulk_update() of some 3,000 rows builds a CASE that costs more.
+        # Each value's history row belongs to the first draft (step 0) or to the submission
+        # (step 1), told apart by id rather than by time: the clock may stand still (tests).
+        # One UPDATE per step: bulk_update() of some 3,000 rows builds a CASE that costs more.
         steps = defaultdict(list)
         rows = ReturnValue.history.filter(monthly_return_id__in=self.timeline).values_list(
-            "history_id", "monthly_return_id", "history_date"
+            "history_id", "monthly_return_id"
         )
-        for history_id, pk, history_date in rows:
-            step = bisect.bisect_left(stamped[pk], history_date)
+        for history_id, pk in rows:
+            step = 0 if history_id <= self.draft_history[pk] else 1
             steps[self.timeline[pk][step]].append(history_id)
         for moment, ids in steps.items():
             ReturnValue.history.filter(history_id__in=ids).update(history_date=moment)
