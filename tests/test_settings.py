@@ -384,6 +384,7 @@ def test_settings_readme_env_file_sourced_by_the_shell_is_complete(tmp_path):
 
 # ---------- The log ----------
 
+HOST = "portal.example.org"
 FAILING_REQUEST = """
 import django
 django.setup()
@@ -435,3 +436,31 @@ def test_settings_log_of_a_foreign_host_is_one_line(tmp_path):
         "ERROR django.security.DisallowedHost: Invalid HTTP_HOST header: "
         "'scanner.example.net'. You may need to add 'scanner.example.net' to ALLOWED_HOSTS.\n"
     )
+
+
+def test_settings_error_mail_holds_the_path_and_traceback_only(tmp_path):
+    script = FAILING_REQUEST.format(url="/communities/?q=王小明", host=HOST, status=500) + (
+        "from django.core import mail\n"
+        "import json\n"
+        "print(json.dumps([(m.subject, m.to, m.body) for m in mail.outbox]))\n"
+    )
+
+    result = run_python(
+        ["-c", script],
+        DJANGO_SECRET_KEY=GOOD_KEY,
+        DJANGO_ALLOWED_HOSTS=HOST,
+        DJANGO_ADMINS="ops@example.org",
+        DJANGO_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        DJANGO_STATIC_ROOT=str(tmp_path),
+        DATABASE_URL=f"sqlite:///{tmp_path}/missing-folder/db.sqlite3",
+    )
+
+    assert result.returncode == 0, result.stderr
+    [(subject, to, body)] = json.loads(result.stdout)
+    assert subject == "[Django] ERROR (EXTERNAL IP): Internal Server Error: /communities/"
+    assert to == ["ops@example.org"]
+    assert "Request URL: /communities/\n" in body
+    assert "OperationalError at /communities/\nunable to open database file" in body
+    assert "Traceback (most recent call last):" in body
+    for secret in ("q=", "王小明", "%E7%8E%8B", GOOD_KEY, "HTTP_HOST", "Local Vars"):
+        assert secret not in body
