@@ -43,10 +43,12 @@ DEMO_ENV = DJANGO_SETTINGS_MODULE=chunan_community.settings \
 	DJANGO_SECRET_KEY="$$(cat var/secret_key)" DJANGO_HTTPS=false \
 	DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost,$(HOST)}" \
 	DATABASE_URL="sqlite:///$(CURDIR)/var/db.sqlite3"
-# Production settings with a throw-away key, for checks that only need settings to load.
+# Production settings with a throw-away key, for checks that only need settings to load (a
+# cache named in case DATABASE_URL names PostgreSQL, where the settings require one).
 CHECK_ENV = DJANGO_SETTINGS_MODULE=chunan_community.settings \
 	DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
-	DJANGO_ALLOWED_HOSTS=portal.example.org DJANGO_HTTPS=true
+	DJANGO_ALLOWED_HOSTS=portal.example.org DJANGO_HTTPS=true \
+	CHUNAN_CACHE_URL="$${CHUNAN_CACHE_URL:-locmemcache://}"
 
 # make backup and make restore: the database of DATABASE_URL, else the demo's SQLite file;
 # the files of DJANGO_MEDIA_ROOT (default var/media). The key is the environment's, else the

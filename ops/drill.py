@@ -531,6 +531,11 @@ def check_basics(servers):
     figure("session_served_by", dict(seen))
     code, headers, _ = fetch(connection, "GET", "/")
     figure("server_header", headers.get("Server"))
+    # What an upstream keepalive would need: gunicorn's sync workers close every connection.
+    upstream = http.client.HTTPConnection(LOOPBACK, APP_PORTS[0], timeout=10)
+    upstream.request("GET", "/healthz", headers={"Host": HOST, "Connection": "keep-alive"})
+    figure("gunicorn_connection_header", upstream.getresponse().getheader("Connection"))
+    upstream.close()
 
     # The shared cache: each server caches the profile, a third process changes it.
     path = f"/communities/{CODE}/"
