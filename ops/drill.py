@@ -452,6 +452,7 @@ def get_status(path, headers=None):
 
 
 def set_up():
+    """Prepare everything; True when it started the PostgreSQL cluster (stopped at the end)."""
     for tool in ("nginx", "redis-cli", "pg_ctlcluster", "openssl"):
         if not shutil.which(tool):
             raise SystemExit(f"drill: {tool} is missing (make drill installs nginx)")
@@ -466,9 +467,13 @@ def set_up():
     if not re.search(rf"^{version}\s+{name}\s", clusters, re.M):
         say(f"creating the PostgreSQL cluster {PG_CLUSTER} on port {PG_PORT}")
         run(
-            "pg_createcluster", version, name, "--port", str(PG_PORT), "--",
+            "pg_createcluster", version, name, "--port", str(PG_PORT),
+            "--start-conf", "manual", "--",
             "--auth-local=peer", "--auth-host=trust",
         )  # fmt: skip
+    was_running = (
+        run("pg_isready", "-q", "-h", LOOPBACK, "-p", str(PG_PORT), check=False).returncode == 0
+    )
     run("pg_ctlcluster", "--skip-systemctl-redirect", version, name, "start", check=False)
     for _ in range(30):
         if run("pg_isready", "-q", "-h", LOOPBACK, "-p", str(PG_PORT), check=False).returncode == 0:
@@ -503,6 +508,7 @@ def set_up():
     )
     run(*manage, "shell", "-v", "0", "-c", script, cwd=ROOT, env=env)
     (WORK / "media/drill/hello.txt").write_text("shared media\n")
+    return not was_running
 
 
 def shell(code):
@@ -726,7 +732,7 @@ def check_database_restart(nginx):
 
 
 def main():
-    set_up()
+    started_cluster = set_up()
     servers = [AppServer(port) for port in APP_PORTS]
     nginx = Nginx()
     try:
@@ -750,6 +756,9 @@ def main():
         ).stdout.split()  # fmt: skip
         for key in keys:
             run("redis-cli", "-h", LOOPBACK, "-n", "3", "del", key, check=False)
+        if started_cluster:
+            version, name = PG_CLUSTER.split("/")
+            run("pg_ctlcluster", "--skip-systemctl-redirect", version, name, "stop", check=False)
     print(json.dumps({"work": str(WORK)}))
 
 
