@@ -52,10 +52,12 @@ DEMO_ENV = DJANGO_SETTINGS_MODULE=chunan_community.settings \
 	DJANGO_SECRET_KEY="$$(cat var/secret_key)" DJANGO_HTTPS=false \
 	DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost,$(HOST)}" \
 	DATABASE_URL="sqlite:///$(CURDIR)/var/db.sqlite3"
-# Production settings with a throw-away key, for checks that only need settings to load.
+# Production settings with a throw-away key, for checks that only need settings to load (a
+# cache named in case DATABASE_URL names PostgreSQL, where the settings require one).
 CHECK_ENV = DJANGO_SETTINGS_MODULE=chunan_community.settings \
 	DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
-	DJANGO_ALLOWED_HOSTS=portal.example.org DJANGO_HTTPS=true
+	DJANGO_ALLOWED_HOSTS=portal.example.org DJANGO_HTTPS=true \
+	CHUNAN_CACHE_URL="$${CHUNAN_CACHE_URL:-locmemcache://}"
 
 # make backup and make restore: the database of DATABASE_URL, else the demo's SQLite file;
 # the files of DJANGO_MEDIA_ROOT (default var/media). The key is the environment's, else the
@@ -79,6 +81,7 @@ define bench_setup
 			|| createdb -h 127.0.0.1 -U postgres "$$name"; \
 	fi; \
 	export DJANGO_SETTINGS_MODULE=chunan_community.settings DATABASE_URL="$$db" \
+		CHUNAN_CACHE_URL="$${CHUNAN_CACHE_URL:-filecache://$(CURDIR)/var/cache?max_entries=5000}" \
 		DJANGO_HTTPS=false DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
 	echo "==> $(1) on $${db%%:*} database $$name (migrate, collectstatic, then measure)"; \
 	$(PY) manage.py migrate --noinput -v 0; \
@@ -97,8 +100,8 @@ define apt_install
 endef
 deb_installed = dpkg-query -W -f='$${Status}' $(1) 2>/dev/null | grep -q 'ok installed'
 
-.PHONY: help install run test test-dates test-postgres bench load backup restore lint format messages check \
-	check-messages browser redis lock clean
+.PHONY: help install run test test-dates test-postgres bench load backup restore drill lint format \
+	messages check check-messages browser redis lock clean
 
 help: ## List the targets
 	@echo "淳安社区建设管理平台: make targets"
@@ -220,6 +223,12 @@ restore: install ## Restore a backup: make restore FILE=var/backups/….tar.gz [
 		exit 1; \
 	fi
 	@$(OPS_ENV) $(PY) manage.py restore "$(FILE)" $(if $(YES),--yes)
+
+# Not part of CI: it needs root, starts nginx and a PostgreSQL cluster of its own (15/drill,
+# port 5433) and restarts that cluster; its figures are in docs/scaling.md.
+drill: install redis ## Two app servers behind nginx on this machine: the production drill
+	@command -v nginx >/dev/null || { $(call apt_install,nginx); }
+	@$(PY) ops/drill.py
 
 lint: install ## ruff check and ruff format --check
 	$(VENV)/bin/ruff check .

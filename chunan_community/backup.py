@@ -29,7 +29,7 @@ from pathlib import Path
 import django
 from django.apps import apps
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.backends.postgresql.client import DatabaseClient
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
@@ -78,6 +78,7 @@ def backup_create(*, output: Path | None = None, using: str = "default") -> tupl
     output = Path(output) if output else default_output()
     if output.exists():
         raise BackupError(_("%(path)s exists already: name a new file.") % {"path": output})
+    _check_not_empty(connection, engine)
     output.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     # The dump is written beside the archive: where the operator has made room for it.
     with tempfile.TemporaryDirectory(prefix=".chunan-backup-", dir=output.parent) as work:
@@ -117,6 +118,47 @@ def backup_create(*, output: Path | None = None, using: str = "default") -> tupl
             partial.unlink(missing_ok=True)
             raise
     return output, manifest
+
+
+def _check_not_empty(connection, engine: str) -> None:
+    """Refuse a database that does not exist or holds no table: a backup of nothing exits
+    with an error, not with an archive that looks like a backup. This is what `make backup`
+    run without the production environment would otherwise do (the demo's SQLite path, which
+    connecting would create empty)."""
+    name = _database_name(connection)
+    hint = _(
+        "Load the portal's environment first (set -a; . /etc/chunan/env; set +a) so that "
+        "DATABASE_URL names its database."
+    )
+    if engine == "sqlite" and not _sqlite_in_memory(connection.settings_dict["NAME"]):
+        path = Path(connection.settings_dict["NAME"])
+        if not path.is_file() or path.stat().st_size == 0:
+            raise BackupError(
+                _("The database %(database)s does not exist or is empty: nothing to back up.")
+                % {"database": name}
+                + " "
+                + hint
+            )
+    try:
+        tables = connection.introspection.table_names()
+    except DatabaseError as error:
+        raise BackupError(
+            _("The database %(database)s cannot be read: %(error)s")
+            % {"database": name, "error": str(error).strip()}
+            + " "
+            + hint
+        ) from error
+    if not tables:
+        raise BackupError(
+            _("The database %(database)s has no tables: nothing to back up.") % {"database": name}
+            + " "
+            + hint
+        )
+
+
+def _sqlite_in_memory(name) -> bool:
+    name = str(name)
+    return name == ":memory:" or "mode=memory" in name
 
 
 def _pg_dump(connection, dump: Path) -> tuple[dict, dict]:

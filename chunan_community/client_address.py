@@ -7,8 +7,11 @@ otherwise everyone would share one limit and one stranger could pause all of the
 """
 
 import ipaddress
+import logging
 
 from django.conf import settings
+
+logger = logging.getLogger(__name__)
 
 
 def client_address(request) -> str:
@@ -21,8 +24,17 @@ def client_address(request) -> str:
     missing or is not an address at all (a misconfigured count), REMOTE_ADDR is used.
     """
     count = settings.CHUNAN_TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if count == 0 and forwarded:
+        # Loud on purpose, on every log-in and opinion (the only callers): behind a proxy
+        # that the settings do not know of, every visitor shares the proxy's address.
+        logger.warning(
+            "X-Forwarded-For received but CHUNAN_TRUSTED_PROXY_COUNT is 0: behind a reverse "
+            "proxy every visitor has its address %s and shares one log-in throttle; set the "
+            "number of proxies (1 behind nginx)",
+            request.META.get("REMOTE_ADDR", ""),
+        )
     if count > 0:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         chain = [part.strip() for part in forwarded.split(",") if part.strip()]
         if len(chain) >= count and _is_address(chain[-count]):
             return chain[-count]

@@ -68,11 +68,33 @@ WATCHED = (
 OBJECTION = "ratings.Objection"
 
 
+LOOPBACK_HOSTS = {"", "localhost", "127.0.0.1", "::1", "[::1]"}
+DEFAULT_PORTS = {"postgresql": "5432"}
+
+
 def _namespace() -> str:
     """Keys are per database: two portals on one machine (the demo on SQLite, a benchmark on
-    PostgreSQL) may share the default file cache without seeing each other's pages."""
-    db = connections["default"].settings_dict
-    return _hashed_namespace(f"{db['ENGINE']}|{db.get('HOST')}|{db.get('PORT')}|{db['NAME']}")
+    PostgreSQL) may share the default file cache without seeing each other's pages. Every
+    app server must derive the same namespace, however its DATABASE_URL names the database,
+    or it never sees the others' changes: CHUNAN_CACHE_NAMESPACE when set, else the URL's
+    parts normalised (see database_identity)."""
+    if settings.CHUNAN_CACHE_NAMESPACE:
+        return f"public:{settings.CHUNAN_CACHE_NAMESPACE}"
+    return _hashed_namespace(database_identity(connections["default"].settings_dict))
+
+
+def database_identity(db: dict) -> str:
+    """engine|host|port|name, the same for every spelling of one database's address: the
+    engine's default port when none is written (`…@db:5432/chunan` = `…@db/chunan`), the host
+    in lower case, and this machine's server as `localhost` whether it is named so,
+    127.0.0.1, ::1 or left out (libpq's Unix socket)."""
+    vendor = db["ENGINE"].rsplit(".", 1)[-1].removesuffix("_psycopg2")
+    if vendor == "sqlite3":
+        return f"{vendor}|||{db['NAME']}"
+    host = str(db.get("HOST") or "").strip().lower()
+    host = "localhost" if host in LOOPBACK_HOSTS else host
+    port = str(db.get("PORT") or "").strip() or DEFAULT_PORTS.get(vendor, "")
+    return f"{vendor}|{host}|{port}|{db['NAME']}"
 
 
 @functools.lru_cache(maxsize=16)

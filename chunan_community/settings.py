@@ -5,6 +5,7 @@ production; `make run` sets the few that a local demo over plain HTTP needs.
 """
 
 import datetime
+import os
 from pathlib import Path
 
 import environ
@@ -108,11 +109,31 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # under var/cache, is shared by the gunicorn workers of one machine; several app servers
 # share Redis, e.g. CHUNAN_CACHE_URL=redis://cache.internal:6379/1 (docs/scaling.md).
 # locmemcache:// is private to each process: right only with a single worker.
+#
+# With a server database (PostgreSQL) the cache must be named: a missing CHUNAN_CACHE_URL is
+# then a mistake, typically an env file whose unquoted `&` cut the line when sourced by a
+# shell (`set -a; . /etc/chunan/env`), and falling back to a private file cache would leave
+# every manage.py command (restore, load_chunan) unable to drop the shared pages.
+_cache_url = os.environ.get("CHUNAN_CACHE_URL")
+if _cache_url is None and not DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    raise ImproperlyConfigured(
+        "CHUNAN_CACHE_URL is not set, and DATABASE_URL names a server database: name the "
+        "cache every app server and manage.py command shares, e.g. "
+        'CHUNAN_CACHE_URL="redis://127.0.0.1:6379/1?socket_connect_timeout=1&socket_timeout=1" '
+        "(quoted: the & would cut the line when the env file is sourced by a shell), or "
+        "CHUNAN_CACHE_URL=filecache:///srv/chunan/cache for one machine (docs/scaling.md)."
+    )
+if _cache_url is not None and not _cache_url.strip():
+    raise ImproperlyConfigured("CHUNAN_CACHE_URL is empty: name a cache (docs/scaling.md).")
 CACHES = {
-    "default": env.cache_url(
-        "CHUNAN_CACHE_URL", default=f"filecache://{BASE_DIR / 'var' / 'cache'}?max_entries=5000"
+    "default": env.cache_url_config(
+        _cache_url or f"filecache://{BASE_DIR / 'var' / 'cache'}?max_entries=5000"
     )
 }
+# The public pages' keys are per database (chunan_community.public_cache): by default derived
+# from DATABASE_URL, normalised (default port, loopback names); set the same value on every
+# app server that reaches the database under different names.
+CHUNAN_CACHE_NAMESPACE = env.str("CHUNAN_CACHE_NAMESPACE", default="")
 # Seconds a public page is kept at most (0: no page cache). Changes saved through the
 # portal, the admin or a command show at once; bulk writes without signals after this long.
 CHUNAN_PUBLIC_CACHE_SECONDS = env.int("CHUNAN_PUBLIC_CACHE_SECONDS", default=300)
@@ -197,9 +218,24 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31536000 if HTTPS e
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 # Preloading commits the whole domain to HTTPS in browsers; DJANGO_HSTS_PRELOAD=false opts out.
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=HTTPS)
-if env.bool("DJANGO_BEHIND_PROXY", default=HTTPS):
+BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=HTTPS)
+if BEHIND_PROXY:
     # The reverse proxy terminates TLS and says so in this header (README: deployment).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Reverse proxies in front of the portal that append the client's address to X-Forwarded-For
+# (chunan_community.client_address). Behind one (production's nginx) the default is 1: with
+# 0 every client would have the proxy's address, share one log-in throttle and one opinions
+# limit, and five wrong passwords from anyone would pause a staff account for everyone.
+# A count of 0 behind a proxy is refused; two proxies (a load balancer before nginx) say 2.
+CHUNAN_TRUSTED_PROXY_COUNT = env.int("CHUNAN_TRUSTED_PROXY_COUNT", default=1 if BEHIND_PROXY else 0)
+if BEHIND_PROXY and CHUNAN_TRUSTED_PROXY_COUNT < 1:
+    raise ImproperlyConfigured(
+        "CHUNAN_TRUSTED_PROXY_COUNT must be at least 1 behind a reverse proxy "
+        "(DJANGO_BEHIND_PROXY, on with DJANGO_HTTPS): with 0 every visitor has the proxy's "
+        "address and one stranger's wrong passwords pause an account for everyone. Set the "
+        "number of proxies that append to X-Forwarded-For (1 behind the README's nginx), or "
+        "DJANGO_BEHIND_PROXY=false when no proxy is in front."
+    )
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -235,13 +271,48 @@ EMAIL_BACKEND = env.str(
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="noreply@chunan.invalid")
 ADMINS = [("Admin", a) for a in env.list("DJANGO_ADMINS", default=[])]
 
+# One line per event, the traceback of an error after it, and never a request's query string
+# or headers: searches for residents' names travel in query strings, which the access log
+# leaves out too (gunicorn.conf.py). Django's own "django" logger is replaced, so its
+# mail_admins handler (whose report dumps the whole request, ~400 lines through the console
+# mail backend) is used only when mail really goes out, and a request for a foreign host
+# (DisallowedHost, which a scanner sends all day) is one line without its traceback.
+_LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
+_MAIL_ERRORS = bool(ADMINS) and not EMAIL_BACKEND.endswith(
+    ("console.EmailBackend", "dummy.EmailBackend")
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    # django-axes announces itself at every start, manage.py commands included (cron mail).
-    "loggers": {"axes.apps": {"level": "WARNING"}},
+    "filters": {"no_traceback": {"()": "chunan_community.log_filters.WithoutTraceback"}},
+    "formatters": {"line": {"format": "%(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "line"},
+        "one_line": {
+            "class": "logging.StreamHandler",
+            "formatter": "line",
+            "filters": ["no_traceback"],
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "reporter_class": "chunan_community.log_filters.PathOnlyExceptionReporter",
+        },
+    },
+    "root": {"handlers": ["console"], "level": _LOG_LEVEL},
+    "loggers": {
+        "django": {
+            "handlers": ["console", "mail_admins"] if _MAIL_ERRORS else ["console"],
+            "level": _LOG_LEVEL,
+            "propagate": False,
+        },
+        "django.security.DisallowedHost": {
+            "handlers": ["one_line"],
+            "level": _LOG_LEVEL,
+            "propagate": False,
+        },
+        # django-axes announces itself at every start, manage.py commands included (cron mail).
+        "axes.apps": {"level": "WARNING"},
+    },
 }
 
 # Term elections (换届) are listed as due this many days ahead.
@@ -269,7 +340,6 @@ EVIDENCE_MAX_FILES = env.int("CHUNAN_EVIDENCE_MAX_FILES", default=20)
 # is the client's (REMOTE_ADDR), or, behind CHUNAN_TRUSTED_PROXY_COUNT reverse proxies that
 # append to X-Forwarded-For, the address the outermost of them saw (0: ignore the header).
 CHUNAN_OBJECTIONS_PER_HOUR = env.int("CHUNAN_OBJECTIONS_PER_HOUR", default=5)
-CHUNAN_TRUSTED_PROXY_COUNT = env.int("CHUNAN_TRUSTED_PROXY_COUNT", default=0)
 # The printable notice lists every result of a round up to this many; a longer one lists the
 # townships instead, each with its own printable notice (?township=<code>).
 CHUNAN_NOTICE_MAX_ROWS = env.int("CHUNAN_NOTICE_MAX_ROWS", default=300)

@@ -6,6 +6,13 @@ os.environ.setdefault(
     "DJANGO_SECRET_KEY", "tests-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 )
 os.environ.setdefault("DJANGO_HTTPS", "false")
+# Production refuses a server database without a named cache; the suite replaces CACHES
+# below, and the servers some tests start (gunicorn) keep the default file cache.
+os.environ.setdefault(
+    "CHUNAN_CACHE_URL",
+    f"filecache://{os.path.dirname(os.path.dirname(os.path.abspath(__file__)))}/var/cache"
+    "?max_entries=5000",
+)
 
 from chunan_community.settings import *  # noqa: F403
 

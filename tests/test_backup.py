@@ -26,7 +26,7 @@ from django.db.utils import load_backend
 from django.test import override_settings
 from django.utils import translation
 
-from chunan_community.backup import backup_restore
+from chunan_community.backup import BackupError, backup_create, backup_restore
 from communities.models import Community
 from ratings.models import Evidence, RoundStatus
 from services.domain import service_record
@@ -303,3 +303,53 @@ def test_restore_refuses_a_file_that_is_not_a_backup(tmp_path):
 
     with translation.override("en"), pytest.raises(CommandError, match="is not a backup"):
         call_command("restore", archive, "--yes", stdout=io.StringIO())
+
+
+@committed
+def test_backup_refuses_a_database_that_does_not_exist_or_is_empty(tmp_path, restored):
+    """`make backup` without the production environment: the demo's SQLite path, which
+    does not exist (SQLite would create it empty), or a PostgreSQL database never migrated."""
+    archive = tmp_path / "backups" / "nothing.tar.gz"
+    expected = (
+        "has no tables: nothing to back up"
+        if connection.vendor == "postgresql"
+        else "does not exist or is empty: nothing to back up"
+    )
+
+    with translation.override("en"), pytest.raises(BackupError, match=expected) as refused:
+        backup_create(output=archive, using="restored")
+
+    assert "Load the portal's environment first" in str(refused.value)
+    assert not archive.exists()
+    if connection.vendor == "sqlite":
+        assert not Path(restored.settings_dict["NAME"]).exists()  # not created by the backup
+
+
+def test_backup_command_fails_without_the_database(tmp_path):
+    missing = tmp_path / "var" / "db.sqlite3"
+    archive = tmp_path / "backups" / "nothing.tar.gz"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "chunan_community.settings",
+        "DJANGO_SECRET_KEY": "backup-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        "DJANGO_HTTPS": "false",
+        "DATABASE_URL": f"sqlite:///{missing}",
+        "CHUNAN_CACHE_URL": "locmemcache://",
+    }
+
+    done = subprocess.run(  # noqa: S603 (our own interpreter and arguments)
+        [sys.executable, "manage.py", "backup", "--output", str(archive)],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.startswith("CommandError: ")
+    assert str(missing) in done.stderr
+    assert not missing.exists()
+    assert not archive.exists()

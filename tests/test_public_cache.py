@@ -7,6 +7,7 @@ import re
 import uuid
 from decimal import Decimal
 
+import environ
 import pytest
 import redis
 from django.apps import apps
@@ -556,3 +557,58 @@ def test_production_cache_defaults_to_files_shared_by_the_workers():
         },
         "SESSION_ENGINE": "django.contrib.sessions.backends.cached_db",
     }
+
+
+# ---------- One namespace for every app server ----------
+
+
+@pytest.mark.parametrize(
+    "other_url",
+    [
+        "postgres://chunan:secret@db.internal/chunan",  # no port: the default
+        "postgres://chunan:other@DB.internal:5432/chunan",  # another user, host in capitals
+    ],
+)
+def test_namespace_is_the_same_however_the_database_url_is_written(other_url):
+    written = environ.Env.db_url_config("postgres://chunan:secret@db.internal:5432/chunan")
+    other = environ.Env.db_url_config(other_url)
+
+    assert public_cache.database_identity(written) == public_cache.database_identity(other)
+    assert public_cache.database_identity(written) == "postgresql|db.internal|5432|chunan"
+
+
+def test_namespace_counts_every_loopback_spelling_as_this_machine():
+    spellings = [
+        "postgres://postgres@127.0.0.1:5432/chunan",
+        "postgres://postgres@localhost/chunan",
+        "postgres://postgres@[::1]:5432/chunan",
+        "postgres:///chunan",  # libpq's Unix socket
+    ]
+
+    identities = {
+        public_cache.database_identity(environ.Env.db_url_config(url)) for url in spellings
+    }
+
+    assert identities == {"postgresql|localhost|5432|chunan"}
+
+
+def test_namespace_keeps_other_databases_apart():
+    base = environ.Env.db_url_config("postgres://chunan@db.internal:5432/chunan")
+    others = [
+        environ.Env.db_url_config("postgres://chunan@db.internal:5433/chunan"),
+        environ.Env.db_url_config("postgres://chunan@db2.internal:5432/chunan"),
+        environ.Env.db_url_config("postgres://chunan@db.internal:5432/chunan_staging"),
+        environ.Env.db_url_config("sqlite:////srv/chunan/chunan"),
+    ]
+
+    identities = [public_cache.database_identity(other) for other in others]
+
+    assert public_cache.database_identity(base) not in identities
+    assert len(set(identities)) == 4
+
+
+def test_namespace_setting_overrides_the_database(settings):
+    settings.CHUNAN_CACHE_NAMESPACE = "chunan-production"
+
+    assert public_cache._namespace() == "public:chunan-production"
+    assert public_cache._version_key() == "public:chunan-production:version"

@@ -171,6 +171,27 @@ def test_login_throttle_without_trusted_proxy_ignores_forwarded_header(client, u
     assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == [ADDRESS]
 
 
+def test_login_with_forwarded_header_and_no_trusted_proxy_logs_a_warning(
+    client, users, settings, caplog
+):
+    """A proxy the settings do not know of (DJANGO_BEHIND_PROXY off, e.g. plain http behind
+    nginx): every log-in says so in the log."""
+    settings.CHUNAN_TRUSTED_PROXY_COUNT = 0
+
+    _log_in(client, "clerk", "wrong-password", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    _log_in(client, "clerk", "wrong-password")
+
+    warnings = [r for r in caplog.records if r.name == "chunan_community.client_address"]
+    assert [(r.levelname, r.getMessage()) for r in warnings] == [
+        (
+            "WARNING",
+            "X-Forwarded-For received but CHUNAN_TRUSTED_PROXY_COUNT is 0: behind a reverse "
+            f"proxy every visitor has its address {ADDRESS} and shares one log-in throttle; "
+            "set the number of proxies (1 behind nginx)",
+        )
+    ]
+
+
 def test_login_throttle_uses_the_one_client_address_function():
     # One piece of code decides the address for every per-address limit.
     assert import_string(settings.AXES_CLIENT_IP_CALLABLE) is notice_views.client_address
