@@ -13,7 +13,7 @@ the whole flow with. The county's real scheme is not public: the round is flagge
 import datetime
 from decimal import Decimal
 
-from ratings.models import Criterion, RoundStatus, Tier
+from ratings.models import Criterion, Prerequisite, RoundStatus, Tier
 
 D = datetime.date
 
@@ -26,6 +26,8 @@ ROUND_2008 = {
     "status": RoundStatus.FINAL,
     "review_meeting_on": D(2008, 1, 18),
     "results_from_record": True,
+    # Nobody held a rating before the first round, yet eight communities were rated star in it.
+    "prerequisite": Prerequisite.HELD_OR_REACHED,
 }
 RESULTS_2008_NOTE = (
     "据县领导在全县社区建设工作会议上的讲话：2008年1月18日首届创建“规范、星级、花园”社区"
@@ -57,6 +59,9 @@ ROUND_CURRENT = {
     "declarations_close_on": D(2026, 12, 15),
     "review_meeting_on": D(2027, 1, 15),
     "scheme_is_example": True,
+    # The speech's practice (2008): a community may reach normative and star in one round.
+    # Every rating of 2008 lapsed at the end of 2010, so under "held" no star could be given.
+    "prerequisite": Prerequisite.HELD_OR_REACHED,
 }
 
 J = Criterion.Source.JUDGED
