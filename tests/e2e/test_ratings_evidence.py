@@ -2,6 +2,7 @@
 refused a text file dressed up as one), submits; the judge sees the photo on the score sheet
 and downloads it, re-encoded without its camera data."""
 
+import datetime
 import io
 
 import pytest
@@ -21,9 +22,16 @@ CAMERA = "TestCam EXIF-Marker"
 
 @pytest.fixture
 def round_2026(live_server, page, settings):
-    """The Chun'an demo with its accounts, the 2026 round open for declarations; English."""
+    """The Chun'an demo with its accounts, the 2026 round open for declarations, its closing
+    date yesterday and its review meeting today (moves in line with its dates); English."""
     call_command("load_chunan", demo_accounts=True, verbosity=0)
-    Round.objects.filter(code="2026").update(status=RoundStatus.DECLARATIONS_OPEN)
+    today = datetime.date.today()
+    Round.objects.filter(code="2026").update(
+        status=RoundStatus.DECLARATIONS_OPEN,
+        declarations_open_on=today - datetime.timedelta(days=30),
+        declarations_close_on=today - datetime.timedelta(days=1),
+        review_meeting_on=today,
+    )
     page.context.add_cookies(
         [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]
     )

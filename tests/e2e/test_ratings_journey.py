@@ -18,7 +18,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def demo_round(live_server):
-    """The Chun'an demo with its accounts and the 2026 round open for declarations."""
+    """The Chun'an demo with its accounts and the 2026 round open for declarations, its
+    dates set around today: declarations close in a week (closing them now goes against the
+    date), the review meeting is today."""
     call_command("load_chunan", demo_accounts=True, verbosity=0)
     round_ = Round.objects.filter(code="2026").first()
     if round_ is None:
@@ -26,18 +28,47 @@ def demo_round(live_server):
         round_ = make_round(code="2026", name="2026年度评定")
         make_criterion(round=round_, code="n-organisation", name="组织健全", max_points=20)
         make_criterion(round=round_, code="n-services", name="五大服务网络运行", max_points=20)
-    Round.objects.filter(pk=round_.pk).update(status=RoundStatus.DECLARATIONS_OPEN)
+    today = datetime.date.today()
+    Round.objects.filter(pk=round_.pk).update(
+        status=RoundStatus.DECLARATIONS_OPEN,
+        declarations_open_on=today - datetime.timedelta(days=30),
+        declarations_close_on=today + datetime.timedelta(days=7),
+        review_meeting_on=today,
+    )
     return round_
 
 
-def move_on(page, stage):
+def move_on(page, stage, *, despite_dates=False, contacts=None, fact=None):
+    """Move the 2026 round on from the list of rounds: the confirmation says what the dates
+    say; a move against them is refused until the box is ticked (asked again)."""
     row = page.locator("#staff-rounds tr", has=page.locator("[data-status]")).filter(
         has=page.get_by_role("link", name=re.compile("2026"))
     )
     row.get_by_role("button", name=f"Move on to “{stage}”…").click()
     expect(page.locator("#advance-question")).to_contain_text(f"to “{stage}”?")
-    page.get_by_role("button", name=f"Yes, move on to “{stage}”").click()
+    if fact:
+        expect(page.locator("#advance-facts")).to_contain_text(fact)
+    for label, value in (contacts or {}).items():
+        page.get_by_label(label).fill(value)
+    yes = page.get_by_role("button", name=f"Yes, move on to “{stage}”")
+    if despite_dates:
+        expect(page.locator("#advance-warnings")).to_be_visible()
+        yes.click()
+        expect(page.locator("#error-summary")).to_contain_text("tick the box")
+        page.get_by_label("Move on all the same, against the dates above").check()
+        page.get_by_role("button", name=f"Yes, move on to “{stage}”").click()
+    else:
+        expect(page.locator("#advance-warnings")).to_have_count(0)
+        yes.click()
     expect(page.locator(".messages")).to_contain_text(f"moved on to “{stage}”")
+
+
+def close_scoring(page):
+    """The chair closes scoring from the progress page: asked first, then closed."""
+    page.goto("/ratings/judging/2026/progress/")
+    page.get_by_role("button", name="Close scoring…").click()
+    expect(page.locator("#advance-facts")).to_be_visible()
+    page.get_by_role("button", name="Yes, move on to “Scoring closed: ranking”").click()
 
 
 def test_rating_clerk_declares_county_assigns_judge_scores(english, screenshot, demo_round):
@@ -59,7 +90,13 @@ def test_rating_clerk_declares_county_assigns_judge_scores(english, screenshot, 
     # The county closes declarations, opens the review meeting and assigns the judge as chair.
     log_in(page, "demo_county")
     page.goto("/ratings/manage/")
-    move_on(page, "Declarations closed")
+    # Declarations close in a week, and 9 of the 10 communities have not declared.
+    move_on(
+        page,
+        "Declarations closed",
+        despite_dates=True,
+        fact="9 of 10 communities have not submitted a declaration.",
+    )
     move_on(page, "Review meeting: scoring")
     page.get_by_role("link", name=demo_round.name).click()
     expect(page.locator("#round-status")).to_have_text("Review meeting: scoring")
@@ -100,7 +137,7 @@ def test_rating_clerk_declares_county_assigns_judge_scores(english, screenshot, 
 
     page.goto("/ratings/judging/2026/progress/")
     expect(page.locator("#progress [data-state='scored']")).to_have_count(1)
-    page.get_by_role("button", name="Close scoring").click()
+    close_scoring(page)
     expect(page.locator(".messages")).to_contain_text("Scoring is closed.")
     expect(page.locator("#round-status")).to_have_text("Scoring closed: ranking")
     screenshot("ratings-judge-closed")
@@ -138,7 +175,7 @@ def test_rating_whole_round_to_the_profile(english, screenshot, demo_round):
 
     log_in(page, "demo_county")
     page.goto("/ratings/manage/")
-    move_on(page, "Declarations closed")
+    move_on(page, "Declarations closed", despite_dates=True)
     move_on(page, "Review meeting: scoring")
     page.goto("/ratings/manage/2026/")
     page.get_by_label("Judge's user name").fill("demo_judge")
@@ -154,16 +191,31 @@ def test_rating_whole_round_to_the_profile(english, screenshot, demo_round):
         field.fill(field.get_attribute("max"))
     page.get_by_role("button", name="Save my scores").click()
     expect(page.locator(".messages")).to_contain_text("Your scores are saved.")
-    page.goto("/ratings/judging/2026/progress/")
-    page.get_by_role("button", name="Close scoring").click()
+    close_scoring(page)
     expect(page.locator("#round-status")).to_have_text("Scoring closed: ranking")
     log_out(page)
 
-    # The county opens the public notice; the public sees the proposed results.
+    # The county opens the public notice with the contacts it prints; the public sees the
+    # proposed results, and the printed notice the rating reached and how to object.
     log_in(page, "demo_county")
     page.goto("/ratings/manage/")
-    move_on(page, "Public notice")
+    move_on(
+        page,
+        "Public notice",
+        contacts={
+            "Telephone for objections": "0571-65021234",
+            "Address for written objections": "淳安县民政局，千岛湖镇新安东路1号",
+        },
+    )
+    page.goto("/ratings/manage/2026/")
+    expect(page.locator("#move-refusal")).to_contain_text("the results can be confirmed after it")
     log_out(page)
+    page.goto("/ratings/2026/notice/")
+    expect(page.locator("#notice-sheet [data-category='normative'] h2")).to_contain_text(
+        "(1 community)"
+    )
+    expect(page.locator("#notice-address")).to_contain_text("千岛湖镇新安东路1号")
+    expect(page.locator("#notice-phone")).to_contain_text("0571-65021234")
     page.goto("/ratings/2026/")
     expect(page.locator("main")).to_contain_text("Xiyuan")
     screenshot("ratings-notice-public")
@@ -195,6 +247,11 @@ def test_rating_whole_round_to_the_profile(english, screenshot, demo_round):
     page.get_by_role("button", name="Yes, confirm the results").click()
     expect(page.locator("#round-status")).to_have_text("Final")
     log_out(page)
+
+    # Confirmed, the printed notice is the announcement of the results.
+    page.goto("/ratings/2026/notice/")
+    expect(page.locator("#notice-title")).to_contain_text("Announcement of the results")
+    expect(page.locator("#notice-how")).to_have_count(0)
 
     page.goto("/communities/xiyuan/")
     history = page.locator("#rating-history")
