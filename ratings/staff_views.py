@@ -96,18 +96,13 @@ def staff_round_list(request):
     )
 
 
-def _move_page(request, round_, to, form, action_url, status=200):
-    """The confirmation of a move: what the dates say, and the form to say yes (again)."""
+def _move_page(request, round_, check, form, action_url, status=200):
+    """The confirmation of a move: what the dates say (`check`, a domain.MoveCheck), and the
+    form to say yes (again)."""
     return render(
         request,
         "ratings/staff_round_advance.html",
-        {
-            "round": round_,
-            "to": RoundStatus(to),
-            "form": form,
-            "check": domain.move_check(round_, to),
-            "action_url": action_url,
-        },
+        {"round": round_, "to": check.to, "form": form, "check": check, "action_url": action_url},
         status=status,
     )
 
@@ -132,9 +127,9 @@ def staff_round_advance(request, code):
     )
     url = reverse("ratings:staff_round_advance", kwargs={"code": round_.code})
     if not form.is_bound:
-        return _move_page(request, round_, to, form, url)
+        return _move_page(request, round_, check, form, url)
     if not form.is_valid():
-        return _move_page(request, round_, to, form, url, status=400)
+        return _move_page(request, round_, check, form, url, status=400)
     data = form.cleaned_data
     try:
         if to == RoundStatus.NOTICE:
@@ -594,9 +589,9 @@ def judging_close(request, code):
     )
     url = reverse("ratings:judging_close", kwargs={"code": round_.code})
     if not form.is_bound:
-        return _move_page(request, round_, RoundStatus.RANKING, form, url)
+        return _move_page(request, round_, check, form, url)
     if not form.is_valid():
-        return _move_page(request, round_, RoundStatus.RANKING, form, url, status=400)
+        return _move_page(request, round_, check, form, url, status=400)
     try:
         domain.scoring_close(
             round=round_,
