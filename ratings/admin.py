@@ -112,6 +112,7 @@ class RoundAdmin(CountyOnly, SimpleHistoryAdmin):
                 "fields": (
                     "trim_extremes",
                     "trim_min_judges",
+                    "prerequisite",
                     "garden_min_stars",
                     "valid_years",
                     "scheme_is_example",
@@ -119,7 +120,10 @@ class RoundAdmin(CountyOnly, SimpleHistoryAdmin):
                 )
             },
         ),
-        (_("Public notice"), {"fields": ("issuing_office", "contact_phone")}),
+        (
+            _("Public notice"),
+            {"fields": ("issuing_office", "contact_phone", "contact_address")},
+        ),
     )
     inlines = (CriterionInline, CutOffInline, RoundEventInline)
 

@@ -14,7 +14,7 @@ these values only when it creates the rows.
 import datetime
 from decimal import Decimal
 
-from ratings.models import Criterion, RoundStatus, Tier
+from ratings.models import Criterion, Prerequisite, RoundStatus, Tier
 
 D = datetime.date
 
@@ -27,6 +27,8 @@ ROUND_2008 = {
     "status": RoundStatus.FINAL,
     "review_meeting_on": D(2008, 1, 18),
     "results_from_record": True,
+    # Nobody held a rating before the first round, yet eight communities were rated star in it.
+    "prerequisite": Prerequisite.HELD_OR_REACHED,
 }
 RESULTS_2008_NOTE = (
     "据县领导在全县社区建设工作会议上的讲话：2008年1月18日首届创建“规范、星级、花园”社区"
@@ -55,6 +57,9 @@ RESULTS_2008 = {
 ROUND_CURRENT = {
     "status": RoundStatus.DECLARATIONS_OPEN,
     "scheme_is_example": True,
+    # The speech's practice (2008): a community may reach normative and star in one round.
+    # Every rating of 2008 lapsed at the end of 2010, so under "held" no star could be given.
+    "prerequisite": Prerequisite.HELD_OR_REACHED,
 }
 ROUND_CURRENT_NAME = "%(year)s年度创建“规范、星级、花园”社区评定"
 # Round date field → days after the day of the load.

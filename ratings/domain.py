@@ -7,20 +7,28 @@ RatingRefused whose message says why, in the user's language.
 """
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from communities.access import CLERK, COUNTY, JUDGE, access_for
+from communities.models import Community
+from ratings import scoring
+from ratings.evidence import review_day
 from ratings.history import rating_valid_until
 from ratings.models import (
     MAX_STARS,
     ConflictOfInterest,
     Criterion,
+    CutOff,
     Declaration,
     JudgeAssignment,
+    Prerequisite,
     Rating,
     Round,
     RoundEvent,
@@ -29,7 +37,7 @@ from ratings.models import (
     ScoreSheet,
     Tier,
 )
-from ratings.queries import round_results
+from ratings.queries import round_results, standings
 
 ROUND_FLOW = list(RoundStatus)
 # Judges and conflicts may change until scoring closes.
@@ -85,12 +93,272 @@ def _move(locked: Round, to, by, note: str, today: datetime.date) -> Round:
     return locked
 
 
+# ---------- What the dates say about a move, and what a user may do now ----------
+
+
+def _day(value: datetime.date) -> str:
+    return date_format(value, "DATE_FORMAT")
+
+
+def _days_from(today: datetime.date, day: datetime.date) -> str:
+    days = (day - today).days
+    return ngettext("%(days)d day from today", "%(days)d days from today", days) % {"days": days}
+
+
+@dataclass(frozen=True)
+class MoveCheck:
+    """What the round's dates and records say about moving it to `to` today.
+
+    `facts` are said on the confirmation page of every move; `warnings` are where the move
+    goes against the round's own dates: the move then needs a second, explicit yes
+    (`despite_dates=True`)."""
+
+    to: RoundStatus
+    facts: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+def _declaration_facts(round) -> list[str]:
+    communities = Community.objects.public().count()
+    submitted = Declaration.objects.filter(round=round, status=Declaration.Status.SUBMITTED)
+    drafts = Declaration.objects.filter(round=round, status=Declaration.Status.DRAFT)
+    missing = communities - submitted.filter(community__in=Community.objects.public()).count()
+    facts = [
+        ngettext(
+            "%(missing)d of %(total)d community has not submitted a declaration.",
+            "%(missing)d of %(total)d communities have not submitted a declaration.",
+            communities,
+        )
+        % {"missing": missing, "total": communities}
+    ]
+    if draft_count := drafts.count():
+        facts.append(
+            ngettext(
+                "%(count)d declaration is a draft that was never submitted: it will not be "
+                "reviewed.",
+                "%(count)d declarations are drafts that were never submitted: they will not be "
+                "reviewed.",
+                draft_count,
+            )
+            % {"count": draft_count}
+        )
+    return facts
+
+
+def missing_sheets(round) -> int:
+    """Score sheets not yet saved: every judge on the panel for every submitted declaration,
+    less the saved sheets (abstentions included) and the judges' conflicts of interest."""
+    judges = set(JudgeAssignment.objects.filter(round=round).values_list("judge_id", flat=True))
+    declarations = list(
+        Declaration.objects.filter(round=round, status=Declaration.Status.SUBMITTED).values_list(
+            "pk", "community_id"
+        )
+    )
+    saved = set(
+        ScoreSheet.objects.filter(declaration__round=round, judge__in=judges).values_list(
+            "judge_id", "declaration_id"
+        )
+    )
+    conflicts = set(
+        ConflictOfInterest.objects.filter(round=round).values_list("judge_id", "community_id")
+    )
+    return sum(
+        1
+        for judge in judges
+        for pk, community in declarations
+        if (judge, pk) not in saved and (judge, community) not in conflicts
+    )
+
+
+def move_check(round, to, today: datetime.date | None = None) -> MoveCheck:
+    """What the dates say about moving `round` on to `to` today (see MoveCheck)."""
+    today = today or timezone.localdate()
+    to = RoundStatus(to)
+    facts: list[str] = []
+    warnings: list[str] = []
+    opens, closes = round.declarations_open_on, round.declarations_close_on
+    meeting = round.review_meeting_on
+    if to == RoundStatus.DECLARATIONS_OPEN:
+        if opens and closes:
+            facts.append(
+                _("Declarations are planned from %(open)s to %(close)s.")
+                % {"open": _day(opens), "close": _day(closes)}
+            )
+        if opens and today < opens:
+            warnings.append(
+                _("Declarations are due to open on %(date)s, %(when)s.")
+                % {"date": _day(opens), "when": _days_from(today, opens)}
+            )
+        if closes and today > closes:
+            warnings.append(
+                _("The closing date of declarations, %(date)s, has already passed.")
+                % {"date": _day(closes)}
+            )
+    elif to == RoundStatus.DECLARATIONS_CLOSED:
+        if closes and today < closes:
+            warnings.append(
+                _("Declarations are due to close on %(date)s, %(when)s.")
+                % {"date": _day(closes), "when": _days_from(today, closes)}
+            )
+        elif closes:
+            facts.append(_("Declarations were due to close on %(date)s.") % {"date": _day(closes)})
+        facts += _declaration_facts(round)
+    elif to == RoundStatus.REVIEW:
+        if meeting:
+            facts.append(_("The review meeting is set for %(date)s.") % {"date": _day(meeting)})
+        else:
+            facts.append(_("No date is set for the review meeting: today becomes its date."))
+        if meeting and today < meeting:
+            warnings.append(
+                _("Scoring would open before the review meeting, which is %(when)s.")
+                % {"when": _days_from(today, meeting)}
+            )
+    elif to == RoundStatus.RANKING:
+        if missing := missing_sheets(round):
+            facts.append(
+                ngettext(
+                    "%(count)d score sheet is still missing.",
+                    "%(count)d score sheets are still missing.",
+                    missing,
+                )
+                % {"count": missing}
+            )
+        else:
+            facts.append(_("Every judge has scored every community they may score."))
+        if meeting and today < meeting:
+            warnings.append(
+                _(
+                    "The review meeting is set for %(date)s, %(when)s: scoring would close before "
+                    "it is held."
+                )
+                % {"date": _day(meeting), "when": _days_from(today, meeting)}
+            )
+    elif to == RoundStatus.NOTICE:
+        ends = today + datetime.timedelta(days=round.notice_days - 1)
+        facts.append(
+            ngettext(
+                "The public notice runs from today, %(start)s, to %(end)s (%(days)d day).",
+                "The public notice runs from today, %(start)s, to %(end)s (%(days)d days).",
+                round.notice_days,
+            )
+            % {"start": _day(today), "end": _day(ends), "days": round.notice_days}
+        )
+        if meeting and today < meeting:
+            warnings.append(
+                _(
+                    "The review meeting is set for %(date)s, %(when)s: the notice would announce "
+                    "results before the meeting that decides them."
+                )
+                % {"date": _day(meeting), "when": _days_from(today, meeting)}
+            )
+    elif to == RoundStatus.FINAL and round.notice_starts_on and round.notice_ends_on:
+        facts.append(
+            _("The public notice ran from %(start)s to %(end)s.")
+            % {"start": _day(round.notice_starts_on), "end": _day(round.notice_ends_on)}
+        )
+    return MoveCheck(to, tuple(facts), tuple(warnings))
+
+
+def _refuse_against_dates(check: MoveCheck, despite_dates: bool):
+    if check.warnings and not despite_dates:
+        raise RatingRefused(
+            " ".join(check.warnings)
+            + " "
+            + _("Confirm that the round moves on all the same, or wait for the date.")
+        )
+
+
+def notice_contacts_missing(round) -> str | None:
+    """Why the round's notice cannot open yet for want of contacts, or None."""
+    if not round.contact_phone.strip() or not round.contact_address.strip():
+        return _(
+            "Give the telephone number and the address for written objections before the "
+            "public notice opens: the notice prints them."
+        )
+    return None
+
+
+def confirm_refusal(round, today: datetime.date) -> str | None:
+    """Why the round's results cannot be confirmed today, or None."""
+    if round.status != RoundStatus.NOTICE:
+        return _(
+            "Only a round under public notice can be confirmed; the round is at “%(current)s”."
+        ) % {"current": _label(round.status)}
+    if round.notice_ends_on is None or today <= round.notice_ends_on:
+        return _(
+            "The public notice runs until %(date)s: the results can be confirmed after it."
+        ) % {"date": _day(round.notice_ends_on) if round.notice_ends_on else "—"}
+    return None
+
+
+@dataclass(frozen=True)
+class Move:
+    """The next move of a round for one user: `kind` is "advance", "close_scoring" or
+    "confirm"; a button for it is enabled only when `allowed`, else `refusal` says why."""
+
+    kind: str
+    to: RoundStatus
+    allowed: bool
+    refusal: str | None = None
+
+
+@dataclass(frozen=True)
+class RoundActions:
+    """What a user may do with a round now; pages ask this instead of restating the rules."""
+
+    move: Move | None
+    change_panel: bool
+    moderate: bool
+
+
+def round_actions(round, user, today: datetime.date | None = None) -> RoundActions:
+    """What `user` may do with `round` today: its next move (None when there is none for
+    them), whether they may change the panel, whether they moderate opinions.
+
+    No query for county staff; one for a judge while the round is at its review meeting
+    (are they the chair?)."""
+    today = today or timezone.localdate()
+    role = access_for(user).role
+    county = role == COUNTY
+    to = next_status(round.status)
+    move = None
+    if to == RoundStatus.FINAL:
+        if county:
+            refusal = confirm_refusal(round, today)
+            move = Move("confirm", to, refusal is None, refusal)
+    elif to == RoundStatus.RANKING:
+        if county or (
+            role == JUDGE
+            and JudgeAssignment.objects.filter(round=round, judge=user, is_chair=True).exists()
+        ):
+            move = Move("close_scoring", to, True)
+    elif to is not None and county:
+        move = Move("advance", to, True)
+    return RoundActions(
+        move=move,
+        change_panel=county and round.status in PANEL_OPEN,
+        moderate=county and round.is_published,
+    )
+
+
 @transaction.atomic
-def round_advance(*, round, to, by, note: str = "", today: datetime.date | None = None) -> Round:
+def round_advance(
+    *,
+    round,
+    to,
+    by,
+    note: str = "",
+    today: datetime.date | None = None,
+    despite_dates: bool = False,
+) -> Round:
     """Move a round on to its next stage (county staff only); returns the updated round.
 
     Only the next stage in ROUND_FLOW is allowed: `to` names it, so two people pressing the
-    button at once move the round once and the second is refused.
+    button at once move the round once and the second is refused. A move against the
+    round's own dates (move_check's warnings: declarations closed before their closing date,
+    a notice before the review meeting …) is refused unless `despite_dates`. A notice opens
+    only with a contact telephone and an address for written objections (round_open_notice
+    sets them).
     Side effects: sets the stage's dates when still empty (declarations open and close,
     review meeting); opening the notice sets notice_starts_on = today and notice_ends_on =
     today + notice_days - 1. Records a RoundEvent. A round under public notice is not moved
@@ -100,6 +368,14 @@ def round_advance(*, round, to, by, note: str = "", today: datetime.date | None 
     if access_for(by).role != COUNTY:
         raise RatingRefused(_("Only county civil-affairs staff move a round on."))
     locked = _lock(round)
+    _check_next(locked, to)
+    if to == RoundStatus.NOTICE and (missing := notice_contacts_missing(locked)):
+        raise RatingRefused(missing)
+    _refuse_against_dates(move_check(locked, to, today), despite_dates)
+    return _move(locked, to, by, note, today)
+
+
+def _check_next(locked: Round, to):
     expected = next_status(locked.status)
     if expected is None:
         raise RatingRefused(_("This round is archived: it has no further stage."))
@@ -112,7 +388,43 @@ def round_advance(*, round, to, by, note: str = "", today: datetime.date | None 
         raise RatingRefused(
             _("A round under public notice is made final by confirming its results.")
         )
-    return _move(locked, to, by, note, today)
+
+
+@transaction.atomic
+def round_open_notice(
+    *,
+    round,
+    by,
+    contact_phone: str,
+    contact_address: str,
+    note: str = "",
+    today: datetime.date | None = None,
+    despite_dates: bool = False,
+) -> Round:
+    """Open a round's public notice (ranking → notice) with the contacts it prints: the
+    telephone and the address for written objections. As round_advance otherwise.
+
+    Side effects: the round's contact_phone and contact_address, then round_advance's.
+    """
+    if access_for(by).role != COUNTY:
+        raise RatingRefused(_("Only county civil-affairs staff move a round on."))
+    locked = _lock(round)
+    _check_next(locked, RoundStatus.NOTICE)
+    locked.contact_phone = (contact_phone or "").strip()
+    locked.contact_address = (contact_address or "").strip()
+    if missing := notice_contacts_missing(locked):
+        raise RatingRefused(missing)
+    locked.full_clean()
+    locked._history_user = by
+    locked.save(update_fields=["contact_phone", "contact_address"])
+    return round_advance(
+        round=locked,
+        to=RoundStatus.NOTICE,
+        by=by,
+        note=note,
+        today=today,
+        despite_dates=despite_dates,
+    )
 
 
 @transaction.atomic
@@ -130,16 +442,8 @@ def round_confirm(*, round, by, note: str = "", today: datetime.date | None = No
     if access_for(by).role != COUNTY:
         raise RatingRefused(_("Only county civil-affairs staff confirm a round's results."))
     locked = _lock(round)
-    if locked.status != RoundStatus.NOTICE:
-        raise RatingRefused(
-            _("Only a round under public notice can be confirmed; the round is at “%(current)s”.")
-            % {"current": _label(locked.status)}
-        )
-    if locked.notice_ends_on is None or today <= locked.notice_ends_on:
-        raise RatingRefused(
-            _("The public notice runs until %(date)s: the results can be confirmed after it.")
-            % {"date": locked.notice_ends_on.isoformat() if locked.notice_ends_on else "—"}
-        )
+    if refusal := confirm_refusal(locked, today):
+        raise RatingRefused(refusal)
     valid_until = rating_valid_until(locked)
     for result in round_results(locked):
         if not result.reached:
@@ -150,7 +454,8 @@ def round_confirm(*, round, by, note: str = "", today: datetime.date | None = No
             tier=result.tier,
             stars=result.stars,
             score=result.total,
-            rank=result.rank,
+            # The rank is within the category declared: none for a lower level reached.
+            rank=result.rank if result.tier == result.category else None,
             explanation=" ".join(result.explanation),
             valid_until=valid_until,
         )
@@ -186,9 +491,17 @@ def rating_revoke(*, rating, by, reason: str, today: datetime.date | None = None
 
 
 @transaction.atomic
-def scoring_close(*, round, by, note: str = "", today: datetime.date | None = None) -> Round:
+def scoring_close(
+    *,
+    round,
+    by,
+    note: str = "",
+    today: datetime.date | None = None,
+    despite_dates: bool = False,
+) -> Round:
     """Close scoring (review → ranking): by the panel's chair or county staff.
 
+    Refused before the review meeting's date unless `despite_dates` (move_check).
     Side effects: as round_advance (a RoundEvent). From then on no sheet changes and the
     chair sees every judge's scores.
     """
@@ -205,6 +518,7 @@ def scoring_close(*, round, by, note: str = "", today: datetime.date | None = No
             )
             % {"current": _label(locked.status)}
         )
+    _refuse_against_dates(move_check(locked, RoundStatus.RANKING, today), despite_dates)
     return _move(locked, RoundStatus.RANKING, by, note, today)
 
 
@@ -228,6 +542,40 @@ def declaration_refusal(user, round, community) -> str | None:
             "current": _label(round.status)
         }
     return None
+
+
+def declaration_shortfall(*, round, community, target_tier: str) -> str | None:
+    """What `community` lacks for the rating it declares (`target_tier`) under the round's
+    prerequisite rule, or None when nothing is missing. Said when it declares, so that a
+    community learns it before the notice lists it as not reached (two queries)."""
+    if target_tier not in (Tier.STAR, Tier.GARDEN):
+        return None
+    standing = standings(round, [community.pk]).get(community.pk, scoring.Standing())
+    if scoring.prerequisite_held(target_tier, standing, round.garden_min_stars):
+        return None
+    cutoffs = list(CutOff.objects.filter(round=round))
+    rule = scoring.prerequisite_sentence(
+        target_tier,
+        prerequisite=round.prerequisite,
+        cutoffs=cutoffs,
+        garden_min_stars=round.garden_min_stars,
+    )
+    figures = {"community": community.local_name, "date": _day(review_day(round))}
+    if standing.tier:
+        figures["rating"] = scoring.tier_label(standing.tier, standing.stars)
+        holds = _("On %(date)s, the review day, %(community)s holds: %(rating)s.") % figures
+    else:
+        holds = _("On %(date)s, the review day, %(community)s holds no rating in force.") % figures
+    lower = (Tier.NORMATIVE, 0) if target_tier == Tier.STAR else (Tier.STAR, round.garden_min_stars)
+    if round.prerequisite == Prerequisite.HELD_OR_REACHED and any(
+        (c.tier, c.stars) == lower for c in cutoffs
+    ):
+        advice = _("Its total in this round must therefore reach that cut-off as well.")
+    else:
+        advice = _(
+            "As declared, it cannot receive this rating in this round: declare a tier it can reach."
+        )
+    return " ".join((rule, holds, advice))
 
 
 def _check_target(target_tier, target_stars) -> int | None:

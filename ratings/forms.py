@@ -12,12 +12,51 @@ from ratings.models import MAX_STARS, Tier
 
 
 class AdvanceForm(forms.Form):
+    """The note of a move, and when the move goes against the round's dates (`warnings`),
+    the county's second yes: moving on all the same."""
+
     note = forms.CharField(
         label=gettext_lazy("Note for the record (optional)"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    despite_dates = forms.BooleanField(
+        label=gettext_lazy("Move on all the same, against the dates above"), required=False
+    )
+
+    def __init__(self, *args, warnings=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.warnings = warnings
+        if not warnings:
+            del self.fields["despite_dates"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.warnings and not cleaned.get("despite_dates"):
+            self.add_error(
+                "despite_dates",
+                _("The move goes against the round's dates: tick the box to move on all the same."),
+            )
+        return cleaned
+
+
+class NoticeOpenForm(AdvanceForm):
+    """Opening the public notice: the contacts the notice prints for objections."""
+
+    contact_phone = forms.CharField(
+        label=gettext_lazy("Telephone for objections"),
+        max_length=40,
+        help_text=gettext_lazy("Printed on the notice, e.g. 0571-65021234."),
+    )
+    contact_address = forms.CharField(
+        label=gettext_lazy("Address for written objections"),
+        max_length=200,
+        help_text=gettext_lazy(
+            "Where a written objection is sent or brought, printed on the notice."
+        ),
+    )
+    field_order = ["contact_phone", "contact_address", "note", "despite_dates"]
 
 
 class DeclarationForm(forms.Form):

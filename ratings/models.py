@@ -44,6 +44,16 @@ class RoundStatus(models.TextChoices):
     ARCHIVED = "archived", _("Archived")
 
 
+class Prerequisite(models.TextChoices):
+    """What a star or garden rating needs below it: a rule of the round's scheme."""
+
+    HELD = "held", _("A lower rating in force")
+    HELD_OR_REACHED = (
+        "held_or_reached",
+        _("A lower rating in force, or the lower level's cut-off reached in this round"),
+    )
+
+
 # The order a round moves through; the public sees a round from its notice on.
 ROUND_FLOW = list(RoundStatus)
 PUBLISHED = (RoundStatus.NOTICE, RoundStatus.FINAL, RoundStatus.ARCHIVED)
@@ -88,6 +98,14 @@ class Round(models.Model):
     trim_min_judges = models.PositiveSmallIntegerField(
         _("judges needed to drop extremes"), default=5, validators=[MinValueValidator(3)]
     )
+    # The speech's first round (2008) rated communities normative and star at once: a
+    # scheme may let this round's own total meet the prerequisite (HELD_OR_REACHED).
+    prerequisite = models.CharField(
+        _("prerequisite of a star or garden rating"),
+        max_length=16,
+        choices=Prerequisite,
+        default=Prerequisite.HELD,
+    )
     garden_min_stars = models.PositiveSmallIntegerField(
         _("stars needed before garden"),
         default=4,
@@ -100,6 +118,12 @@ class Round(models.Model):
         _("issuing office"), max_length=100, default="淳安县社区建设领导小组办公室"
     )
     contact_phone = models.CharField(_("contact telephone"), max_length=40, blank=True)
+    contact_address = models.CharField(
+        _("address for written objections"),
+        max_length=200,
+        blank=True,
+        help_text=_("Where residents send or bring a written objection during the notice."),
+    )
     scheme_is_example = models.BooleanField(
         _("scheme is an example"),
         default=False,

@@ -18,28 +18,59 @@ class CommunityChoiceField(forms.ModelChoiceField):
 
 
 class ObjectionForm(forms.Form):
+    """The public's opinion form. Its error messages are written for residents: Django's
+    generic ones ("确保该变量至少包含 5 字符") read like a programmer's."""
+
     community = CommunityChoiceField(
         label=_("Community concerned"),
         queryset=None,
         required=False,
         empty_label=_("General: the round as a whole"),
+        error_messages={
+            "invalid_choice": _(
+                "Choose a community from the list, or “General” for the round as a whole."
+            )
+        },
     )
     text = forms.CharField(
         label=_("Your opinion or objection"),
         min_length=TEXT_MIN,
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={
+            "required": _("Write your opinion or objection."),
+            "min_length": _(
+                "Your opinion is too short: write at least %(limit_value)d characters "
+                "(you wrote %(show_value)d)."
+            ),
+            "max_length": _(
+                "Your opinion is too long: at most %(limit_value)d characters "
+                "(you wrote %(show_value)d). Shorten it, or send it in writing."
+            ),
+        },
     )
     name = forms.CharField(
         label=_("Your name (optional)"),
         max_length=Objection._meta.get_field("name").max_length,
         required=False,
+        error_messages={
+            "max_length": _(
+                "Your name is too long: at most %(limit_value)d characters "
+                "(you wrote %(show_value)d)."
+            )
+        },
     )
     contact = forms.CharField(
         label=_("Telephone or address to reach you (optional)"),
         max_length=Objection._meta.get_field("contact").max_length,
         required=False,
         help_text=_("Seen only by county staff, never published."),
+        error_messages={
+            "max_length": _(
+                "Your telephone or address is too long: at most %(limit_value)d characters "
+                "(you wrote %(show_value)d)."
+            )
+        },
     )
     # A trap for bots: hidden from people (CSS and aria-hidden), so anything in it
     # means a robot filled in every field.
@@ -67,6 +98,12 @@ class ObjectionForm(forms.Form):
                     "The community's code or its full name, as in the results above. "
                     "Leave it empty for the round as a whole."
                 ),
+                error_messages={
+                    "max_length": _(
+                        "No community's code or name is that long: at most %(limit_value)d "
+                        "characters (you wrote %(show_value)d)."
+                    )
+                },
             )
         else:
             self.fields["community"].queryset = self.communities

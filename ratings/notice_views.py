@@ -28,7 +28,7 @@ from chunan_community.paging import paginate
 from chunan_community.public_cache import public_page
 from communities.models import Township
 from ratings.domain import RatingRefused
-from ratings.models import Objection, Round, RoundStatus
+from ratings.models import MAX_STARS, Objection, Round, RoundStatus, Tier
 from ratings.notice_forms import ModerateForm, ObjectionForm
 from ratings.objections import (
     RateLimited,
@@ -41,7 +41,6 @@ from ratings.queries import (
     category_counts,
     result_townships,
     results_by_category,
-    results_in_categories,
     round_results,
 )
 from ratings.scoring import tier_label
@@ -136,35 +135,53 @@ class NoticeSection:
 
 
 def _notice_sections(round_: Round, township=None) -> list[NoticeSection]:
-    """The results the notice announces, in one shape: under notice the proposed results
-    (by the tier declared), afterwards the confirmed ratings (by category). Only those of
-    `township`'s communities when it is given, with the ranks of the whole county."""
+    """The results the notice announces, in one shape, by the rating reached (normative,
+    N stars, garden): under notice the proposed ratings, afterwards the confirmed ones. Only
+    those of `township`'s communities when it is given, with the ranks of the whole county.
+
+    A notice the county signs announces ratings: a community that reached nothing in the
+    round is not listed (the results page shows every declaration with its outcome). A rank
+    is that of the category declared, so it is shown only where the rating reached is the
+    tier declared.
+    """
     if round_.status == RoundStatus.NOTICE:
-        sections = [
-            NoticeSection(
-                key=category.tier,
-                label=str(category.label),
-                rows=[
-                    NoticeRow(
-                        rank=result.rank,
-                        community=result.declaration.community,
-                        score=result.total,
-                        result=result.label if result.reached else _("not reached"),
-                    )
-                    for result in category.results
-                    if township is None or result.declaration.community.township_id == township.pk
-                ],
+        sections: dict[tuple, NoticeSection] = {}
+        for result in round_results(round_):
+            community = result.declaration.community
+            elsewhere = township is not None and community.township_id != township.pk
+            if not result.reached or elsewhere:
+                continue
+            key = (result.tier, result.stars)
+            if key not in sections:
+                sections[key] = NoticeSection(
+                    key=f"star-{result.stars}" if result.tier == Tier.STAR else result.tier,
+                    label=str(tier_label(result.tier, result.stars)),
+                    rows=[],
+                )
+            sections[key].rows.append(
+                NoticeRow(
+                    rank=result.rank if result.category == result.tier else None,
+                    community=community,
+                    score=result.total,
+                    result=result.label,
+                )
             )
-            for category in results_in_categories(round_results(round_))
-        ]
-        return [section for section in sections if section.rows]
+        order = {
+            (tier, stars): n
+            for n, (tier, stars) in enumerate(
+                [(Tier.NORMATIVE, None)]
+                + [(Tier.STAR, stars) for stars in range(1, MAX_STARS + 1)]
+                + [(Tier.GARDEN, None)]
+            )
+        }
+        return [sections[key] for key in sorted(sections, key=order.__getitem__)]
     return [
         NoticeSection(
             key=category.key,
             label=str(category.label),
             rows=[
                 NoticeRow(
-                    rank=rating.rank if rating.tier == category.tier else None,
+                    rank=rating.rank,
                     community=rating.community,
                     score=rating.score,
                     result=tier_label(rating.tier, rating.stars),
@@ -173,7 +190,6 @@ def _notice_sections(round_: Round, township=None) -> list[NoticeSection]:
             ],
         )
         for category in results_by_category(round_, township)
-        if category.ratings
     ]
 
 
@@ -223,6 +239,8 @@ def round_notice(request, code):
         "ratings/notice_print.html",
         {
             "round": round_,
+            # Under notice, a notice inviting opinions; once confirmed, an announcement.
+            "in_notice": round_.status == RoundStatus.NOTICE,
             "township": township,
             "townships": page,
             "category_counts": counts,

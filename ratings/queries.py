@@ -11,7 +11,6 @@ from django.db.models import (
     DecimalField,
     Exists,
     F,
-    IntegerField,
     Max,
     OuterRef,
     Q,
@@ -62,80 +61,59 @@ class Category:
         return tier_label(self.tier, self.stars)
 
 
+def _category_keys():
+    """(key, tier, stars) of every category, lowest first: normative, 1 to 5 stars, garden."""
+    return [
+        ("normative", Tier.NORMATIVE, None),
+        *((f"star-{stars}", Tier.STAR, stars) for stars in range(1, MAX_STARS + 1)),
+        ("garden", Tier.GARDEN, None),
+    ]
+
+
 def results_by_category(round_: Round, township=None) -> list[Category]:
     """The round's confirmed ratings by category, lowest category first (one query); only
     those of `township`'s communities when it is given (ranks stay the county's).
 
-    Every rated community reached normative, so the normative category lists all of them
-    (the speech: "10个社区都达到规范社区，其中……"); star and garden list their own.
-    Within a category, by rank, then score (highest first), then community code; under
-    normative, the communities that reached a higher tier follow, highest tier first.
+    Each community is listed once, under the rating it reached: a star or garden community
+    has also reached normative (the speech: "10个社区都达到规范社区，其中……"), which the
+    results page says in a sentence rather than by listing it twice. Within a category, by
+    rank, then score (highest first), then community code. Empty categories are left out.
     """
     ratings = Rating.objects.filter(round=round_)
     if township is not None:
         ratings = ratings.filter(community__township=township)
     ratings = list(ratings.select_related("community__township").order_by())
     ratings.sort(key=lambda r: (r.rank is None, r.rank or 0, -(r.score or 0), r.community.code))
-    # Normative: its own ranking first, then the communities that reached a higher tier.
-    normative = [r for r in ratings if r.tier == Tier.NORMATIVE]
-    normative += sorted(
-        (r for r in ratings if r.tier != Tier.NORMATIVE),
-        key=lambda r: (-TIER_RANK[r.tier], -(r.stars or 0), -(r.score or 0), r.community.code),
-    )
-    categories = [Category("normative", Tier.NORMATIVE, None, normative)]
-    for stars in range(1, MAX_STARS + 1):
-        rows = [r for r in ratings if r.tier == Tier.STAR and r.stars == stars]
+    categories = []
+    for key, tier, stars in _category_keys():
+        rows = [r for r in ratings if r.tier == tier and r.stars == stars]
         if rows:
-            categories.append(Category(f"star-{stars}", Tier.STAR, stars, rows))
-    garden = [r for r in ratings if r.tier == Tier.GARDEN]
-    if garden:
-        categories.append(Category("garden", Tier.GARDEN, None, garden))
+            categories.append(Category(key, tier, stars, rows))
     return categories
 
 
 def category_counts(round_: Round, communities=None) -> list[Category]:
     """The categories of results_by_category with their `count` and no ratings: every
-    category that holds a rating (normative always), counting only the ratings of
-    `communities` (a Community queryset) when given (one query)."""
+    category that holds a rating, counting only the ratings of `communities` (a Community
+    queryset) when given (one query)."""
     ratings = Rating.objects.filter(round=round_)
     if communities is not None:
         ratings = ratings.filter(community__in=communities)
     grouped = ratings.order_by().values_list("tier", "stars").annotate(n=Count("pk"))
     counts = {(tier, stars): n for tier, stars, n in grouped}
-    categories = [Category("normative", Tier.NORMATIVE, None, count=sum(counts.values()))]
-    for stars in range(1, MAX_STARS + 1):
-        if n := counts.get((Tier.STAR, stars)):
-            categories.append(Category(f"star-{stars}", Tier.STAR, stars, count=n))
-    if n := counts.get((Tier.GARDEN, None)):
-        categories.append(Category("garden", Tier.GARDEN, None, count=n))
-    return categories
+    return [
+        Category(key, tier, stars, count=counts[(tier, stars)])
+        for key, tier, stars in _category_keys()
+        if counts.get((tier, stars))
+    ]
 
 
 def _positions(ratings):
-    """`ratings` annotated with `normative_position` (its place in the normative category)
-    and `own_position` (its place in its own category), in results_by_category's order."""
+    """`ratings` annotated with `own_position`, its place in its category, in
+    results_by_category's order."""
     unranked = Case(When(rank__isnull=True, then=Value(1)), default=Value(0))
     score = Coalesce("score", Value(Decimal(0)), output_field=DecimalField())
-    higher_tier = Case(
-        *(When(tier=tier, then=Value(-rank)) for tier, rank in TIER_RANK.items()),
-        output_field=IntegerField(),
-    )
-    normative = Q(tier=Tier.NORMATIVE)
     return ratings.annotate(
-        # Normative: its own ranking first, then the communities rated higher, highest first.
-        normative_position=Window(
-            RowNumber(),
-            order_by=[
-                Case(When(normative, then=Value(0)), default=Value(1)).asc(),
-                Case(When(normative, then=unranked), default=higher_tier).asc(),
-                Case(
-                    When(normative, then=Coalesce("rank", Value(0))),
-                    default=-Coalesce("stars", Value(0)),
-                ).asc(),
-                score.desc(),
-                F("community__code").asc(),
-            ],
-        ),
         own_position=Window(
             RowNumber(),
             partition_by=[F("tier"), F("stars")],
@@ -156,17 +134,12 @@ def paged_results_by_category(round_: Round, pick, communities=None) -> list[Cat
     wanted = Q()
     for category in categories:
         category.page = pick(category)
-        if not category.count:
-            continue
         span = {"gt": category.page.start_index() - 1, "lte": category.page.end_index()}
-        if category.tier == Tier.NORMATIVE:
-            wanted |= Q(**{f"normative_position__{op}": n for op, n in span.items()})
-        else:
-            wanted |= Q(
-                Q(tier=category.tier, stars=category.stars),
-                **{f"own_position__{op}": n for op, n in span.items()},
-            )
-    if not wanted:
+        wanted |= Q(
+            Q(tier=category.tier, stars=category.stars),
+            **{f"own_position__{op}": n for op, n in span.items()},
+        )
+    if not categories:
         return categories
     ratings = Rating.objects.filter(round=round_)
     if communities is not None:
@@ -178,17 +151,12 @@ def paged_results_by_category(round_: Round, pick, communities=None) -> list[Cat
     )
     for category in categories:
         first, last = category.page.start_index(), category.page.end_index()
-        if category.tier == Tier.NORMATIVE:
-            shown = [r for r in rows if first <= r.normative_position <= last]
-            shown.sort(key=lambda r: r.normative_position)
-        else:
-            shown = [
-                r
-                for r in rows
-                if (r.tier, r.stars) == (category.tier, category.stars)
-                and first <= r.own_position <= last
-            ]
-        category.ratings = shown
+        category.ratings = [
+            r
+            for r in rows
+            if (r.tier, r.stars) == (category.tier, category.stars)
+            and first <= r.own_position <= last
+        ]
     return categories
 
 

@@ -29,6 +29,13 @@ Tier reached
   the highest star level whose cut-off the total reaches.
 - Garden: a garden rating needs a star rating in force with at least the round's required
   number of stars (or a garden rating in force), and the total must reach the garden cut-off.
+- The prerequisite is a rule of the round's scheme (``prerequisite``): HELD, a rating in
+  force, as above; or HELD_OR_REACHED, a rating in force or the total reaching the lower
+  level's cut-off in this round (the normative cut-off for a star rating, the cut-off of the
+  required stars for a garden one). Under HELD_OR_REACHED the community has then reached that
+  lower level in this round: missing the declared tier's own cut-off, it gets the lower level
+  when that is more than it holds. This is how the speech's first round went (2008): all ten
+  communities were rated normative and eight of them star at once.
 - A declaration that misses its prerequisite or its cut-off keeps the rating the community
   already holds (or none). A missing cut-off is explained, never guessed.
 
@@ -57,6 +64,8 @@ from django.utils.translation import gettext as _
 NORMATIVE, STAR, GARDEN = "normative", "star", "garden"
 TIER_ORDER = {NORMATIVE: 1, STAR: 2, GARDEN: 3}
 JUDGED = "judged"
+# Values of ratings.models.Prerequisite.
+HELD, HELD_OR_REACHED = "held", "held_or_reached"
 CENT = Decimal("0.01")
 DEFAULT_TRIM_MIN_JUDGES = 5
 
@@ -73,6 +82,7 @@ class RoundSettings(Protocol):
     trim_extremes: bool
     trim_min_judges: int
     garden_min_stars: int
+    prerequisite: str
 
 
 class CriterionLike(Protocol):
@@ -94,6 +104,7 @@ class Settings:
     trim_extremes: bool = True
     trim_min_judges: int = DEFAULT_TRIM_MIN_JUDGES
     garden_min_stars: int = 4
+    prerequisite: str = HELD
 
 
 @dataclass(frozen=True)
@@ -288,6 +299,60 @@ def _cutoff(cutoffs: Iterable[CutOffLike], tier: str, stars: int = 0) -> Decimal
     return None
 
 
+def _star_levels(cutoffs: Iterable[CutOffLike]) -> list[tuple[int, Decimal]]:
+    """(stars, lowest total) of each star level, most stars first."""
+    return sorted(
+        ((c.stars, Decimal(c.min_score)) for c in cutoffs if c.tier == STAR and c.stars),
+        reverse=True,
+    )
+
+
+def _above(tier: str | None, stars: int | None, standing: Standing) -> bool:
+    """Is (tier, stars) more than the rating the community holds?"""
+    held = (TIER_ORDER.get(standing.tier or "", 0), standing.stars or 0)
+    return (TIER_ORDER.get(tier or "", 0), stars or 0) > held
+
+
+def prerequisite_held(target_tier: str, standing: Standing, garden_min_stars: int) -> bool:
+    """Does the rating held meet the prerequisite of `target_tier` on its own?"""
+    if target_tier == STAR:
+        return TIER_ORDER.get(standing.tier or "", 0) >= TIER_ORDER[NORMATIVE]
+    if target_tier == GARDEN:
+        return standing.tier == GARDEN or (
+            standing.tier == STAR and (standing.stars or 0) >= garden_min_stars
+        )
+    return True
+
+
+def prerequisite_sentence(
+    target_tier: str,
+    *,
+    prerequisite: str,
+    cutoffs: Sequence[CutOffLike],
+    garden_min_stars: int,
+) -> str:
+    """The prerequisite of `target_tier` under the round's rule, in one sentence."""
+    if target_tier == STAR:
+        cut = _cutoff(cutoffs, NORMATIVE)
+        if prerequisite == HELD_OR_REACHED and cut is not None:
+            return _(
+                "A star rating needs a normative rating in force, or a total in this round "
+                "that reaches the normative cut-off %(cut)s."
+            ) % {"cut": published(cut)}
+        return _("A star rating needs a normative rating in force.")
+    if target_tier == GARDEN:
+        cut = _cutoff(cutoffs, STAR, garden_min_stars)
+        if prerequisite == HELD_OR_REACHED and cut is not None:
+            return _(
+                "A garden rating needs a star rating of at least %(stars)s stars in force, or "
+                "a total in this round that reaches the %(stars)s-star cut-off %(cut)s."
+            ) % {"stars": garden_min_stars, "cut": published(cut)}
+        return _("A garden rating needs a star rating of at least %(stars)s stars in force.") % {
+            "stars": garden_min_stars
+        }
+    return ""
+
+
 def decide_tier(
     *,
     total: Decimal,
@@ -296,11 +361,26 @@ def decide_tier(
     cutoffs: Sequence[CutOffLike],
     garden_min_stars: int,
     target_stars: int | None = None,
+    prerequisite: str = HELD,
 ) -> Decision:
-    """The tier (and stars) a declaration reaches with `total`, with the sentences saying why."""
+    """The tier (and stars) a declaration reaches with `total`, with the sentences saying why.
+
+    `prerequisite` is the round's rule (HELD or HELD_OR_REACHED, see the module docstring).
+    """
     figures = {"total": published(total)}
     reasons: list[str] = []
-    held = TIER_ORDER.get(standing.tier or "", 0)
+    # Under HELD_OR_REACHED, the lower level this round's total reached, as (tier, stars):
+    # what the community gets if it misses the declared tier's own cut-off.
+    fallback: tuple[str, int | None] | None = None
+
+    def miss() -> Decision:
+        if fallback is not None and _above(*fallback, standing):
+            reasons.append(
+                _("It reaches %(rating)s in this round.")
+                % {"rating": tier_label(fallback[0], fallback[1])}
+            )
+            return Decision(fallback[0], fallback[1], True, reasons)
+        return _keep(standing, reasons)
 
     if target_tier == NORMATIVE:
         cut = _cutoff(cutoffs, NORMATIVE)
@@ -318,15 +398,37 @@ def decide_tier(
         )
         return _keep(standing, reasons)
 
-    if target_tier == STAR:
-        if held < TIER_ORDER[NORMATIVE]:
-            return _keep(standing, [_("A star rating needs a normative rating in force.")])
-        levels = sorted(
-            ((c.stars, Decimal(c.min_score)) for c in cutoffs if c.tier == STAR and c.stars),
-            reverse=True,
+    if target_tier not in (STAR, GARDEN):
+        return _keep(standing, [_("The declared tier is unknown.")])
+
+    rule = prerequisite_sentence(
+        target_tier, prerequisite=prerequisite, cutoffs=cutoffs, garden_min_stars=garden_min_stars
+    )
+    if not prerequisite_held(target_tier, standing, garden_min_stars):
+        if target_tier == STAR:
+            lower, lower_stars, lower_cut = NORMATIVE, None, _cutoff(cutoffs, NORMATIVE)
+        else:
+            lower, lower_stars = STAR, garden_min_stars
+            lower_cut = _cutoff(cutoffs, STAR, garden_min_stars)
+        if prerequisite != HELD_OR_REACHED or lower_cut is None or total < lower_cut:
+            return _keep(standing, [rule])
+        reasons.append(
+            _(
+                "The total %(total)s reaches the cut-off of %(rating)s (%(cut)s) in this round, "
+                "which meets the prerequisite."
+            )
+            % {**figures, "rating": tier_label(lower, lower_stars), "cut": published(lower_cut)}
         )
+        if lower == STAR:
+            # The garden fallback: the most stars the total reaches.
+            lower_stars = next(stars for stars, cut in _star_levels(cutoffs) if total >= cut)
+        fallback = (lower, lower_stars)
+
+    if target_tier == STAR:
+        levels = _star_levels(cutoffs)
         if not levels:
-            return _keep(standing, [_("No star cut-offs are set for this round.")])
+            reasons.append(_("No star cut-offs are set for this round."))
+            return miss()
         for stars, cut in levels:
             if total >= cut:
                 reasons.append(
@@ -341,36 +443,23 @@ def decide_tier(
             _("The total %(total)s is below the lowest star cut-off (%(stars)s star: %(cut)s).")
             % {**figures, "stars": lowest_stars, "cut": published(lowest_cut)}
         )
-        return _keep(standing, reasons)
+        return miss()
 
-    if target_tier == GARDEN:
-        enough = standing.tier == GARDEN or (
-            standing.tier == STAR and (standing.stars or 0) >= garden_min_stars
-        )
-        if not enough:
-            return _keep(
-                standing,
-                [
-                    _("A garden rating needs a star rating of at least %(stars)s stars in force.")
-                    % {"stars": garden_min_stars}
-                ],
-            )
-        cut = _cutoff(cutoffs, GARDEN)
-        if cut is None:
-            return _keep(standing, [_("No garden cut-off is set for this round.")])
-        if total >= cut:
-            reasons.append(
-                _("The total %(total)s reaches the garden cut-off %(cut)s.")
-                % {**figures, "cut": published(cut)}
-            )
-            return Decision(GARDEN, None, True, reasons)
+    cut = _cutoff(cutoffs, GARDEN)
+    if cut is None:
+        reasons.append(_("No garden cut-off is set for this round."))
+        return miss()
+    if total >= cut:
         reasons.append(
-            _("The total %(total)s is below the garden cut-off %(cut)s.")
+            _("The total %(total)s reaches the garden cut-off %(cut)s.")
             % {**figures, "cut": published(cut)}
         )
-        return _keep(standing, reasons)
-
-    return _keep(standing, [_("The declared tier is unknown.")])
+        return Decision(GARDEN, None, True, reasons)
+    reasons.append(
+        _("The total %(total)s is below the garden cut-off %(cut)s.")
+        % {**figures, "cut": published(cut)}
+    )
+    return miss()
 
 
 # Whole round -------------------------------------------------------------------------------
@@ -405,6 +494,7 @@ def score_declaration(
         standing=declaration.standing,
         cutoffs=cutoffs,
         garden_min_stars=settings.garden_min_stars,
+        prerequisite=settings.prerequisite,
     )
     return DeclarationResult(
         declaration_id=declaration.declaration_id,

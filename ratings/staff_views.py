@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from chunan_community.forms import posted
-from communities.access import CLERK, COUNTY, JUDGE, PUBLIC, access_for
+from communities.access import CLERK, JUDGE, PUBLIC, access_for
 from communities.models import Community
 from ratings import domain, exports
 from ratings.forms import (
@@ -27,6 +27,7 @@ from ratings.forms import (
     AssignJudgeForm,
     ConflictForm,
     DeclarationForm,
+    NoticeOpenForm,
     ScoreSheetForm,
     points_field_name,
 )
@@ -85,8 +86,9 @@ def staff_round_list(request):
     if access.role == PUBLIC:
         raise Http404
     rounds = list(rounds_for(request.user).order_by("-year", "-code"))
+    today = timezone.localdate()
     for round_ in rounds:
-        round_.next_stage = domain.next_status(round_.status)
+        round_.actions = domain.round_actions(round_, request.user, today)
     return render(
         request,
         "ratings/staff_round_list.html",
@@ -94,25 +96,59 @@ def staff_round_list(request):
     )
 
 
+def _move_page(request, round_, check, form, action_url, status=200):
+    """The confirmation of a move: what the dates say (`check`, a domain.MoveCheck), and the
+    form to say yes (again)."""
+    return render(
+        request,
+        "ratings/staff_round_advance.html",
+        {"round": round_, "to": check.to, "form": form, "check": check, "action_url": action_url},
+        status=status,
+    )
+
+
 @login_required
 @require_POST
 def staff_round_advance(request, code):
-    """Move a round on: the first POST shows a confirmation, the confirmed one moves it."""
+    """Move a round on: the first POST shows a confirmation with what the round's dates say;
+    the confirmed one moves it (with a second yes when the move goes against the dates)."""
     round_ = get_round_for_staff(request.user, code)
     if not access_for(request.user).is_county:
         raise Http404
     to = request.POST.get("to", "")
     if to not in RoundStatus.values:
         raise Http404
-    form = AdvanceForm(request.POST if request.POST.get("confirm") else None)
-    if not form.is_bound or not form.is_valid():
-        return render(
-            request,
-            "ratings/staff_round_advance.html",
-            {"round": round_, "to": RoundStatus(to), "form": form},
-        )
+    check = domain.move_check(round_, to)
+    form_class = NoticeOpenForm if to == RoundStatus.NOTICE else AdvanceForm
+    form = form_class(
+        request.POST if request.POST.get("confirm") else None,
+        warnings=check.warnings,
+        initial={"contact_phone": round_.contact_phone, "contact_address": round_.contact_address},
+    )
+    url = reverse("ratings:staff_round_advance", kwargs={"code": round_.code})
+    if not form.is_bound:
+        return _move_page(request, round_, check, form, url)
+    if not form.is_valid():
+        return _move_page(request, round_, check, form, url, status=400)
+    data = form.cleaned_data
     try:
-        domain.round_advance(round=round_, to=to, by=request.user, note=form.cleaned_data["note"])
+        if to == RoundStatus.NOTICE:
+            domain.round_open_notice(
+                round=round_,
+                by=request.user,
+                contact_phone=data["contact_phone"],
+                contact_address=data["contact_address"],
+                note=data["note"],
+                despite_dates=data.get("despite_dates", False),
+            )
+        else:
+            domain.round_advance(
+                round=round_,
+                to=to,
+                by=request.user,
+                note=data["note"],
+                despite_dates=data.get("despite_dates", False),
+            )
     except domain.RatingRefused as refused:
         messages.error(request, refused.message)
     else:
@@ -142,7 +178,7 @@ def _detail_context(request, round_, *, judge_form=None, conflict_form=None):
         "events": RoundEvent.objects.filter(round=round_).select_related("by"),
         "declarations": declarations,
         "is_county": access.is_county,
-        "next_stage": domain.next_status(round_.status),
+        "actions": domain.round_actions(round_, request.user),
         # Township staff and clerks see their own lines; of the judges, only the chair.
         "show_ranking": round_.status in RANKED
         and (
@@ -157,7 +193,7 @@ def _detail_context(request, round_, *, judge_form=None, conflict_form=None):
     }
     if access.is_county:
         judges = JudgeAssignment.objects.filter(round=round_).select_related("judge")
-        panel_open = round_.status in domain.PANEL_OPEN
+        panel_open = context["actions"].change_panel
         if conflict_form is None and panel_open:
             # Built only where shown: its community picker reads the communities.
             conflict_form = ConflictForm(judges=_judge_users(round_))
@@ -308,6 +344,12 @@ def declaration_edit(request, code, community):
     editable = refusal is None and (
         declaration is None or declaration.status != Declaration.Status.SUBMITTED
     )
+    # Said as soon as the declaration is saved, not first on the notice as "not reached".
+    shortfall = None
+    if declaration is not None and declaration.status != Declaration.Status.WITHDRAWN:
+        shortfall = domain.declaration_shortfall(
+            round=round_, community=community, target_tier=declaration.target_tier
+        )
     return render(
         request,
         "ratings/declaration_form.html",
@@ -317,6 +359,7 @@ def declaration_edit(request, code, community):
             "declaration": declaration,
             "form": form,
             "refusal": refusal,
+            "shortfall": shortfall,
             "editable": editable,
             "can_withdraw": refusal is None
             and declaration is not None
@@ -486,7 +529,7 @@ def judging_sheet(request, code, community):
 @require_safe
 def judging_progress(request, code):
     """Judges by declarations: scored, abstained, conflicted or missing. Chair and county."""
-    round_, assignment = get_round_for_progress(request.user, code)
+    round_, _assignment = get_round_for_progress(request.user, code)
     judges = list(JudgeAssignment.objects.filter(round=round_).select_related("judge"))
     declarations = list(
         Declaration.objects.filter(round=round_, status=Declaration.Status.SUBMITTED)
@@ -520,7 +563,7 @@ def judging_progress(request, code):
         state: sum(1 for row in rows for cell in row["cells"] if cell["state"] == state)
         for state in ("scored", "abstained", "conflicted", "missing")
     }
-    is_chair = assignment is not None and assignment.is_chair
+    move = domain.round_actions(round_, request.user).move
     return render(
         request,
         "ratings/judging_progress.html",
@@ -529,8 +572,7 @@ def judging_progress(request, code):
             "judges": judges,
             "rows": rows,
             "totals": totals,
-            "can_close": round_.status == RoundStatus.REVIEW
-            and (is_chair or access_for(request.user).role == COUNTY),
+            "can_close": move is not None and move.kind == "close_scoring",
         },
     )
 
@@ -538,10 +580,25 @@ def judging_progress(request, code):
 @login_required
 @require_POST
 def judging_close(request, code):
-    """The chair (or county staff) closes scoring: the round moves on to ranking."""
+    """The chair (or county staff) closes scoring: the first POST asks, with the sheets still
+    missing and the meeting's date; the confirmed one moves the round on to ranking."""
     round_, _assignment = get_round_for_progress(request.user, code)
+    check = domain.move_check(round_, RoundStatus.RANKING)
+    form = AdvanceForm(
+        request.POST if request.POST.get("confirm") else None, warnings=check.warnings
+    )
+    url = reverse("ratings:judging_close", kwargs={"code": round_.code})
+    if not form.is_bound:
+        return _move_page(request, round_, check, form, url)
+    if not form.is_valid():
+        return _move_page(request, round_, check, form, url, status=400)
     try:
-        domain.scoring_close(round=round_, by=request.user)
+        domain.scoring_close(
+            round=round_,
+            by=request.user,
+            note=form.cleaned_data["note"],
+            despite_dates=form.cleaned_data.get("despite_dates", False),
+        )
     except domain.RatingRefused as refused:
         messages.error(request, refused.message)
     else:
@@ -600,6 +657,7 @@ def staff_ranking(request, code):
         result.rows = _breakdown(result, judges)
         result.rating = ratings.get(result.community_id)
     is_county = access_for(request.user).is_county
+    move = domain.round_actions(round_, request.user).move
     return render(
         request,
         "ratings/staff_ranking.html",
@@ -610,7 +668,7 @@ def staff_ranking(request, code):
             "show_names": full,
             "can_export": full,
             "can_revoke": is_county,
-            "can_confirm": is_county and round_.status == RoundStatus.NOTICE,
+            "can_confirm": move is not None and move.kind == "confirm",
         },
     )
 
@@ -672,7 +730,6 @@ def staff_round_confirm(request, code):
                 )
                 return redirect("ratings:staff_ranking", code=code)
     results = round_results(round_)
-    today = timezone.localdate()
     return render(
         request,
         "ratings/staff_rating_confirm.html",
@@ -682,7 +739,9 @@ def staff_round_confirm(request, code):
             "pending": pending,
             "reached": [r for r in results if r.reached],
             "kept": [r for r in results if not r.reached],
-            "too_early": round_.notice_ends_on is None or today <= round_.notice_ends_on,
+            "check": domain.move_check(round_, RoundStatus.FINAL),
+            # The button is enabled only when confirming is allowed today.
+            "refusal": domain.confirm_refusal(round_, timezone.localdate()),
         },
         status=status,
     )

@@ -327,7 +327,13 @@ def test_profile_edited_in_the_admin_is_shown_at_once(client, tree, users):
 
 
 def test_round_published_is_listed_at_once(client, tree, users):
-    round_ = make_round(code="p2026", name="2026年度公示测试评定", status=RoundStatus.RANKING)
+    round_ = make_round(
+        code="p2026",
+        name="2026年度公示测试评定",
+        status=RoundStatus.RANKING,
+        contact_phone="0571-65021234",
+        contact_address="千岛湖镇新安东路1号",
+    )
     before = client.get("/ratings/").content.decode()
 
     domain.round_advance(round=round_, to=RoundStatus.NOTICE, by=users["county"])

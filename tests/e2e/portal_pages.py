@@ -1,7 +1,7 @@
 """The pages the accessibility and print checks visit, and the demo data they show.
 
 The Chun'an demo (load_chunan --demo-accounts) plus: its example round (this year's) under
-public notice with all ten communities' proposed results (so that its notice and objection
+public notice with all ten communities proposed as normative (so that its notice and objection
 form are open), a round of next year at its review meeting with demo_judge on the panel (the
 score sheet), and 西园's last month not started (the clerk's empty return form).
 """
@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from communities.models import Community, MonthlyReturn
-from ratings.models import Criterion, Round, RoundStatus, Score, ScoreSheet, Tier
+from ratings.models import Criterion, CutOff, Round, RoundStatus, Score, ScoreSheet, Tier
 from tests.e2e.journeys import demo_calendar, example_round, log_in
 from tests.ratings.factories import make_assignment, make_criterion, make_declaration, make_round
 
@@ -63,11 +63,15 @@ def load_demo():
         sheet = ScoreSheet.objects.create(judge=judge, declaration=declaration)
         for criterion in judged:
             Score.objects.create(sheet=sheet, criterion=criterion, points=criterion.max_points - n)
+    # Every community reaches normative, so that the notice lists all ten (it announces
+    # only the ratings reached).
+    CutOff.objects.filter(round=notice, tier=Tier.NORMATIVE).update(min_score=20)
     Round.objects.filter(pk=notice.pk).update(
         status=RoundStatus.NOTICE,
         notice_starts_on=today - datetime.timedelta(days=1),
         notice_ends_on=today + datetime.timedelta(days=5),
         contact_phone="0571-65021234",
+        contact_address="淳安县千岛湖镇新安东路1号",
     )
 
     review = make_round(

@@ -2,15 +2,17 @@
 refused a text file dressed up as one), submits; the judge sees the photo on the score sheet
 and downloads it, re-encoded without its camera data."""
 
+import datetime
 import io
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
-from ratings.models import Declaration, Evidence, RoundStatus
+from ratings.models import Declaration, Evidence, Round, RoundStatus
 from tests.e2e.journeys import example_round, log_in, log_out
 from tests.e2e.test_ratings_journey import move_on
 
@@ -21,10 +23,18 @@ CAMERA = "TestCam EXIF-Marker"
 
 @pytest.fixture
 def demo_round(live_server, page, settings):
-    """The Chun'an demo with its accounts, its example round open for declarations; English."""
+    """The Chun'an demo with its accounts, its example round open for declarations, its
+    closing date yesterday and its review meeting today (moves in line with its dates);
+    English."""
     call_command("load_chunan", demo_accounts=True, verbosity=0)
+    today = timezone.localdate()
+    Round.objects.filter(pk=example_round().pk).update(
+        status=RoundStatus.DECLARATIONS_OPEN,
+        declarations_open_on=today - datetime.timedelta(days=30),
+        declarations_close_on=today - datetime.timedelta(days=1),
+        review_meeting_on=today,
+    )
     round_ = example_round()
-    assert round_.status == RoundStatus.DECLARATIONS_OPEN
     page.context.add_cookies(
         [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]
     )
@@ -94,8 +104,8 @@ def test_evidence_clerk_uploads_judge_downloads(page, screenshot, demo_round, ph
     # The county opens the review meeting and puts the judge on the panel.
     log_in(page, "demo_county")
     page.goto("/ratings/manage/")
-    move_on(page, demo_round, "Declarations closed")
-    move_on(page, demo_round, "Review meeting: scoring")
+    move_on(page, "Declarations closed")
+    move_on(page, "Review meeting: scoring")
     page.goto(f"/ratings/manage/{code}/")
     page.get_by_label("Judge's user name").fill("demo_judge")
     page.get_by_role("button", name="Assign", exact=True).click()

@@ -1,8 +1,11 @@
+import datetime
+import re
+
 import pytest
 from django.urls import reverse
 
 from ratings import domain
-from ratings.models import Declaration, RoundStatus, Tier
+from ratings.models import CutOff, Declaration, Prerequisite, Rating, Round, RoundStatus, Tier
 from tests.ratings.factories import make_round
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_ui")]
@@ -195,3 +198,67 @@ def test_declaration_page_closed_window_shows_reason(client, tree, users):
     assert page.context["editable"] is False
     assert posted.status_code == 403
     assert not Declaration.objects.exists()
+
+
+def _shortfall(page):
+    found = re.search(r'id="declaration-shortfall"><p>(.*?)</p></div>', page, re.S)
+    return found and re.sub(r"<[^>]+>", "", found[1])
+
+
+def _submit_star(client):
+    return client.post(
+        _url(),
+        {"target_tier": "star", "target_stars": "3", "self_assessment": "", "action": "submit"},
+        follow=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("prerequisite", "advice"),
+    [
+        (
+            Prerequisite.HELD,
+            "A star rating needs a normative rating in force. On Jan. 15, 2027, the review "
+            "day, {home} holds no rating in force. As declared, it cannot receive this "
+            "rating in this round: declare a tier it can reach.",
+        ),
+        (
+            Prerequisite.HELD_OR_REACHED,
+            "A star rating needs a normative rating in force, or a total in this round that "
+            "reaches the normative cut-off 60.00. On Jan. 15, 2027, the review day, "
+            "{home} holds no rating in force. Its total in this round must therefore "
+            "reach that cut-off as well.",
+        ),
+    ],
+)
+def test_declaration_page_says_what_a_star_target_lacks(
+    client, open_round, tree, users, prerequisite, advice
+):
+    Round.objects.filter(pk=open_round.pk).update(
+        prerequisite=prerequisite, review_meeting_on=datetime.date(2027, 1, 15)
+    )
+    CutOff.objects.create(round=open_round, tier=Tier.NORMATIVE, min_score=60)
+    client.force_login(users["clerk"])
+
+    response = _submit_star(client)
+
+    assert _shortfall(response.content.decode()) == (
+        "What the declared rating needs: " + advice.format(home=tree["home"].local_name)
+    )
+
+
+def test_declaration_page_says_nothing_when_the_rating_held_suffices(
+    client, open_round, tree, users
+):
+    Rating.objects.create(
+        round=make_round(code="r2025", year=2025, status=RoundStatus.FINAL),
+        community=tree["home"],
+        tier=Tier.NORMATIVE,
+        valid_until=datetime.date(2099, 12, 31),
+    )
+    client.force_login(users["clerk"])
+
+    response = _submit_star(client)
+
+    assert "The declaration is submitted." in response.content.decode()
+    assert _shortfall(response.content.decode()) is None

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from communities.loading import Loader
 from ratings.history import load_example_round
-from ratings.models import Criterion, CutOff, Rating, Round, RoundStatus, Tier
+from ratings.models import Criterion, CutOff, Prerequisite, Rating, Round, RoundStatus, Tier
 
 pytestmark = pytest.mark.django_db
 
@@ -59,12 +59,36 @@ def test_2008_results_page_matches_the_speech_community_by_community(client):
     results = results_on_page(response.content.decode())
     assert set(results) == {"normative", "star-3", "star-4"}
     names = {key: [name for _link, name in rows] for key, rows in results.items()}
-    assert sorted(names["normative"]) == sorted(ALL_TEN)
-    assert len(names["normative"]) == 10
+    # Each community once, under the rating it reached; the page says that a star
+    # community has also reached normative ("10个社区都达到规范社区，其中……").
+    assert sorted(names["normative"]) == ["杨旗社区", "虹桥社区"]
     assert sorted(names["star-3"]) == sorted(THREE_STAR)
     assert sorted(names["star-4"]) == sorted(FOUR_STAR)
+    assert sorted(name for rows in names.values() for name in rows) == sorted(ALL_TEN)
+    assert 'id="listed-once"' in response.content.decode()
     links = {name: link for link, name in results["normative"]}
     assert links["杨旗社区"] == "/communities/yangqi/"
+
+
+def test_2008_results_page_has_no_empty_columns_and_links_its_printable_notice(client, settings):
+    _load()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    content = client.get("/ratings/2008/").content.decode()
+
+    headers = re.findall(r'<th scope="col"[^>]*>([^<]+)</th>', content)
+    assert headers == ["Community", "Township", "Rating"] * 3
+    assert 'href="/ratings/2008/notice/" id="notice-print-link"' in content
+
+
+def test_2008_and_current_rounds_let_a_round_rate_normative_and_star_at_once():
+    _load()
+    _load_example_round(D(2026, 12, 7))
+
+    assert dict(Round.objects.values_list("code", "prerequisite")) == {
+        "2008": Prerequisite.HELD_OR_REACHED,
+        "2026": Prerequisite.HELD_OR_REACHED,
+    }
 
 
 def test_2008_results_page_says_no_scores_were_kept(client):
@@ -219,3 +243,31 @@ def test_round_code_cannot_shadow_the_staff_pages(code):
     with pytest.raises(ValidationError) as excinfo:
         round_.full_clean()
     assert list(excinfo.value.message_dict) == ["code"]
+
+
+def test_2008_printed_notice_is_the_announcement_of_the_results(client, settings):
+    _load()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    page = client.get("/ratings/2008/notice/").content.decode()
+
+    assert re.search(r'id="notice-title">(.*?)</h1>', page)[1] == (
+        "Announcement of the results of the 2008 “normative, star and garden” community rating"
+    )
+    period = re.sub(r"\s+", " ", re.search(r'id="notice-period">(.*?)</p>', page, re.S)[1])
+    assert period.strip() == (
+        "The proposed results were publicly announced for opinions before they were confirmed."
+    )
+    assert 'id="notice-from-record"' in page
+    assert "hereby announced to the public" not in page
+    assert 'id="notice-real-name"' not in page
+    assert (
+        re.findall(r'<th scope="col"[^>]*>([^<]+)</th>', page)
+        == [
+            "Community",
+            "Township",
+            "Rating",
+        ]
+        * 3
+    )
+    assert len(re.findall(r'<tr data-community="', page)) == 10

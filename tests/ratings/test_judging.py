@@ -1,3 +1,5 @@
+import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -11,6 +13,7 @@ from ratings.models import (
     ConflictOfInterest,
     Criterion,
     JudgeAssignment,
+    Round,
     RoundStatus,
     Score,
     ScoreSheet,
@@ -423,14 +426,42 @@ def test_judging_progress_county_sees_ordinary_judge_404(client, panel, users):
     assert client.get(_progress_url()).status_code == 404
 
 
-def test_judging_close_through_page(client, panel):
-    client.force_login(panel["chair"])
+def test_scoring_close_before_the_review_meeting_needs_a_second_yes(panel):
+    meeting = datetime.date(2026, 3, 5)
+    Round.objects.filter(pk=panel["round"].pk).update(review_meeting_on=meeting)
+    today = datetime.date(2026, 3, 2)
 
-    response = client.post(reverse("ratings:judging_close", kwargs={"code": "r2026"}))
+    with pytest.raises(domain.RatingRefused) as refused:
+        domain.scoring_close(round=panel["round"], by=panel["chair"], today=today)
+    assert refused.value.message.startswith(
+        "The review meeting is set for March 5, 2026, 3 days from today: scoring would close "
+        "before it is held."
+    )
+
+    closed = domain.scoring_close(
+        round=panel["round"], by=panel["chair"], today=today, despite_dates=True
+    )
+    assert closed.status == RoundStatus.RANKING
+
+
+def test_judging_close_through_page_asks_first(client, panel):
+    client.force_login(panel["chair"])
+    url = reverse("ratings:judging_close", kwargs={"code": "r2026"})
+
+    asked = client.post(url)
+    panel["round"].refresh_from_db()
+    assert (asked.status_code, panel["round"].status) == (200, RoundStatus.REVIEW)
+    page = asked.content.decode()
+    assert f'<form method="post" action="{url}"' in page
+    facts = re.search(r'id="advance-facts">(.*?)</ul>', page, re.S)[1]
+    assert "<li>4 score sheets are still missing.</li>" in facts
+
+    response = client.post(url, {"confirm": "1", "note": "评审结束"})
 
     assert response.status_code == 302
     panel["round"].refresh_from_db()
     assert panel["round"].status == RoundStatus.RANKING
+    assert panel["round"].events.get().note == "评审结束"
 
 
 def _add_declarations(panel, count):

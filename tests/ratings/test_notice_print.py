@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from ratings.models import Rating, RoundStatus, Tier
+from ratings.models import CutOff, Rating, RoundStatus, Tier
 from tests.factories import make_community
 from tests.ratings.factories import make_declaration, make_round
 
@@ -35,8 +35,10 @@ def notice_round(tree):
         notice_starts_on=datetime.date(2026, 3, 2),
         notice_ends_on=datetime.date(2026, 3, 8),
         contact_phone="0571-65021234",
+        contact_address="淳安县千岛湖镇新安东路1号",
         issuing_office="淳安县社区建设领导小组办公室",
     )
+    CutOff.objects.create(round=round_, tier=Tier.NORMATIVE, min_score=0)
     make_declaration(round=round_, community=tree["home"])
     return round_
 
@@ -54,11 +56,15 @@ def test_notice_print_has_the_official_shape(en, notice_round, tree):
     period = re.sub(r"\s+", " ", re.search(r'id="notice-period">(.*?)</p>', page, re.S)[1])
     assert period.strip() == "Notice period: from March 2, 2026 to March 8, 2026 (7 days)."
     assert "The above results are hereby announced to the public." in page
-    assert (
-        "in writing, by telephone or by an online message to "
-        '<span lang="zh-Hans">淳安县社区建设领导小组办公室</span>' in page
+    how = re.sub(r"\s+", " ", re.search(r'id="notice-how">(.*?)</p>', page, re.S)[1])
+    assert how.strip() == (
+        "Anyone with an opinion on or objection to the above results may make it known to "
+        '<span lang="zh-Hans">淳安县社区建设领导小组办公室</span> during the notice period:'
     )
-    assert "Telephone: 0571-65021234" in page
+    assert re.findall(r'<li id="notice-(address|phone)">(.*?)</li>', page) == [
+        ("address", 'In writing: <span lang="zh-Hans">淳安县千岛湖镇新安东路1号</span>'),
+        ("phone", "Telephone: 0571-65021234"),
+    ]
     assert 'id="notice-real-name"' in page
     signature = re.search(r'id="notice-signature">(.*?)</div>', page, re.S)[1]
     assert re.findall(r"<p>(.*?)</p>", signature) == [
@@ -105,8 +111,15 @@ def test_notice_print_unpublished_round_404(client, notice_round, status):
     assert client.get(_notice_url(notice_round)).status_code == 404
 
 
-def test_notice_print_confirmed_round_lists_ratings(en, tree):
-    round_ = make_round(code="final-2024", year=2024, status=RoundStatus.FINAL)
+def test_notice_print_confirmed_round_is_an_announcement(en, tree):
+    round_ = make_round(
+        code="final-2024",
+        year=2024,
+        status=RoundStatus.FINAL,
+        notice_starts_on=datetime.date(2024, 3, 2),
+        notice_ends_on=datetime.date(2024, 3, 8),
+        finalised_on=datetime.date(2024, 3, 12),
+    )
     for community, tier, stars in [
         (tree["home"], Tier.STAR, 4),
         (tree["neighbour"], Tier.NORMATIVE, None),
@@ -125,6 +138,48 @@ def test_notice_print_confirmed_round_lists_ratings(en, tree):
         "normative",
         "star-4",
     ]
+    title = re.search(r'id="notice-title">(.*?)</h1>', page)[1]
+    assert title == (
+        "Announcement of the results of the 2024 “normative, star and garden” community rating"
+    )
+    period = re.sub(r"\s+", " ", re.search(r'id="notice-period">(.*?)</p>', page, re.S)[1])
+    assert period.strip() == (
+        "The proposed results were publicly announced for opinions from March 2, 2024 to "
+        "March 8, 2024 (7 days)."
+    )
+    assert 'id="notice-announce">This is hereby announced.</p>' in page
+    for invitation in (
+        "hereby announced to the public",
+        'id="notice-how"',
+        'id="notice-real-name"',
+        "send an opinion",
+    ):
+        assert invitation not in page
+    signature = re.search(r'id="notice-signature">(.*?)</div>', page, re.S)[1]
+    assert re.findall(r"<p>(.*?)</p>", signature)[1] == "March 12, 2024"
+
+
+def test_notice_print_under_notice_announces_only_the_ratings_reached(en, notice_round, tree):
+    make_declaration(
+        round=notice_round, community=tree["neighbour"], target_tier=Tier.STAR, target_stars=3
+    )
+    make_declaration(
+        round=notice_round, community=tree["far"], target_tier=Tier.STAR, target_stars=4
+    )
+
+    page = en.get(_notice_url(notice_round)).content.decode()
+
+    sections = re.findall(
+        r'<section class="notice-category" data-category="([\w-]+)">.*?<h2[^>]*>(.*?)</h2>'
+        r".*?</section>",
+        page,
+        re.S,
+    )
+    assert [(key, re.sub(r"\s+", " ", title)) for key, title in sections] == [
+        ("normative", "Normative community (1 community)")
+    ]
+    assert re.findall(r'<tr data-community="([\w-]+)">', page) == ["home"]
+    assert "not reached" not in page
 
 
 def test_notice_print_linked_from_results_page(client, notice_round):

@@ -252,18 +252,42 @@ def test_objection_community_ambiguous_name_above_50(en, notice_round):
 @pytest.mark.parametrize(
     ("text", "error"),
     [
-        ("", "This field is required."),
-        ("abc", "Ensure this value has at least 5 characters (it has 3)."),
-        ("长" * 2001, "Ensure this value has at most 2000 characters (it has 2001)."),
+        ("", "Write your opinion or objection."),
+        ("ab", "Your opinion is too short: write at least 5 characters (you wrote 2)."),
+        (
+            "长" * 2001,
+            "Your opinion is too long: at most 2000 characters (you wrote 2001). "
+            "Shorten it, or send it in writing.",
+        ),
     ],
     ids=["empty", "short", "long"],
 )
-def test_objection_text_length_errors(en, notice_round, text, error):
+def test_objection_text_length_errors_are_written_for_residents(en, notice_round, text, error):
     response = en.post(_submit_url(notice_round), {"text": text})
 
     assert response.status_code == 400
-    assert error in response.content.decode()
+    errors = re.search(r'id="objection-errors"[^>]*>(.*?)</div>', response.content.decode(), re.S)
+    assert re.findall(r"<li><a [^>]*>(.*?)</a></li>", errors[1]) == [
+        f"Your opinion or objection: {error}"
+    ]
     assert Objection.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "error"),
+    [
+        ("name", "Your name is too long: at most 50 characters (you wrote 101)."),
+        (
+            "contact",
+            "Your telephone or address is too long: at most 100 characters (you wrote 101).",
+        ),
+    ],
+)
+def test_objection_personal_field_errors_are_written_for_residents(en, notice_round, field, error):
+    response = en.post(_submit_url(notice_round), {"text": "请核实活动室面积。", field: "x" * 101})
+
+    assert response.status_code == 400
+    assert response.context["objection_form"].errors == {field: [error]}
 
 
 def test_objection_2000_characters_accepted(client, notice_round):

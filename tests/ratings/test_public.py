@@ -154,13 +154,10 @@ def test_scored_round_results_show_rank_score_and_tie_break(en):
             )
         ]
 
-    # Normative lists every rated community: its own ranking, then those rated higher.
-    assert rows(sections["normative"]) == [
-        ("1", "乙社区", "70.00"),
-        ("2", "丙社区", "64.25"),
-        ("—", "甲社区", "80.50"),
-    ]
+    # Each community once, under the rating it reached.
+    assert rows(sections["normative"]) == [("1", "乙社区", "70.00"), ("2", "丙社区", "64.25")]
     assert rows(sections["star-3"]) == [("1", "甲社区", "80.50")]
+    assert 'id="listed-once"' in content
 
 
 # ---------- County overview ----------

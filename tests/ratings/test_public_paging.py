@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from ratings.models import Objection, Rating, RoundStatus, Tier
+from ratings.models import CutOff, Objection, Rating, RoundStatus, Tier
 from ratings.queries import results_by_category
 from ratings.views import RESULTS_PER_CATEGORY
 from tests.factories import make_community, make_township
@@ -173,7 +173,8 @@ def test_results_pages_together_list_every_category_in_order(client, big_round):
 def test_results_category_shows_its_count_and_one_page(en, big_round):
     content = en.get(big_round.get_absolute_url()).content.decode()
 
-    assert counted(content) == {"normative": "27", "star-3": "8", "star-5": "4", "garden": "2"}
+    # Each community once, under the rating it reached.
+    assert counted(content) == {"normative": "13", "star-3": "8", "star-5": "4", "garden": "2"}
     rows = categories(content)
     assert {key: len(found) for key, found in rows.items()} == {
         "normative": RESULTS_PER_CATEGORY,
@@ -195,19 +196,18 @@ def test_results_category_shows_its_count_and_one_page(en, big_round):
 
 def test_results_category_pages_are_independent_and_keep_the_filter(en, big_round):
     content = en.get(
-        big_round.get_absolute_url(), {"page-normative": "3", "q": "Community"}
+        big_round.get_absolute_url(), {"page-normative": "2", "q": "Community"}
     ).content.decode()
 
     rows = categories(content)
-    # Page 3 of normative: the last of those rated higher (garden, five stars, then three
-    # stars, each by score), with no rank in this category.
-    assert rows["normative"] == [("—", f"c{n:02d}") for n in range(14, 21)]
+    # Page 2 of normative: the last three, the unranked one last.
+    assert rows["normative"] == [("11", "c10"), ("12", "c11"), ("—", "c12")]
     assert codes(rows["star-3"]) == [f"c{n:02d}" for n in range(13, 21)]
     pager = re.search(
         r'<nav class="pager" aria-label="Pages of Normative community">.*?</nav>', content, re.S
     )[0]
-    assert 'href="?page-normative=2&amp;q=Community#category-normative" rel="prev"' in pager
-    assert 'aria-current="page" aria-label="Page 3">3</a>' in pager
+    assert 'href="?page-normative=1&amp;q=Community#category-normative" rel="prev"' in pager
+    assert 'aria-current="page" aria-label="Page 2">2</a>' in pager
 
 
 def test_results_filter_by_township_keeps_the_real_ranks(en, big_round):
@@ -225,7 +225,7 @@ def test_results_filter_by_township_keeps_the_real_ranks(en, big_round):
     assert codes(rows["star-3"]) == ["c15", "c18"]
     assert codes(rows["star-5"]) == ["c21", "c24"]
     assert "garden" not in rows
-    assert counted(content)["normative"] == "9"
+    assert counted(content)["normative"] == "5"
     assert 'id="filter-note"' in content
 
 
@@ -264,7 +264,7 @@ def test_results_bad_values_never_fail(en, big_round, query):
     assert response.status_code == 200
     if "township" in query:
         # Ignored with an error on the form: every result is shown.
-        assert counted(response.content.decode())["normative"] == "27"
+        assert counted(response.content.decode())["normative"] == "13"
         assert "Select a valid choice." in response.content.decode()
 
 
@@ -283,7 +283,7 @@ def test_results_size_is_bounded_at_two_sizes(client):
         content = client.get(round_.get_absolute_url()).content.decode()
         return {key: len(rows) for key, rows in categories(content).items()}
 
-    assert rows_shown(3) == {"normative": 3, "star-2": 1}
+    assert rows_shown(3) == {"normative": 2, "star-2": 1}
     assert rows_shown(60) == {"normative": RESULTS_PER_CATEGORY, "star-2": RESULTS_PER_CATEGORY}
 
 
@@ -323,7 +323,7 @@ def test_results_township_filter_is_a_text_box_beyond_the_limit(en, big_round, m
     assert '<input type="text" name="township" maxlength="100"' in content
     assert "Its code or part of its name." in content
     for page in (by_code, by_name):
-        assert counted(page)["normative"] == "9"
+        assert counted(page)["normative"] == "5"
         assert codes(categories(page)["star-5"]) == ["c21", "c24"]
 
 
@@ -388,7 +388,7 @@ def test_notice_below_the_threshold_prints_every_result(en, big_round, settings)
 
     page = _notice(en, big_round).content.decode()
 
-    assert page.count('<tr data-community="') == 27 + 8 + 4 + 2
+    assert page.count('<tr data-community="') == 27
     assert 'id="notice-townships"' not in page
 
 
@@ -412,7 +412,7 @@ def test_notice_above_the_threshold_lists_the_townships(en, big_round, settings)
             page,
         )
     )
-    assert counts == {"normative": "27", "star-3": "8", "star-5": "4", "garden": "2"}
+    assert counts == {"normative": "13", "star-3": "8", "star-5": "4", "garden": "2"}
     assert 'id="notice-title"' in page
     assert 'id="notice-signature"' in page
     assert "The above results are hereby announced" not in page
@@ -446,19 +446,15 @@ def test_notice_of_a_township_lists_its_communities_with_county_ranks(en, big_ro
         ("c06", "7"),
         ("c09", "10"),
         ("c12", "—"),
-        ("c21", "—"),
-        ("c24", "—"),
-        ("c15", "—"),
-        ("c18", "—"),
     ]
-    assert len(rows) == 9 + 2 + 2
+    assert len(rows) == 5 + 2 + 2
     assert "The communities of South (ranks are those of the whole county)" in page
     # The QR code and the address lead to the results of the same township.
     assert (
         '<span class="notice-url">http://testserver/ratings/final-2025/?township=south</span>'
         in page
     )
-    assert "The above results are hereby announced to the public." in page
+    assert "This is hereby announced." in page
 
 
 def test_notice_of_an_unknown_township_is_404(client, big_round):
@@ -478,6 +474,7 @@ def test_notice_queries_are_the_same_below_and_above_the_threshold(client, big_r
 
 def test_notice_under_notice_above_the_threshold_lists_the_townships(en, notice_round, settings):
     settings.CHUNAN_NOTICE_MAX_ROWS = 2
+    CutOff.objects.create(round=notice_round, tier=Tier.NORMATIVE, min_score=0)
 
     page = _notice(en, notice_round).content.decode()
 

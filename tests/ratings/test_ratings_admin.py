@@ -56,6 +56,7 @@ def _round_post(round_, **extra):
         "notice_days": 7,
         "trim_extremes": "on",
         "trim_min_judges": 5,
+        "prerequisite": "held_or_reached",
         "garden_min_stars": 4,
         "valid_years": 3,
         "issuing_office": round_.issuing_office,
@@ -101,7 +102,10 @@ def test_county_edits_a_rounds_criteria_but_not_its_status(client, users, round_
 
     assert response.status_code == 302, response.context["errors"]
     round_.refresh_from_db()
-    assert round_.status == RoundStatus.DECLARATIONS_OPEN
+    assert (round_.status, round_.prerequisite) == (
+        RoundStatus.DECLARATIONS_OPEN,
+        "held_or_reached",
+    )
     assert list(round_.criteria.values_list("code", "max_points")) == [
         ("n-org", Decimal("25.00")),
         ("s-party", Decimal("30.00")),

@@ -3,9 +3,11 @@ into ratings, revocation, and the proposed results on the public page during the
 
 import datetime
 import re
+import zoneinfo
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -17,6 +19,7 @@ from ratings.models import (
     ConflictOfInterest,
     Criterion,
     CutOff,
+    Prerequisite,
     Rating,
     Round,
     RoundEvent,
@@ -34,6 +37,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_ui")]
 
 NOTICE_ENDS = datetime.date(2026, 2, 7)
 AFTER_NOTICE = datetime.date(2026, 2, 8)
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
 def _sheet(judge, declaration, points=None, abstained=False):
@@ -183,6 +187,43 @@ def test_round_results_star_needs_standing_explained(scored):
     assert far.criteria[0].dropped_high.points == Decimal("50.00")
 
 
+@pytest.mark.parametrize(
+    ("prerequisite", "tier", "stars", "reached"),
+    [(Prerequisite.HELD, None, None, False), (Prerequisite.HELD_OR_REACHED, Tier.STAR, 1, True)],
+)
+def test_round_results_star_without_a_rating_in_force_by_the_rounds_rule(
+    scored, users, prerequisite, tier, stars, reached
+):
+    Rating.objects.filter(community=scored["far"].community).delete()
+    Round.objects.filter(pk=scored["round"].pk).update(prerequisite=prerequisite)
+    scored["round"].refresh_from_db()
+
+    far = round_results(scored["round"])[-1]
+
+    assert (far.tier, far.stars, far.reached) == (tier, stars, reached)
+    assert far.explanation[0] == (
+        "A star rating needs a normative rating in force."
+        if prerequisite == Prerequisite.HELD
+        else "The total 40.00 reaches the cut-off of Normative community (40.00) in this round, "
+        "which meets the prerequisite."
+    )
+
+
+def test_round_confirm_rates_star_at_once_under_held_or_reached(scored, users):
+    Rating.objects.filter(community=scored["far"].community).delete()
+    Round.objects.filter(pk=scored["round"].pk).update(prerequisite=Prerequisite.HELD_OR_REACHED)
+
+    domain.round_confirm(round=scored["round"], by=users["county"], today=AFTER_NOTICE)
+
+    rating = Rating.objects.get(round=scored["round"], community=scored["far"].community)
+    assert (rating.tier, rating.stars, rating.rank, rating.score) == (
+        Tier.STAR,
+        1,
+        1,
+        Decimal("40.00"),
+    )
+
+
 # ---------- The ranking page ----------
 
 
@@ -315,7 +356,7 @@ def test_round_confirm_before_notice_ends_refused(scored, users):
         domain.round_confirm(round=scored["round"], by=users["county"], today=NOTICE_ENDS)
 
     assert refused.value.message == (
-        "The public notice runs until 2026-02-07: the results can be confirmed after it."
+        "The public notice runs until Feb. 7, 2026: the results can be confirmed after it."
     )
     assert not Rating.objects.filter(round=scored["round"]).exists()
     assert Round.objects.get(pk=scored["round"].pk).status == RoundStatus.NOTICE
@@ -365,6 +406,22 @@ def test_confirm_page_county_confirms(client, scored, users, monkeypatch):
     assert response.status_code == 302
     assert RoundEvent.objects.get(round=scored["round"]).note == "公示无异议"
     assert Rating.objects.filter(round=scored["round"]).count() == 3
+
+
+def test_confirm_page_during_the_notice_disables_its_button(client, scored, users):
+    client.force_login(users["county"])
+    url = reverse("ratings:staff_round_confirm", kwargs={"code": "r2026"})
+
+    with time_machine.travel(datetime.datetime(2026, 2, 7, 10, tzinfo=SHANGHAI), tick=False):
+        content = client.get(url).content.decode()
+
+    assert (
+        '<button type="submit" class="button" disabled aria-describedby="confirm-too-early">'
+        "Yes, confirm the results</button>" in content
+    )
+    assert re.search(r'id="confirm-too-early">(.*?)</p>', content)[1] == (
+        "The public notice runs until Feb. 7, 2026: the results can be confirmed after it."
+    )
 
 
 def test_confirm_page_township_404(client, scored, users):

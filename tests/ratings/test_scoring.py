@@ -3,8 +3,11 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
+from ratings import chunan_2008
 from ratings.scoring import (
     GARDEN,
+    HELD,
+    HELD_OR_REACHED,
     NORMATIVE,
     STAR,
     CriterionSpec,
@@ -218,7 +221,15 @@ def test_objective_criteria_give_all_or_nothing():
 # Tier decisions ----------------------------------------------------------------------------
 
 
-def decide(total, target, standing=NO_RATING, cutoffs=CUTOFFS, garden_min_stars=4, stars=None):
+def decide(
+    total,
+    target,
+    standing=NO_RATING,
+    cutoffs=CUTOFFS,
+    garden_min_stars=4,
+    stars=None,
+    prerequisite=HELD,
+):
     return decide_tier(
         total=D(total),
         target_tier=target,
@@ -226,6 +237,7 @@ def decide(total, target, standing=NO_RATING, cutoffs=CUTOFFS, garden_min_stars=
         standing=standing,
         cutoffs=cutoffs,
         garden_min_stars=garden_min_stars,
+        prerequisite=prerequisite,
     )
 
 
@@ -412,3 +424,93 @@ def test_score_round_tie_on_total_broken_by_judged_criteria():
         (11, D("80.00"), 2, NORMATIVE),
         (13, D("60.00"), 3, NORMATIVE),
     ]
+
+
+# The round's prerequisite rule ---------------------------------------------------------------
+
+
+def test_tier_star_without_normative_reached_in_this_round():
+    decision = decide("82", STAR, stars=3, prerequisite=HELD_OR_REACHED)
+
+    assert (decision.tier, decision.stars, decision.reached) == (STAR, 3, True)
+    assert decision.explanation == [
+        "The total 82.00 reaches the cut-off of Normative community (60.00) in this round, "
+        "which meets the prerequisite.",
+        "The total 82.00 reaches the 3-star cut-off 80.00.",
+    ]
+
+
+def test_tier_star_below_normative_cutoff_under_held_or_reached():
+    decision = decide("59", STAR, stars=1, prerequisite=HELD_OR_REACHED)
+
+    assert (decision.tier, decision.reached) == (None, False)
+    assert decision.explanation == [
+        "A star rating needs a normative rating in force, or a total in this round that "
+        "reaches the normative cut-off 60.00.",
+        "It holds no rating, so it receives none in this round.",
+    ]
+
+
+def test_tier_star_missed_but_normative_reached_in_this_round():
+    decision = decide("65", STAR, stars=1, prerequisite=HELD_OR_REACHED)
+
+    assert (decision.tier, decision.stars, decision.reached) == (NORMATIVE, None, True)
+    assert decision.explanation[-1] == "It reaches Normative community in this round."
+
+
+def test_tier_star_missed_keeps_the_normative_rating_held():
+    decision = decide("65", STAR, NORMATIVE_HELD, stars=1, prerequisite=HELD_OR_REACHED)
+
+    assert (decision.tier, decision.reached) == (NORMATIVE, False)
+
+
+def test_tier_garden_with_its_star_level_reached_in_this_round():
+    reached = decide("92", GARDEN, Standing(STAR, 2), prerequisite=HELD_OR_REACHED)
+    fallback = decide("87", GARDEN, Standing(STAR, 2), prerequisite=HELD_OR_REACHED)
+
+    assert (reached.tier, reached.reached) == (GARDEN, True)
+    assert (fallback.tier, fallback.stars, fallback.reached) == (STAR, 4, True)
+
+
+def test_round_scored_like_2008_gives_2008s_result():
+    """The speech's first round: nobody held a rating; eight communities declared star and
+    two normative; scored on the example scheme with its own prerequisite rule, the round
+    gives what the speech reports (all ten normative, five three-star, three four-star)."""
+    criteria = [
+        CriterionSpec(pk=n, tier=tier, max_points=D(points), source=source, code=code)
+        for n, (tier, code, _name, _en, points, source) in enumerate(
+            chunan_2008.EXAMPLE_CRITERIA, start=1
+        )
+    ]
+    cutoffs = [CutOffSpec(tier, score, stars) for tier, stars, score in chunan_2008.EXAMPLE_CUTOFFS]
+    settings = Settings(prerequisite=chunan_2008.ROUND_CURRENT["prerequisite"])
+    all_met = {source: Finding(True, "") for source in ("facilities", "space", "terms", "returns")}
+    # The judged points per judged criterion of the declared tier, out of 25, 25 and 20 for
+    # star (70 with the 30 objective points: 80 is three stars, 88 four); 20 and 20 for
+    # normative (30 + 60 = 90).
+    judged = {3: (18, 18, 14), 4: (21, 21, 16), None: (15, 15)}
+    codes = sorted(chunan_2008.RESULTS_2008)
+    declarations = []
+    for n, code in enumerate(codes, start=1):
+        tier, stars = chunan_2008.RESULTS_2008[code]
+        own = [c for c in criteria if c.tier == tier and c.source == "judged"]
+        points = dict(zip((c.pk for c in own), map(D, judged[stars]), strict=True))
+        declarations.append(
+            DeclarationInput(
+                declaration_id=n,
+                community_id=n,
+                target_tier=tier,
+                target_stars=stars,
+                sheets=[Sheet(judge, points) for judge in (1, 2, 3)],
+                objective=all_met,
+            )
+        )
+
+    results = score_round(
+        settings=settings, criteria=criteria, cutoffs=cutoffs, declarations=declarations
+    )
+
+    assert {codes[r.community_id - 1]: (r.tier, r.stars) for r in results} == (
+        chunan_2008.RESULTS_2008
+    )
+    assert all(r.reached for r in results)

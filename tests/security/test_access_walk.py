@@ -358,6 +358,8 @@ PORTAL = {
         POST_ONLY,
         args={"code": "scoring"},
         post=answers(MISSING, anonymous=LOGIN, judge=ALLOWED, county=ALLOWED),
+        # The confirmed POST: the first one only asks.
+        data={"confirm": "1"},
     ),
     # Opinions sent during the notice hold personal data: county staff only.
     "ratings:objection_list": Page(COUNTY_ELSE_404, args={"code": "notice"}),

@@ -444,6 +444,7 @@ def _sheet_stored(world, data):
 def _close_stored(world, data):
     world.r_review.refresh_from_db()
     assert world.r_review.status == RoundStatus.RANKING
+    assert RoundEvent.objects.filter(round=world.r_review).last().note == text(data, "note")
 
 
 def _evidence_stored(world, data):
@@ -968,9 +969,11 @@ ROUTES = [
         "ratings:judging_close",
         "judge",
         lambda w: reverse("ratings:judging_close", kwargs={"code": w.r_review.code}),
-        lambda w: {},
+        lambda w: {"confirm": st.just("1"), "note": words(500, 0)},
         (Round, RoundEvent),
         _close_stored,
+        # Without `confirm` the first post only asks for confirmation.
+        quiet=lambda data: not last(data, "confirm"),
     ),
     # ---------- Evidence ----------
     Route(
@@ -1175,11 +1178,11 @@ ROUTES = [
     ),
 ]
 FORMS = [route for route in ROUTES if route.fields is not None]
-# The forms that store an empty post, and why that is right.
+# The forms whose empty post is no refusal (it stores, or only asks), and why that is right.
 EMPTY_POST_STORES = {
     "return_detail": "a draft may hold no figures yet",
     "return_import_preview": "a button: confirms the import",
-    "ratings:judging_close": "a button: closes scoring",
+    "ratings:judging_close": "a button: its first post only asks to confirm closing scoring",
     "ratings:evidence_remove": "a button: removes the file",
     "services:admission_approve": "the note on an approval is optional",
 }
