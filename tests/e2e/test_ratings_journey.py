@@ -236,7 +236,7 @@ def test_rating_whole_round_to_the_profile(english, screenshot, demo_round):
     expect(page.locator("main")).to_contain_text("经核实，西园社区活动用房面积符合规范社区要求。")
 
     # A week later the notice has ended: the county confirms the results.
-    today = datetime.date.today()
+    today = timezone.localdate()
     Round.objects.filter(pk=demo_round.pk).update(
         notice_starts_on=today - datetime.timedelta(days=8),
         notice_ends_on=today - datetime.timedelta(days=1),

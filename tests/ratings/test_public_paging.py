@@ -19,9 +19,12 @@ from ratings.views import RESULTS_PER_CATEGORY
 from tests.factories import make_community, make_township
 from tests.ratings.factories import make_declaration, make_round
 
-pytestmark = pytest.mark.django_db
+# The moment this module's dates are built for: each test keeps it, should the run cross
+# midnight or a month's end (`.ci/run` moves the clock of a run to such days).
+NOW = timezone.localtime()
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(NOW, tick=False)]
 
-TODAY = timezone.localdate()
+TODAY = NOW.date()
 
 
 @pytest.fixture

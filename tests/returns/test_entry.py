@@ -27,9 +27,12 @@ from tests.factories import (
     make_township,
 )
 
-pytestmark = pytest.mark.django_db
+# The moment this module's dates are built for: each test keeps it, should the run cross
+# midnight or a month's end (`.ci/run` moves the clock of a run to such days).
+NOW = timezone.localtime()
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(NOW, tick=False)]
 
-THIS_MONTH = month_start(timezone.localdate())
+THIS_MONTH = month_start(NOW.date())
 LAST = add_months(THIS_MONTH, -1)
 URL = f"/returns/home/{LAST:%Y-%m}/"
 OLD = datetime.date(2025, 1, 1)  # its entry window closed long ago

@@ -30,9 +30,12 @@ from communities.returns_checks import add_months, month_start
 from communities.returns_excel import WorkbookRefused, check_rows, read_sheet
 from tests.factories import make_community, make_indicator, make_rule
 
-pytestmark = pytest.mark.django_db
+# The moment this module's dates are built for: each test keeps it, should the run cross
+# midnight or a month's end (`.ci/run` moves the clock of a run to such days).
+NOW = timezone.localtime()
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(NOW, tick=False)]
 
-TODAY = timezone.localdate()
+TODAY = NOW.date()
 PERIOD = add_months(month_start(TODAY), -1)  # the template's default month, open for entry
 MONTH = f"{PERIOD:%Y-%m}"
 FIXED = ["community_code", "community_name", "month", "version", "status"]

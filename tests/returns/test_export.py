@@ -16,9 +16,12 @@ from communities.models import MonthlyReturn
 from communities.returns_checks import add_months, month_start
 from tests.factories import make_community, make_indicator
 
-pytestmark = pytest.mark.django_db
+# The moment this module's dates are built for: each test keeps it, should the run cross
+# midnight or a month's end (`.ci/run` moves the clock of a run to such days).
+NOW = timezone.localtime()
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(NOW, tick=False)]
 
-TODAY = timezone.localdate()
+TODAY = NOW.date()
 PERIOD = add_months(month_start(TODAY), -1)
 EARLIER = add_months(PERIOD, -1)
 MONTH, EARLIER_MONTH = f"{PERIOD:%Y-%m}", f"{EARLIER:%Y-%m}"

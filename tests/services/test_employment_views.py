@@ -21,9 +21,12 @@ from communities.returns_checks import add_months, month_start
 from services.models import ProcessingProject, ReemploymentOutcome, TrainingClass
 from tests.html import tables
 
-pytestmark = pytest.mark.django_db
+# The moment this module's dates are built for: each test keeps it, should the run cross
+# midnight or a month's end (`.ci/run` moves the clock of a run to such days).
+NOW = timezone.localtime()
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(NOW, tick=False)]
 
-TODAY = timezone.localdate()
+TODAY = NOW.date()
 THIS_MONTH = month_start(TODAY)
 
 

@@ -21,9 +21,12 @@ from services.models import AssistanceVisit, AssistedHousehold, HelperPairing, H
 from tests.factories import make_household, make_pairing, make_unit, make_volunteer
 from tests.html import tables
 
-pytestmark = pytest.mark.django_db
+# The moment this module's dates are built for: each test keeps it, should the run cross
+# midnight or a month's end (`.ci/run` moves the clock of a run to such days).
+NOW = timezone.localtime()
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(NOW, tick=False)]
 
-TODAY = timezone.localdate()
+TODAY = NOW.date()
 THIS_YEAR = TODAY.year
 FULL_NAME = "张三明"
 FULL_PHONE = "13812345678"

@@ -30,10 +30,13 @@ from tests.factories import (
     make_volunteer,
 )
 
-pytestmark = pytest.mark.django_db
+# The moment this module's dates are built for: each test keeps it, should the run cross
+# midnight or a month's end (`.ci/run` moves the clock of a run to such days).
+NOW = timezone.localtime()
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(NOW, tick=False)]
 
 # Last month: still open for the clerk, as on the return pages' own tests.
-MONTH = add_months(month_start(timezone.localdate()), -1)
+MONTH = add_months(month_start(NOW.date()), -1)
 END = month_end(MONTH)
 DAY = datetime.timedelta(days=1)
 BEFORE = MONTH - DAY  # the last day of the month before

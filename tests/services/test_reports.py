@@ -10,20 +10,24 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from communities.models import Community
-from communities.returns_checks import add_months
+from communities.returns_checks import add_months, month_start
 from services.domain import service_record, time_bank_draw
 from services.models import ServiceNetwork, ServiceOutlet, TimeBankEntry
 from tests.factories import make_community, make_volunteer
 from tests.html import tables
 
-pytestmark = pytest.mark.django_db
+# The moment this module's dates are built for: each test keeps it, should the run cross
+# midnight or a month's end (`.ci/run` moves the clock of a run to such days).
+NOW = timezone.localtime()
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(NOW, tick=False)]
 
 D = Decimal
 SLUGS = ("coverage", "outlets", "hours", "balances")
 FIRST_QUARTER = {"month_from": "2026-01", "month_to": "2026-03"}
-NEXT_MONTH = add_months(datetime.date.today().replace(day=1), 1)
+NEXT_MONTH = add_months(month_start(NOW.date()), 1)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -380,7 +384,7 @@ def test_hours_default_to_the_last_twelve_months(client, users, tree):
     response = client.get(url("hours"))
 
     table = response.context["table"]
-    this_month = datetime.date.today().replace(day=1)
+    this_month = month_start(NOW.date())
     assert table.last == this_month
     assert len(table.rows) == 12
 
