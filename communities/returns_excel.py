@@ -12,11 +12,9 @@ Only an import without errors can be confirmed; `return_import_apply` then saves
 through domain.return_save in one transaction: all or nothing.
 """
 
-import csv
 import datetime
 import io
 import logging
-import tempfile
 import zipfile
 import zlib
 from collections import defaultdict
@@ -35,6 +33,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from chunan_community.spreadsheets import append_row, text_width, xlsx_bytes
 from communities.domain import ReturnRefused, edit_refusal, return_save
 from communities.models import (
     Community,
@@ -56,7 +55,6 @@ from communities.returns_queries import active_indicators, rules_among, values_b
 
 logger = logging.getLogger(__name__)
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RETURNS_SHEET = "returns"
 INDICATORS_SHEET = "indicators"
 FIRST_DATA_ROW = 3  # row 1: column codes, row 2: labels
@@ -765,15 +763,16 @@ CODE_FONT = Font(color="FF808080", size=9)
 LABEL_FONT = Font(bold=True)
 
 
-def _width(text: str) -> float:
-    """Excel column width for a text: CJK characters take two units."""
-    return sum(2 if ord(char) > 0x2E7F else 1 for char in text) + 2
-
-
 def _limit(value: Decimal | None, indicator) -> str | None:
     if value is None:
         return None
     return str(int(value)) if indicator.value_type == Indicator.ValueType.INTEGER else str(value)
+
+
+def _limit_value(value: Decimal | None, indicator) -> int | Decimal | None:
+    if value is None or indicator.value_type != Indicator.ValueType.INTEGER:
+        return value
+    return int(value)
 
 
 def _validation(indicator, cells: str) -> DataValidation:
@@ -828,8 +827,8 @@ def template_workbook(*, communities, period: datetime.date) -> bytes:
     fixed = [COMMUNITY, NAME, MONTH, VERSION, STATUS]
     codes = fixed + [indicator.code for indicator in indicators]
     labels = [str(FIXED_LABELS[key]) for key in fixed] + [indicator_label(i) for i in indicators]
-    sheet.append(codes)
-    sheet.append(labels)
+    append_row(sheet, codes)
+    append_row(sheet, labels)
     for cell in sheet[1]:
         cell.font = CODE_FONT
     for cell in sheet[2]:
@@ -853,7 +852,7 @@ def template_workbook(*, communities, period: datetime.date) -> bytes:
             if value is not None and indicator.value_type == Indicator.ValueType.INTEGER:
                 value = int(value)
             row.append(value)
-        sheet.append(row)
+        append_row(sheet, row)
     last = max(sheet.max_row, FIRST_DATA_ROW)
     for number in range(FIRST_DATA_ROW, last + 1):
         for column in range(1, len(fixed) + 1):
@@ -868,13 +867,14 @@ def template_workbook(*, communities, period: datetime.date) -> bytes:
             _validation(indicator, f"{letter}{FIRST_DATA_ROW}:{letter}{last}")
         )
     for index, (code, label) in enumerate(zip(codes, labels, strict=True), start=1):
-        wide = max(_width(code), min(_width(label), 24), 8)
+        wide = max(text_width(code), min(text_width(label), 24), 8)
         sheet.column_dimensions[get_column_letter(index)].width = wide
-    sheet.column_dimensions["B"].width = max([12] + [_width(c.local_name) for c in communities])
+    sheet.column_dimensions["B"].width = max([12] + [text_width(c.local_name) for c in communities])
     sheet.freeze_panes = sheet.cell(FIRST_DATA_ROW, len(fixed) + 1)
 
     about = workbook.create_sheet(INDICATORS_SHEET)
-    about.append(
+    append_row(
+        about,
         [
             _("Code"),
             _("Name"),
@@ -886,34 +886,33 @@ def template_workbook(*, communities, period: datetime.date) -> bytes:
             pgettext("indicator must be filled in", "Required"),
             _("Group"),
             _("Help"),
-        ]
+        ],
     )
     for cell in about[1]:
         cell.font = LABEL_FONT
         cell.fill = HEADER_FILL
     for indicator in indicators:
-        about.append(
+        append_row(
+            about,
             [
                 indicator.code,
                 indicator.name,
                 indicator.name_en,
                 indicator.unit,
                 str(indicator.get_value_type_display()),
-                _limit(indicator.minimum, indicator),
-                _limit(indicator.maximum, indicator),
+                _limit_value(indicator.minimum, indicator),
+                _limit_value(indicator.maximum, indicator),
                 _("Yes") if indicator.required else _("No"),
                 indicator.group.local_name,
                 indicator.help_text,
-            ]
+            ],
         )
     for letter, width in zip("ABCDEFGHIJ", (24, 24, 30, 8, 12, 10, 14, 8, 16, 60), strict=True):
         about.column_dimensions[letter].width = width
     about.freeze_panes = "A2"
     workbook.properties.title = _("Monthly returns %(month)s") % {"month": _month_label(period)}
     workbook.properties.creator = _("Chun'an community-building portal")
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(workbook)
 
 
 # ---------- Exports ----------
@@ -1019,49 +1018,3 @@ def _export_chunk(chunk, indicators, integer, labels):
             labels["yes"] if sample else labels["no"],
             *[values[pk].get(indicator.pk) for indicator in indicators],
         ]
-
-
-class _Echo:
-    """A file-like object whose write() hands back what it was given (Django's CSV recipe)."""
-
-    def write(self, value):
-        return value
-
-
-# Spreadsheet programs run a cell starting with these as a formula (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, int):
-        return str(value)
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def csv_chunks(header, lines):
-    """The CSV as text pieces: a BOM first, so that Excel opens the Chinese as UTF-8."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow([_csv_cell(cell) for cell in header])
-    for line in lines:
-        yield writer.writerow([_csv_cell(cell) for cell in line])
-
-
-def xlsx_file(header, lines):
-    """The export as an .xlsx in a temporary file, written in openpyxl's write-only mode."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(RETURNS_SHEET)
-    for index, label in enumerate(header, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(10, min(_width(label), 24))
-    sheet.freeze_panes = "B2"
-    sheet.append(header)
-    for line in lines:
-        sheet.append(line)
-    output = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
-    workbook.save(output)
-    output.seek(0)
-    return output

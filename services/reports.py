@@ -96,16 +96,11 @@ def cell_text(value) -> str:
     return str(value)
 
 
-def _safe_text(value: str) -> str:
-    """A text that a spreadsheet would read as a formula (=, +, -, @) is quoted."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def cell_csv(value) -> str:
     """A cell for CSV: plain numbers (1234, 12.5), no figure as an empty cell."""
     if value is None or isinstance(value, int | Decimal):
         return plain_number(None if value is None else Decimal(value))
-    return _safe_text(str(value))
+    return str(value)
 
 
 def cell_xlsx(value) -> tuple[object, str | None]:
@@ -119,7 +114,7 @@ def cell_xlsx(value) -> tuple[object, str | None]:
     if isinstance(value, Percent):
         fraction = value.fraction
         return (None, None) if fraction is None else (float(fraction), "0%")
-    return _safe_text(str(value)), None
+    return str(value), None
 
 
 # ---------------------------------------------------------------------------- tables

@@ -200,7 +200,7 @@ def test_template_describes_and_validates_each_indicator(en, tree, users, indica
         "Households",
         "户",
         "Whole number",
-        "0",
+        0,
         None,
         "Yes",
     ]
@@ -210,8 +210,8 @@ def test_template_describes_and_validates_each_indicator(en, tree, users, indica
         "Co-building funds",
         "元",
         "Decimal number",
-        "0.00",
-        "1000000.00",
+        0,
+        1000000,
         "No",
     ]
     validations = openpyxl.load_workbook(io.BytesIO(data))["returns"].data_validations
