@@ -34,7 +34,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from chunan_community.spreadsheets import append_row, text_width, xlsx_bytes
-from communities.domain import ReturnRefused, edit_refusal, return_save
+from communities.domain import ReturnRefused, StaleReturn, edit_refusal, return_save
 from communities.models import (
     Community,
     Indicator,
@@ -58,6 +58,7 @@ logger = logging.getLogger(__name__)
 RETURNS_SHEET = "returns"
 INDICATORS_SHEET = "indicators"
 FIRST_DATA_ROW = 3  # row 1: column codes, row 2: labels
+HEADER_SEARCH_ROWS = 10  # the row of codes is looked for this far down
 
 # The fixed columns, by the code in row 1; indicator columns carry the indicator's code.
 COMMUNITY, NAME, MONTH, VERSION, STATUS = (
@@ -123,12 +124,58 @@ def _too_big() -> str:
     }
 
 
-def check_upload(data: bytes) -> None:
+def _save_as_xlsx(kind: str) -> str:
+    """What to do with a sheet in another format: save it as .xlsx, the figures are kept."""
+    return _(
+        "This is %(kind)s, not an Excel workbook (.xlsx). Your figures are not lost: open the "
+        "file in LibreOffice or WPS, choose File → Save As (另存为), pick “Excel 2007-365 "
+        "(.xlsx)” as the type, and upload the .xlsx file."
+    ) % {"kind": kind}
+
+
+def _zip_mimetype(data: bytes) -> bytes:
+    """The `mimetype` member an OpenDocument file starts with (b"" if none or unreadable)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            member = archive.getinfo("mimetype")
+            if member.file_size > 200:
+                return b""
+            return archive.read(member)
+    except (KeyError, zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        return b""
+    except (zlib.error, NotImplementedError, RuntimeError):
+        return b""
+
+
+def _other_format(data: bytes, name: str) -> str | None:
+    """The kind of spreadsheet the upload is, when it is one the portal does not read."""
+    head = data[:4096]
+    if data.startswith(b"PK\x03\x04") and _zip_mimetype(data).startswith(
+        b"application/vnd.oasis.opendocument.spreadsheet"
+    ):
+        return _("an OpenDocument spreadsheet (.ods)")
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith((b"<?xml", b"<office:document")) and b"office:document" in head:
+        return _("a flat OpenDocument spreadsheet (.fods)")
+    if name.lower().endswith(".csv") or (
+        b"\x00" not in head
+        and not text.startswith((b"<", b"%PDF", b"PK"))
+        and b"," in head
+        and b"\n" in head
+    ):
+        return _("a CSV text file")
+    return None
+
+
+def check_upload(data: bytes, name: str = "") -> None:
     """Refuse anything but a plain, reasonably sized xlsx, before any XML is parsed."""
     if not data:
         raise WorkbookRefused(_("The file is empty."))
     if len(data) > settings.RETURN_UPLOAD_MAX_BYTES:
         raise WorkbookRefused(_too_big())
+    kind = _other_format(data, name)
+    if kind:
+        raise WorkbookRefused(_save_as_xlsx(kind))
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise WorkbookRefused(
             _(
@@ -264,6 +311,28 @@ def read_sheet(data: bytes) -> Sheet:
             workbook.close()
 
 
+def _header_row(worksheet) -> tuple[int, list[str]]:
+    """(row number, texts) of the row of column codes: the first of the first
+    HEADER_SEARCH_ROWS rows naming community_code, so that a title row or two typed above
+    it does no harm."""
+    rows = worksheet.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS, values_only=True)
+    for number, values in enumerate(rows, start=1):
+        header = [_text(value) for value in values]
+        if any(text.casefold() == COMMUNITY for text in header):
+            while header and not header[-1]:
+                header.pop()
+            return number, header
+    raise WorkbookRefused(
+        _(
+            "None of the first %(count)s rows of the “returns” sheet holds the column codes "
+            "of the template (community_code, month, version and the indicator codes). Keep "
+            "the template's row of codes above the figures, or copy the figures into a new "
+            "template."
+        )
+        % {"count": HEADER_SEARCH_ROWS}
+    )
+
+
 def _read_returns_sheet(workbook) -> Sheet:
     if RETURNS_SHEET in workbook.sheetnames:
         worksheet = workbook[RETURNS_SHEET]
@@ -272,17 +341,7 @@ def _read_returns_sheet(workbook) -> Sheet:
         if not sheets:
             raise WorkbookRefused(_("The workbook has no “returns” sheet."))
         worksheet = workbook[sheets[0]]
-    header = next(worksheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
-    header = [_text(value) for value in header]
-    while header and not header[-1]:
-        header.pop()
-    if not header:
-        raise WorkbookRefused(
-            _(
-                "The first row of the “returns” sheet is empty: it must hold the column codes "
-                "of the template (community_code, month, version and the indicator codes)."
-            )
-        )
+    header_row, header = _header_row(worksheet)
     if len(header) > MAX_COLUMNS:
         raise WorkbookRefused(
             _("The sheet has more than %(count)s columns.") % {"count": MAX_COLUMNS}
@@ -301,16 +360,20 @@ def _read_returns_sheet(workbook) -> Sheet:
     if missing:
         raise WorkbookRefused(
             _(
-                "The first row of the “returns” sheet lacks the column(s) %(missing)s. Download "
-                "a new template and copy the figures into it."
+                "The row of column codes (row %(row)s of the “returns” sheet) lacks the "
+                "column(s) %(missing)s. Download a new template and copy the figures into it."
             )
-            % {"missing": ", ".join(f"{key} ({FIXED_LABELS[key]})" for key in missing)}
+            % {
+                "row": header_row,
+                "missing": ", ".join(f"{key} ({FIXED_LABELS[key]})" for key in missing),
+            }
         )
     community_labels = _all_labels(COMMUNITY)
     rows, seen = [], 0
     width = len(header)
     for number, values in enumerate(
-        worksheet.iter_rows(min_row=2, max_col=width, values_only=True), start=2
+        worksheet.iter_rows(min_row=header_row + 1, max_col=width, values_only=True),
+        start=header_row + 1,
     ):
         seen += 1
         if seen > MAX_SHEET_ROWS:
@@ -321,7 +384,10 @@ def _read_returns_sheet(workbook) -> Sheet:
         values = tuple(values) + (None,) * (width - len(values))
         if all(_text(value) == "" for value in values):
             continue
-        if number == 2 and _text(values[columns[COMMUNITY]]).casefold() in community_labels:
+        if (
+            number == header_row + 1
+            and _text(values[columns[COMMUNITY]]).casefold() in community_labels
+        ):
             continue  # the template's label row
         rows.append((number, values))
         if len(rows) > MAX_DATA_ROWS:
@@ -642,7 +708,7 @@ def return_import_create(*, upload, by, today=None) -> ReturnImport:
     if upload.size > settings.RETURN_UPLOAD_MAX_BYTES:
         raise WorkbookRefused(_too_big())
     data = upload.read(settings.RETURN_UPLOAD_MAX_BYTES + 1)
-    check_upload(data)
+    check_upload(data, upload.name or "")
     checked = check_rows(read_sheet(data), user=by, today=today)
     return ReturnImport.objects.create(
         uploaded_by=by,
@@ -690,6 +756,23 @@ def return_import_apply(*, return_import, by, today=None) -> int:
                         action=ReturnEvent.Action.IMPORTED,
                         today=today,
                     )
+                except StaleReturn as stale:
+                    # Not the entry page's "your figures are in the form below": the
+                    # workbook is the clerk's copy, and nothing of it was saved.
+                    raise ImportRefused(
+                        _(
+                            "Row %(row)s (%(community)s, %(month)s): someone saved this return "
+                            "after your workbook was checked. Nothing was imported. Your "
+                            "workbook still holds your figures: download a new template, copy "
+                            "your figures into it (compare them with the saved ones), and "
+                            "upload it again."
+                        )
+                        % {
+                            "row": row["row"],
+                            "community": row["name"],
+                            "month": row["period"],
+                        }
+                    ) from stale
                 except ReturnRefused as refused:
                     raise ImportRefused(
                         _(

@@ -11,7 +11,7 @@ only the published fields.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, F
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -66,7 +66,7 @@ def admission_list(request):
     """Every request, newest first, filtered by status, department and year."""
     _staff(request)
     queryset = AdmissionRequest.objects.annotate(community_count=Count("communities")).order_by(
-        "-submitted_at", "-id"
+        F("received_on").desc(nulls_last=True), "-submitted_at", "-id"
     )
     filterset = AdmissionFilter(request.GET, queryset=queryset)
     return render(

@@ -348,6 +348,22 @@ def test_unchanged_rows_are_left_alone(en, tree, users, indicators):
     assert MonthlyReturn.objects.count() == 1
 
 
+def test_title_row_above_the_header_is_skipped(en, tree, users, indicators):
+    client = as_user(en, users["clerk"])
+    workbook = openpyxl.load_workbook(io.BytesIO(fill(download(client), {(3, "households"): 42})))
+    workbook["returns"].insert_rows(1, amount=2)
+    workbook["returns"]["A1"] = "西园社区 2026年月报"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    checked = upload_ok(client, buffer.getvalue())
+
+    assert checked.errors == []
+    assert [
+        (row["row"], row["values"][str(indicators["households"].pk)]) for row in checked.rows
+    ] == [(5, "42")]
+
+
 def test_month_typed_as_an_excel_date_is_understood(en, tree, users, indicators):
     client = as_user(en, users["clerk"])
     data = fill(
@@ -409,9 +425,10 @@ def test_stale_version_on_confirm_saves_nothing(en, tree, users, indicators):
 
     [message] = [m.message for m in response.context["messages"]]
     assert message == (
-        f"Row 5 ({tree['far'].name_en}, {MONTH}): Someone else saved this return while you were "
-        "editing it. Your figures are still in the form below: compare them with the saved ones, "
-        "then save again. Nothing was imported."
+        f"Row 5 ({tree['far'].name_en}, {MONTH}): someone saved this return after your workbook "
+        "was checked. Nothing was imported. Your workbook still holds your figures: download a "
+        "new template, copy your figures into it (compare them with the saved ones), and upload "
+        "it again."
     )
     assert list(MonthlyReturn.objects.values_list("community__code", "version")) == [("far", 1)]
     assert stored(tree["far"]) == {"households": Decimal(11)}
@@ -636,6 +653,13 @@ def _template(client):
     return download(client)
 
 
+NO_HEADER = (
+    "None of the first 10 rows of the “returns” sheet holds the column codes of the template "
+    "(community_code, month, version and the indicator codes). Keep the template's row of "
+    "codes above the figures, or copy the figures into a new template."
+)
+
+
 BAD_FILES = {
     "empty": (lambda data: b"", "The file is empty."),
     "png": (
@@ -644,7 +668,29 @@ BAD_FILES = {
     ),
     "csv": (
         lambda data: b"community_code,month,version\nhome,2026-10,0\n",
-        NOT_XLSX,
+        "This is a CSV text file, not an Excel workbook (.xlsx). Your figures are not lost: "
+        "open the file in LibreOffice or WPS, choose File → Save As (另存为), pick “Excel "
+        "2007-365 (.xlsx)” as the type, and upload the .xlsx file.",
+    ),
+    "ods": (
+        lambda data: _zip(
+            {
+                "mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
+                "content.xml": b"<office:document-content/>",
+            }
+        ),
+        "This is an OpenDocument spreadsheet (.ods), not an Excel workbook (.xlsx). Your figures "
+        "are not lost: open the file in LibreOffice or WPS, choose File → Save As (另存为), pick "
+        "“Excel 2007-365 (.xlsx)” as the type, and upload the .xlsx file.",
+    ),
+    "fods": (
+        lambda data: (
+            b'<?xml version="1.0" encoding="UTF-8"?>\n<office:document '
+            b'office:mimetype="application/vnd.oasis.opendocument.spreadsheet"></office:document>'
+        ),
+        "This is a flat OpenDocument spreadsheet (.fods), not an Excel workbook (.xlsx). Your "
+        "figures are not lost: open the file in LibreOffice or WPS, choose File → Save As "
+        "(另存为), pick “Excel 2007-365 (.xlsx)” as the type, and upload the .xlsx file.",
     ),
     "old_xls": (
         lambda data: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64,
@@ -663,14 +709,12 @@ BAD_FILES = {
     ),
     "missing_header": (
         lambda data: workbook_bytes([["home", "西园", "2026-10", 0, "", 1]]),
-        "The first row of the “returns” sheet lacks the column(s) community_code (Community "
-        "code), month (Month (YYYY-MM)), version (Version (do not change)). Download a new "
-        "template and copy the figures into it.",
+        NO_HEADER,
     ),
     "missing_month_column": (
         lambda data: workbook_bytes([["community_code", "version", "households"]]),
-        "The first row of the “returns” sheet lacks the column(s) month (Month (YYYY-MM)). "
-        "Download a new template and copy the figures into it.",
+        "The row of column codes (row 1 of the “returns” sheet) lacks the column(s) month "
+        "(Month (YYYY-MM)). Download a new template and copy the figures into it.",
     ),
     "no_rows": (
         lambda data: workbook_bytes([[*FIXED, *CODES], ["Community code", "x"]]),
@@ -678,8 +722,7 @@ BAD_FILES = {
     ),
     "empty_sheet": (
         lambda data: workbook_bytes([]),
-        "The first row of the “returns” sheet is empty: it must hold the column codes of the "
-        "template (community_code, month, version and the indicator codes).",
+        NO_HEADER,
     ),
 }
 
