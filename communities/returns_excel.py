@@ -29,11 +29,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from chunan_community.spreadsheets import append_row, text_width, xlsx_bytes
+from chunan_community.spreadsheets import append_row, text_width, unescape_text, xlsx_bytes
 from communities.domain import ReturnRefused, StaleReturn, edit_refusal, return_save
 from communities.models import (
     Community,
@@ -44,6 +45,7 @@ from communities.models import (
     ReturnStatus,
     ReturnValue,
 )
+from communities.prefill import prefill_many
 from communities.returns_checks import month_start, parse_month
 from communities.returns_forms import (
     VALUE_LIMIT,
@@ -58,6 +60,7 @@ logger = logging.getLogger(__name__)
 RETURNS_SHEET = "returns"
 INDICATORS_SHEET = "indicators"
 FIRST_DATA_ROW = 3  # row 1: column codes, row 2: labels
+COMMENT_SUFFIX = ":comment"  # `households:comment`: the comment on the households figure
 HEADER_SEARCH_ROWS = 10  # the row of codes is looked for this far down
 
 # The fixed columns, by the code in row 1; indicator columns carry the indicator's code.
@@ -398,13 +401,12 @@ def _read_returns_sheet(workbook) -> Sheet:
     if not rows:
         raise WorkbookRefused(_("The workbook has no rows of returns to import."))
     known = set(FIXED_LABELS)
+    stems = {c: _comment_stem(c) or c for c in columns if c not in known}
     indicator_codes = set(
-        Indicator.objects.filter(code__in=[c for c in columns if c not in known]).values_list(
-            "code", flat=True
-        )
+        Indicator.objects.filter(code__in=set(stems.values())).values_list("code", flat=True)
     )
     for code, index in list(columns.items()):
-        if code not in known and code not in indicator_codes:
+        if code not in known and stems[code] not in indicator_codes:
             unknown.append((index, header[index]))
             del columns[code]
     return Sheet(columns=columns, unknown=sorted(unknown), repeated=repeated, rows=rows)
@@ -418,10 +420,11 @@ class CheckedWorkbook:
     rows: list[dict] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
 
-    def error(self, row, column, field_label, message):
-        self.errors.append(
-            {"row": row, "column": column, "field": str(field_label), "message": str(message)}
-        )
+    def error(self, row, column, field_label, message, *, indicator=None):
+        error = {"row": row, "column": column, "field": str(field_label), "message": str(message)}
+        if indicator is not None:
+            error["indicator"] = indicator  # marks the cell in the preview
+        self.errors.append(error)
 
 
 def _version(value) -> int | None:
@@ -445,6 +448,36 @@ def _period(value) -> datetime.date | None:
 
 def _month_label(period: datetime.date) -> str:
     return f"{period:%Y-%m}"
+
+
+def not_a_number(text: str, indicator) -> str:
+    """Why a typed figure is not a number, quoting it: "“1 968” contains a space …"."""
+    whole = indicator.value_type == Indicator.ValueType.INTEGER
+    quoted = {"value": text}
+    if any(char.isspace() for char in text):
+        return _(
+            "“%(value)s” contains a space: type the figure without spaces, e.g. %(example)s."
+        ) % {**quoted, "example": "".join(text.split())}
+    if "," in text or "，" in text:
+        return _(
+            "“%(value)s” contains a comma: type the figure without thousands separators, "
+            "e.g. %(example)s."
+        ) % {**quoted, "example": text.replace(",", "").replace("，", "")}
+    try:
+        number = Decimal(text)
+    except ArithmeticError:
+        number = None
+    if number is not None and number.is_finite() and whole:
+        return _("“%(value)s” is not a whole number: %(indicator)s is counted in whole units.") % {
+            **quoted,
+            "indicator": indicator.local_name,
+        }
+    if any(char.isdigit() for char in text):
+        return (
+            _("“%(value)s” is not a number: type the figure alone, without a unit or other text.")
+            % quoted
+        )
+    return _("“%(value)s” is not a number: type a figure, or leave the cell empty.") % quoted
 
 
 def check_rows(sheet: Sheet, *, user, today: datetime.date | None = None) -> CheckedWorkbook:
@@ -567,14 +600,16 @@ def check_rows(sheet: Sheet, *, user, today: datetime.date | None = None) -> Che
     months = {}
     for period in sorted(periods):
         indicators = active_indicators(period)
-        ids = [c for _n, _v, c, p, _ver in placed if p == period]
+        ids = [c.pk for _n, _v, c, p, _ver in placed if p == period]
         months[period] = {
             "indicators": indicators,
             "rules": rules_among(indicators),
-            "history": values_before([c.pk for c in ids], period),
+            "history": values_before(ids, period),
+            # What the service records say, shown beside a typed figure that differs.
+            "records": prefill_many(ids, period, codes=[i.code for i in indicators]),
         }
 
-    header_codes = set(cols) - set(FIXED_LABELS)
+    header_codes = {c for c in cols if c not in FIXED_LABELS and _comment_stem(c) is None}
     missing = {}
     for month in months.values():
         for indicator in month["indicators"]:
@@ -610,10 +645,16 @@ def check_rows(sheet: Sheet, *, user, today: datetime.date | None = None) -> Che
         saved = stored[monthly_return.pk] if monthly_return else {}
         stored_version = monthly_return.version if monthly_return else 0
         data = {"version": str(version)}
+        commented = set()  # indicators whose comment column the workbook has
         for indicator in indicators:
             if indicator.code in cols:
                 data[value_field_name(indicator)] = _text(values[cols[indicator.code]])
-            data[comment_field_name(indicator)] = saved.get(indicator.pk, (None, ""))[1]
+            if comment_code(indicator) in cols:
+                commented.add(indicator.pk)
+                text = unescape_text(_text(values[cols[comment_code(indicator)]]))
+                data[comment_field_name(indicator)] = text
+            else:
+                data[comment_field_name(indicator)] = saved.get(indicator.pk, (None, ""))[1]
         history = month["history"]
         form = ReturnForm(
             data,
@@ -631,7 +672,8 @@ def check_rows(sheet: Sheet, *, user, today: datetime.date | None = None) -> Che
                 return letter[cols[VERSION]], FIXED_LABELS[VERSION]
             if indicator is None:
                 return "", ""
-            return letter.get(cols.get(indicator.code), ""), indicator.local_name
+            code = comment_code(indicator) if name.startswith("c_") else indicator.code
+            return letter.get(cols.get(code, cols.get(indicator.code)), ""), indicator.local_name
 
         row = {
             "row": number,
@@ -644,12 +686,23 @@ def check_rows(sheet: Sheet, *, user, today: datetime.date | None = None) -> Che
             "comments": {},
             "warnings": [],
             "unchanged": False,
+            "records": {
+                str(i.pk): format(figure, "f")
+                for i in indicators
+                if (figure := month["records"].get(community.pk, {}).get(i.code)) is not None
+            },
         }
         if not form.is_valid():
-            for name, messages in form.errors.items():
+            for name, errors in form.errors.as_data().items():
                 column, label = where(name)
-                for message in messages:
-                    result.error(number, column, label, message)
+                indicator = by_field.get(name) if name.startswith("v_") else None
+                for error in errors:
+                    message = " ".join(error.messages)
+                    if indicator is not None and error.code == "invalid":
+                        message = not_a_number(data.get(name, ""), indicator)
+                    result.error(
+                        number, column, label, message, indicator=indicator and indicator.pk
+                    )
             row["values"] = {
                 str(i.pk): data.get(value_field_name(i)) or None
                 for i in indicators
@@ -662,13 +715,16 @@ def check_rows(sheet: Sheet, *, user, today: datetime.date | None = None) -> Che
             str(pk): None if value is None else format(value, "f")
             for pk, value in values_now.items()
         }
-        row["comments"] = {str(pk): text for pk, text in form.comments().items() if text}
+        # A comment column left empty clears the comment; without the column, none changes.
+        row["comments"] = {
+            str(pk): text for pk, text in form.comments().items() if text or pk in commented
+        }
         for name, message in form.warnings.items():
             column, label = where(name)
             row["warnings"].append({"column": column, "field": str(label), "message": message})
         row["unchanged"] = all(
             saved.get(pk, (None, ""))[0] == value for pk, value in values_now.items()
-        )
+        ) and all(saved.get(int(pk), (None, ""))[1] == text for pk, text in row["comments"].items())
         if row["unchanged"]:
             pass  # nothing to save: neither the version nor the return's state matters
         elif version != stored_version:
@@ -813,14 +869,40 @@ def cell_message(error: dict) -> str:
     return where["message"]
 
 
+def _preview_cell(row, indicator, marked) -> dict:
+    """A figure of the preview: what was typed, its error, what the records say if it
+    differs, and its comment."""
+    key = str(indicator.pk)
+    value = row["values"].get(key)
+    records = row.get("records", {}).get(key)
+    differs = False
+    if records is not None:
+        try:
+            differs = value is None or Decimal(value) != Decimal(records)
+        except ArithmeticError:
+            differs = True
+    return {
+        "value": value,
+        "error": marked.get((row["row"], indicator.pk), ""),
+        "records": Decimal(records).normalize() if differs else None,
+        "comment": row.get("comments", {}).get(key, ""),
+    }
+
+
 def import_preview(return_import) -> dict:
     """The import arranged for its page: indicator columns in catalogue order, rows, messages."""
     ids = {int(pk) for row in return_import.rows for pk in row["values"]}
     indicators = list(Indicator.objects.filter(pk__in=ids))
+    marked = {
+        (error["row"], error["indicator"]): error["message"]
+        for error in return_import.errors
+        if error.get("indicator")
+    }
     rows = [
         {
             **row,
             "cells": [row["values"].get(str(indicator.pk)) for indicator in indicators],
+            "columns": [_preview_cell(row, indicator, marked) for indicator in indicators],
         }
         for row in return_import.rows
     ]
@@ -841,6 +923,7 @@ def import_preview(return_import) -> dict:
 # ---------- The template ----------
 
 HEADER_FILL = PatternFill("solid", start_color="FFE8EEF4")
+RECORDS_FILL = PatternFill("solid", start_color="FFFFF4D6")  # figures from the records
 FIXED_FILL = PatternFill("solid", start_color="FFF2F2F2")
 CODE_FONT = Font(color="FF808080", size=9)
 LABEL_FONT = Font(bold=True)
@@ -887,10 +970,25 @@ def indicator_label(indicator) -> str:
     return f"{indicator.local_name}（{indicator.unit}）" if indicator.unit else indicator.local_name
 
 
-def template_workbook(*, communities, period: datetime.date) -> bytes:
-    """An .xlsx for `communities` and the month, prefilled with what is saved.
+def comment_code(indicator) -> str:
+    """The column code of the comment (说明) on an indicator's figure."""
+    return f"{indicator.code}{COMMENT_SUFFIX}"
 
-    Queries: the indicators of the month, the returns and their values: three in all.
+
+def _comment_stem(code: str) -> str | None:
+    return code[: -len(COMMENT_SUFFIX)] if code.endswith(COMMENT_SUFFIX) else None
+
+
+def template_workbook(
+    *, communities, period: datetime.date, user=None, today: datetime.date | None = None
+) -> bytes:
+    """An .xlsx for `communities` and the month, prefilled with what is saved, and a comment
+    column (说明) per figure after the figures.
+
+    For `user`, a figure not saved yet of a return they may still change is filled with
+    what the service records say (communities.prefill), as the entry page does; those
+    cells are shaded and noted. Queries: the indicators of the month, the returns and their
+    values, and the prefill providers' fixed number: none grows with the communities.
     """
     communities = list(communities)
     indicators = active_indicators(period)
@@ -899,17 +997,40 @@ def template_workbook(*, communities, period: datetime.date) -> bytes:
         for r in MonthlyReturn.objects.filter(community__in=communities, period=period)
     }
     values = defaultdict(dict)
-    for return_id, indicator_id, value in ReturnValue.objects.filter(
+    for return_id, indicator_id, value, comment in ReturnValue.objects.filter(
         monthly_return__in=[r.pk for r in returns.values()]
-    ).values_list("monthly_return_id", "indicator_id", "value"):
-        values[return_id][indicator_id] = value
+    ).values_list("monthly_return_id", "indicator_id", "value", "comment"):
+        values[return_id][indicator_id] = (value, comment)
+    records = {}
+    if user is not None:
+        today = today or timezone.localdate()
+        editable = [
+            community.pk
+            for community in communities
+            if edit_refusal(
+                user,
+                returns.get(community.pk)
+                or MonthlyReturn(community=community, period=period, version=0),
+                today=today,
+            )
+            is None
+        ]
+        records = prefill_many(editable, period, codes=[i.code for i in indicators])
 
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = RETURNS_SHEET
     fixed = [COMMUNITY, NAME, MONTH, VERSION, STATUS]
-    codes = fixed + [indicator.code for indicator in indicators]
-    labels = [str(FIXED_LABELS[key]) for key in fixed] + [indicator_label(i) for i in indicators]
+    codes = (
+        fixed
+        + [indicator.code for indicator in indicators]
+        + [comment_code(indicator) for indicator in indicators]
+    )
+    labels = (
+        [str(FIXED_LABELS[key]) for key in fixed]
+        + [indicator_label(i) for i in indicators]
+        + [_("Comment: %(indicator)s") % {"indicator": i.local_name} for i in indicators]
+    )
     append_row(sheet, codes)
     append_row(sheet, labels)
     for cell in sheet[1]:
@@ -920,9 +1041,11 @@ def template_workbook(*, communities, period: datetime.date) -> bytes:
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     sheet.row_dimensions[2].height = 36
     statuses = dict(ReturnStatus.choices)
+    from_records = []  # (row, column) of the cells filled from the service records
     for community in communities:
         monthly_return = returns.get(community.pk)
         saved = values[monthly_return.pk] if monthly_return else {}
+        figures = records.get(community.pk, {})
         row = [
             community.code,
             community.local_name,
@@ -930,12 +1053,21 @@ def template_workbook(*, communities, period: datetime.date) -> bytes:
             monthly_return.version if monthly_return else 0,
             str(statuses[monthly_return.status]) if monthly_return else "",
         ]
+        comments = []
         for indicator in indicators:
-            value = saved.get(indicator.pk)
+            value, comment = saved.get(indicator.pk, (None, ""))
+            if value is None and indicator.code in figures:
+                value = figures[indicator.code]
+                from_records.append((sheet.max_row + 1, len(row) + 1))
             if value is not None and indicator.value_type == Indicator.ValueType.INTEGER:
                 value = int(value)
             row.append(value)
-        append_row(sheet, row)
+            comments.append(comment or None)
+        append_row(sheet, row + comments)
+    for number, column in from_records:
+        cell = sheet.cell(number, column)
+        cell.fill = RECORDS_FILL
+        cell.comment = Comment(str(_("Prefilled from the service records (据服务记录预填).")), "")
     last = max(sheet.max_row, FIRST_DATA_ROW)
     for number in range(FIRST_DATA_ROW, last + 1):
         for column in range(1, len(fixed) + 1):
@@ -949,6 +1081,9 @@ def template_workbook(*, communities, period: datetime.date) -> bytes:
         sheet.add_data_validation(
             _validation(indicator, f"{letter}{FIRST_DATA_ROW}:{letter}{last}")
         )
+    for column in range(len(fixed) + len(indicators) + 1, len(codes) + 1):
+        for number in range(FIRST_DATA_ROW, last + 1):
+            sheet.cell(number, column).number_format = "@"  # a comment stays text
     for index, (code, label) in enumerate(zip(codes, labels, strict=True), start=1):
         wide = max(text_width(code), min(text_width(label), 24), 8)
         sheet.column_dimensions[get_column_letter(index)].width = wide

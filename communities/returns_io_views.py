@@ -150,7 +150,7 @@ def return_template(request):
         .select_related("township")
     )
     response = HttpResponse(
-        template_workbook(communities=communities, period=period),
+        template_workbook(communities=communities, period=period, user=request.user),
         content_type=XLSX_CONTENT_TYPE,
     )
     return _attachment(response, f"returns-{period:%Y-%m}.xlsx")

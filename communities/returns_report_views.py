@@ -27,6 +27,7 @@ from communities.returns_forms import MonthField
 from communities.returns_reports import (
     CELL_STATUSES,
     CELL_SYMBOLS,
+    REPORTED_BASIS,
     Counted,
     Grain,
     Level,
@@ -443,6 +444,7 @@ def _aggregates_context(request, template):
     context = {
         "form": form,
         "table": table,
+        "reported_basis": REPORTED_BASIS,
         "chart": _chart(table) if table and table.has_data else "",
         "chart_is_total": table is not None and len(table.areas) > MAX_CHART_SERIES,
         "query": request.GET.urlencode(),

@@ -295,6 +295,15 @@ class Level:
     COMMUNITY = "community"
 
 
+# What the aggregates count, said on the page: the clerks' figures, not the service records
+# (the dashboard's and the service reports' volunteer hours count those: services.reports).
+REPORTED_BASIS = gettext_lazy(
+    "Counts the figures the communities reported in their monthly returns (entered or "
+    "imported by their clerks), not the portal's own records: the volunteer hours of the "
+    "dashboard and the service reports count the sessions of service recorded, and may differ."
+)
+
+
 class Counted:
     """Which returns' figures count."""
 

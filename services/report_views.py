@@ -159,7 +159,7 @@ REPORTS = {
         ),
         Report(
             "hours",
-            gettext_lazy("Volunteer hours per month"),
+            gettext_lazy("Volunteer hours recorded per month"),
             gettext_lazy(
                 "Hours of volunteer service recorded per month, per township or community."
             ),

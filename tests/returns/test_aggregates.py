@@ -615,3 +615,27 @@ def test_aggregates_run_the_same_queries_for_3_and_30_communities(
         Role.CLERK: [0],
     }[role]
     assert response.context["table"].footer.total == sum(100 + n for n in in_scope)
+
+
+def test_a_month_with_missing_returns_is_marked_partial(client, users, tree, indicators, english):
+    # January: all three communities reported; February: only `far`.
+    for code in ("home", "neighbour", "far"):
+        add_return(tree[code], d(1), S.SUBMITTED, indicators, households=100)
+    add_return(tree["far"], d(2), S.SUBMITTED, indicators, households=50)
+    client.force_login(users["county"])
+    params = {"indicator": "households", "level": "total", "grain": "month"}
+
+    response = client.get(URL, {**params, "month_from": "2025-01", "month_to": "2025-02"})
+
+    table = response.context["table"]
+    assert [
+        (row.label, row.total, row.reported, row.expected, row.partial) for row in table.rows
+    ] == [
+        ("2025-01", D(300), 3, 3, False),
+        ("2025-02", D(50), 1, 3, True),
+    ]
+    html = response.content.decode()
+    assert '<tr class="aggregate-table__partial">' in html
+    assert '2025-02 <span class="aggregate-table__mark">(partial)</span>' in html
+    assert html.count('<td class="num aggregate-table__reported">') == 2
+    assert "1 of 3" in html and "3 of 3" in html

@@ -28,7 +28,7 @@ from communities.models import (
 )
 from communities.returns_checks import add_months, month_start
 from communities.returns_excel import WorkbookRefused, check_rows, read_sheet
-from tests.factories import make_community, make_indicator, make_rule
+from tests.factories import make_community, make_indicator, make_rule, make_volunteer
 
 pytestmark = pytest.mark.django_db
 
@@ -161,7 +161,7 @@ def test_template_for_clerk_has_their_community_and_two_sheets(en, tree, users, 
     workbook = openpyxl.load_workbook(io.BytesIO(data))
     assert workbook.sheetnames == ["returns", "indicators"]
     rows = sheet_rows(data)
-    assert rows[0] == FIXED + CODES
+    assert rows[0] == FIXED + CODES + [f"{code}:comment" for code in CODES]
     assert rows[1] == [
         "Community code",
         "Community name",
@@ -173,8 +173,13 @@ def test_template_for_clerk_has_their_community_and_two_sheets(en, tree, users, 
         "Requests received（件）",
         "Requests resolved（件）",
         "Co-building funds（元）",
+        "Comment: Households",
+        "Comment: Residents",
+        "Comment: Requests received",
+        "Comment: Requests resolved",
+        "Comment: Co-building funds",
     ]
-    assert rows[2:] == [["home", tree["home"].name_en, MONTH, 0, None] + [None] * 5]
+    assert rows[2:] == [["home", tree["home"].name_en, MONTH, 0, None] + [None] * 10]
     assert workbook["returns"].freeze_panes == "F3"
 
 
@@ -231,7 +236,10 @@ def test_template_is_prefilled_with_saved_values(en, tree, users, indicators):
 
     rows = sheet_rows(download(as_user(en, users["clerk"])))
 
-    assert rows[2] == ["home", tree["home"].name_en, MONTH, 1, "Draft", 100, 300, None, None, 12.5]
+    assert rows[2] == [
+        *["home", tree["home"].name_en, MONTH, 1, "Draft", 100, 300, None, None, 12.5],
+        *[None] * 5,
+    ]
 
 
 @pytest.mark.parametrize(
@@ -875,8 +883,9 @@ def test_checking_rows_takes_the_same_queries_for_3_and_30_rows(users, indicator
     assert checked.errors == []
     assert len(checked.rows) == count
     # Communities, returns, stored values, the indicators in the header; then per month:
-    # indicators, rules, recent values.
-    assert len(queries) == 7
+    # indicators, rules, recent values, and the six of services.prefill (what the service
+    # records say, shown beside a figure that differs).
+    assert len(queries) == 13
 
 
 def test_entity_declaration_is_refused_by_openpyxl_too(tree, users, indicators):
@@ -892,4 +901,111 @@ def test_entity_declaration_is_refused_by_openpyxl_too(tree, users, indicators):
 
     assert caught.value.message == (
         "The workbook contains XML entity declarations. It was refused for safety."
+    )
+
+
+# ---------- Prefilled from the service records, comments, typed errors (issue 12, §7) ----------
+
+
+def test_template_prefills_what_the_service_records_say(en, tree, users, indicators):
+    make_indicator(code="registered_volunteers", name_en="Registered volunteers", unit="人")
+    make_volunteer(community=tree["home"], registered_on=PERIOD)
+    make_volunteer(community=tree["far"], registered_on=PERIOD)
+    domain.return_save(
+        community=tree["far"],
+        period=PERIOD,
+        values={indicators["households"].pk: Decimal(5)},
+        version=0,
+        by=users["county"],
+        submit=True,
+    )
+
+    workbook = openpyxl.load_workbook(io.BytesIO(download(as_user(en, users["county"]))))
+
+    sheet = workbook["returns"]
+    column = [cell.value for cell in sheet[1]].index("registered_volunteers") + 1
+    home, neighbour, far = (sheet.cell(row, column) for row in (3, 4, 5))
+    assert (home.value, neighbour.value, far.value) == (1, None, None)  # far: submitted
+    assert home.comment.text == "Prefilled from the service records (据服务记录预填)."
+    assert home.fill.start_color.rgb == "FFFFF4D6"
+    assert far.comment is None
+
+
+def test_preview_shows_what_the_records_say_where_the_figure_differs(en, tree, users, indicators):
+    make_indicator(code="registered_volunteers", name_en="Registered volunteers", unit="人")
+    make_volunteer(community=tree["home"], registered_on=PERIOD)
+    client = as_user(en, users["clerk"])
+    data = fill(download(client), {(3, "registered_volunteers"): 4, (3, "households"): 9})
+
+    checked = upload_ok(client, data)
+    page = client.get(reverse("return_import_preview", args=[checked.pk]))
+
+    [row] = page.context["rows"]
+    assert [(c["value"], c["records"]) for c in row["columns"]] == [
+        ("9", None),
+        (None, None),
+        (None, None),
+        (None, None),
+        (None, None),
+        ("4", Decimal(1)),
+    ]
+    assert '<span class="import-cell__records">records say 1</span>' in page.content.decode()
+
+
+def test_comment_column_is_filled_read_and_cleared(en, tree, users, indicators):
+    save(users["clerk"], tree["home"], indicators, households=100, residents=9)
+    ReturnValue.objects.filter(indicator=indicators["residents"]).update(comment="新小区入住")
+    client = as_user(en, users["clerk"])
+    template = download(client)
+    assert sheet_rows(template)[2][10:12] == [None, "新小区入住"]
+
+    data = fill(
+        template,
+        {
+            (3, "households"): 180,
+            (3, "households:comment"): "+80户：新楼盘交付",
+            (3, "residents:comment"): "",
+        },
+    )
+    checked = upload_ok(client, data)
+    client.post(reverse("return_import_preview", args=[checked.pk]))
+
+    comments = dict(
+        ReturnValue.objects.filter(monthly_return__community=tree["home"]).values_list(
+            "indicator__code", "comment"
+        )
+    )
+    assert comments == {"households": "+80户：新楼盘交付", "residents": ""}
+    # Written back escaped, read back as typed: a round trip changes nothing.
+    again = download(client)
+    assert sheet_rows(again)[2][10] == "'+80户：新楼盘交付"
+    assert upload_ok(client, again).rows[0]["unchanged"] is True
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("1 968", "“1 968” contains a space: type the figure without spaces, e.g. 1968."),
+        (
+            "1,968",
+            "“1,968” contains a comma: type the figure without thousands separators, e.g. 1968.",
+        ),
+        ("12.5", "“12.5” is not a whole number: Households is counted in whole units."),
+        ("12户", "“12户” is not a number: type the figure alone, without a unit or other text."),
+        ("n/a", "“n/a” is not a number: type a figure, or leave the cell empty."),
+    ],
+)
+def test_typed_error_quotes_the_value_and_marks_the_cell(
+    en, tree, users, indicators, typed, message
+):
+    client = as_user(en, users["clerk"])
+
+    checked = upload_ok(client, fill(download(client), {(3, "households"): typed}))
+    page = client.get(reverse("return_import_preview", args=[checked.pk]))
+
+    assert error_lines(client, checked) == [f"Row 3, column F (Households): {message}"]
+    cell = page.context["rows"][0]["columns"][0]
+    assert (cell["value"], cell["error"]) == (typed, message)
+    assert '<td class="num import-cell--error"><mark class="import-cell__value"' in (
+        page.content.decode()
     )
