@@ -160,12 +160,9 @@ def _other_format(data: bytes, name: str) -> str | None:
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text.startswith((b"<?xml", b"<office:document")) and b"office:document" in head:
         return _("a flat OpenDocument spreadsheet (.fods)")
-    if name.lower().endswith(".csv") or (
-        b"\x00" not in head
-        and not text.startswith((b"<", b"%PDF", b"PK"))
-        and b"," in head
-        and b"\n" in head
-    ):
+    is_text = b"\x00" not in head and not text.startswith((b"<", b"%PDF", b"PK"))
+    # Text: a CSV by its name, or by its commas and lines.
+    if is_text and (name.lower().endswith(".csv") or (b"," in head and b"\n" in head)):
         return _("a CSV text file")
     return None
 
