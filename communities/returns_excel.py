@@ -1001,17 +1001,12 @@ def template_workbook(
     records = {}
     if user is not None:
         today = today or timezone.localdate()
-        editable = [
-            community.pk
-            for community in communities
-            if edit_refusal(
-                user,
-                returns.get(community.pk)
-                or MonthlyReturn(community=community, period=period, version=0),
-                today=today,
-            )
-            is None
-        ]
+        editable = []
+        for community in communities:
+            candidate = returns.get(community.pk) or MonthlyReturn(period=period, version=0)
+            candidate.community = community  # read already: no query per return
+            if edit_refusal(user, candidate, today=today) is None:
+                editable.append(community.pk)
         records = prefill_many(editable, period, codes=[i.code for i in indicators])
 
     workbook = Workbook()

@@ -27,7 +27,7 @@ from communities.models import (
     ReturnValue,
 )
 from communities.returns_checks import add_months, month_start
-from communities.returns_excel import WorkbookRefused, check_rows, read_sheet
+from communities.returns_excel import WorkbookRefused, check_rows, read_sheet, template_workbook
 from tests.factories import make_community, make_indicator, make_rule, make_volunteer
 
 pytestmark = pytest.mark.django_db
@@ -1009,3 +1009,18 @@ def test_typed_error_quotes_the_value_and_marks_the_cell(
     assert '<td class="num import-cell--error"><mark class="import-cell__value"' in (
         page.content.decode()
     )
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_template_takes_the_same_queries_for_3_and_30_communities(users, indicators, count):
+    communities = [make_community() for _ in range(count)]
+    for community in communities[::2]:
+        make_volunteer(community=community, registered_on=PERIOD)
+        save(users["county"], community, indicators, households=1)
+    access_for(users["county"])  # the user's scope, read once per request
+
+    with CaptureQueriesContext(connection) as queries:
+        template_workbook(communities=communities, period=PERIOD, user=users["county"])
+
+    # The indicators of the month, the returns, their values; the six of services.prefill.
+    assert len(queries) == 9
