@@ -33,6 +33,7 @@ from communities.models import Community, Township
 from communities.returns_checks import due_on
 from communities.returns_reports import Grain, Level
 from ratings.models import Tier
+from services.reports import HOURS_RECORDED_BASIS
 
 # A county has some twenty townships: one page. Province-scale data pages the table, so that
 # the page's size does not grow with the townships.
@@ -252,19 +253,21 @@ def _cards(board: Dashboard, links: dict[str, str]) -> list[Card]:
 
     hours = Card(
         "hours",
-        _("Volunteer service"),
+        _("Volunteer service recorded"),
         sample=board.has_sample_hours,
+        basis=str(HOURS_RECORDED_BASIS),
         figures=[
             Figure(
                 "hours-last-month",
                 format_number(total.hours_last_month),
-                _("hours in %(month)s") % {"month": f"{board.last_month:%Y-%m}"},
+                _("hours of service recorded in %(month)s")
+                % {"month": f"{board.last_month:%Y-%m}"},
                 links["hours_last_month"],
             ),
             Figure(
                 "hours-year",
                 format_number(total.hours_year),
-                _("hours in %(year)s so far") % {"year": year},
+                _("hours of service recorded in %(year)s so far") % {"year": year},
                 links["hours_year"],
             ),
         ],
@@ -338,8 +341,8 @@ def _columns(board: Dashboard) -> list[Column]:
         Column(_("Shortfall (m²)")),
         Column(_("Term elections due")),
         Column(_("Network coverage")),
-        Column(_("Volunteer hours"), last_month),
-        Column(_("Volunteer hours"), year),
+        Column(_("Service hours recorded"), last_month),
+        Column(_("Service hours recorded"), year),
     ]
     if board.funds_indicator is not None:
         columns.append(

@@ -7,8 +7,6 @@ the user may see, which is also the server-side check since a ModelChoiceField v
 against its queryset. Saves and deletes check the scope once more before they write.
 """
 
-import csv
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -16,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.utils.html import format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +22,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from chunan_community.admin_paging import EstimatedCountPaginator
+from chunan_community.spreadsheets import csv_response
 from communities import permissions
 from communities.access import CLERK, access_for
 from communities.domain import ReturnRefused, available_transitions, return_accept
@@ -366,16 +365,13 @@ class CommunityAdmin(ScopedAdmin):
             "premises_area_m2",
             "figures_are_sample",
         )
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="communities.csv"'
-        response.write("\ufeff")  # a BOM, so that spreadsheet programs read the Chinese names
-        writer = csv.writer(response)
-        writer.writerow([capfirst(Community._meta.get_field(f).verbose_name) for f in fields])
+        header = [capfirst(Community._meta.get_field(f).verbose_name) for f in fields]
+        rows = []
         for community in queryset.select_related("township"):
             row = [getattr(community, f) for f in fields]
             row[fields.index("status")] = community.get_status_display()
-            writer.writerow(row)
-        return response
+            rows.append(row)
+        return csv_response("communities.csv", [header, *rows])
 
 
 @admin.register(Restructuring)

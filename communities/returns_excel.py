@@ -12,11 +12,9 @@ Only an import without errors can be confirmed; `return_import_apply` then saves
 through domain.return_save in one transaction: all or nothing.
 """
 
-import csv
 import datetime
 import io
 import logging
-import tempfile
 import zipfile
 import zlib
 from collections import defaultdict
@@ -31,11 +29,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from communities.domain import ReturnRefused, edit_refusal, return_save
+from chunan_community.spreadsheets import append_row, text_width, unescape_text, xlsx_bytes
+from communities.domain import ReturnRefused, StaleReturn, edit_refusal, return_save
 from communities.models import (
     Community,
     Indicator,
@@ -45,6 +45,7 @@ from communities.models import (
     ReturnStatus,
     ReturnValue,
 )
+from communities.prefill import prefill_many
 from communities.returns_checks import month_start, parse_month
 from communities.returns_forms import (
     VALUE_LIMIT,
@@ -56,10 +57,11 @@ from communities.returns_queries import active_indicators, rules_among, values_b
 
 logger = logging.getLogger(__name__)
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RETURNS_SHEET = "returns"
 INDICATORS_SHEET = "indicators"
 FIRST_DATA_ROW = 3  # row 1: column codes, row 2: labels
+COMMENT_SUFFIX = ":comment"  # `households:comment`: the comment on the households figure
+HEADER_SEARCH_ROWS = 10  # the row of codes is looked for this far down
 
 # The fixed columns, by the code in row 1; indicator columns carry the indicator's code.
 COMMUNITY, NAME, MONTH, VERSION, STATUS = (
@@ -125,12 +127,55 @@ def _too_big() -> str:
     }
 
 
-def check_upload(data: bytes) -> None:
+def _save_as_xlsx(kind: str) -> str:
+    """What to do with a sheet in another format: save it as .xlsx, the figures are kept."""
+    return _(
+        "This is %(kind)s, not an Excel workbook (.xlsx). Your figures are not lost: open the "
+        "file in LibreOffice or WPS, choose File → Save As (另存为), pick “Excel 2007-365 "
+        "(.xlsx)” as the type, and upload the .xlsx file."
+    ) % {"kind": kind}
+
+
+def _zip_mimetype(data: bytes) -> bytes:
+    """The `mimetype` member an OpenDocument file starts with (b"" if none or unreadable)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            member = archive.getinfo("mimetype")
+            if member.file_size > 200:
+                return b""
+            return archive.read(member)
+    except (KeyError, zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        return b""
+    except (zlib.error, NotImplementedError, RuntimeError):
+        return b""
+
+
+def _other_format(data: bytes, name: str) -> str | None:
+    """The kind of spreadsheet the upload is, when it is one the portal does not read."""
+    head = data[:4096]
+    if data.startswith(b"PK\x03\x04") and _zip_mimetype(data).startswith(
+        b"application/vnd.oasis.opendocument.spreadsheet"
+    ):
+        return _("an OpenDocument spreadsheet (.ods)")
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith((b"<?xml", b"<office:document")) and b"office:document" in head:
+        return _("a flat OpenDocument spreadsheet (.fods)")
+    is_text = b"\x00" not in head and not text.startswith((b"<", b"%PDF", b"PK"))
+    # Text: a CSV by its name, or by its commas and lines.
+    if is_text and (name.lower().endswith(".csv") or (b"," in head and b"\n" in head)):
+        return _("a CSV text file")
+    return None
+
+
+def check_upload(data: bytes, name: str = "") -> None:
     """Refuse anything but a plain, reasonably sized xlsx, before any XML is parsed."""
     if not data:
         raise WorkbookRefused(_("The file is empty."))
     if len(data) > settings.RETURN_UPLOAD_MAX_BYTES:
         raise WorkbookRefused(_too_big())
+    kind = _other_format(data, name)
+    if kind:
+        raise WorkbookRefused(_save_as_xlsx(kind))
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise WorkbookRefused(
             _(
@@ -266,6 +311,28 @@ def read_sheet(data: bytes) -> Sheet:
             workbook.close()
 
 
+def _header_row(worksheet) -> tuple[int, list[str]]:
+    """(row number, texts) of the row of column codes: the first of the first
+    HEADER_SEARCH_ROWS rows naming community_code, so that a title row or two typed above
+    it does no harm."""
+    rows = worksheet.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS, values_only=True)
+    for number, values in enumerate(rows, start=1):
+        header = [_text(value) for value in values]
+        if any(text.casefold() == COMMUNITY for text in header):
+            while header and not header[-1]:
+                header.pop()
+            return number, header
+    raise WorkbookRefused(
+        _(
+            "None of the first %(count)s rows of the “returns” sheet holds the column codes "
+            "of the template (community_code, month, version and the indicator codes). Keep "
+            "the template's row of codes above the figures, or copy the figures into a new "
+            "template."
+        )
+        % {"count": HEADER_SEARCH_ROWS}
+    )
+
+
 def _read_returns_sheet(workbook) -> Sheet:
     if RETURNS_SHEET in workbook.sheetnames:
         worksheet = workbook[RETURNS_SHEET]
@@ -274,17 +341,7 @@ def _read_returns_sheet(workbook) -> Sheet:
         if not sheets:
             raise WorkbookRefused(_("The workbook has no “returns” sheet."))
         worksheet = workbook[sheets[0]]
-    header = next(worksheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
-    header = [_text(value) for value in header]
-    while header and not header[-1]:
-        header.pop()
-    if not header:
-        raise WorkbookRefused(
-            _(
-                "The first row of the “returns” sheet is empty: it must hold the column codes "
-                "of the template (community_code, month, version and the indicator codes)."
-            )
-        )
+    header_row, header = _header_row(worksheet)
     if len(header) > MAX_COLUMNS:
         raise WorkbookRefused(
             _("The sheet has more than %(count)s columns.") % {"count": MAX_COLUMNS}
@@ -303,16 +360,20 @@ def _read_returns_sheet(workbook) -> Sheet:
     if missing:
         raise WorkbookRefused(
             _(
-                "The first row of the “returns” sheet lacks the column(s) %(missing)s. Download "
-                "a new template and copy the figures into it."
+                "The row of column codes (row %(row)s of the “returns” sheet) lacks the "
+                "column(s) %(missing)s. Download a new template and copy the figures into it."
             )
-            % {"missing": ", ".join(f"{key} ({FIXED_LABELS[key]})" for key in missing)}
+            % {
+                "row": header_row,
+                "missing": ", ".join(f"{key} ({FIXED_LABELS[key]})" for key in missing),
+            }
         )
     community_labels = _all_labels(COMMUNITY)
     rows, seen = [], 0
     width = len(header)
     for number, values in enumerate(
-        worksheet.iter_rows(min_row=2, max_col=width, values_only=True), start=2
+        worksheet.iter_rows(min_row=header_row + 1, max_col=width, values_only=True),
+        start=header_row + 1,
     ):
         seen += 1
         if seen > MAX_SHEET_ROWS:
@@ -323,7 +384,10 @@ def _read_returns_sheet(workbook) -> Sheet:
         values = tuple(values) + (None,) * (width - len(values))
         if all(_text(value) == "" for value in values):
             continue
-        if number == 2 and _text(values[columns[COMMUNITY]]).casefold() in community_labels:
+        if (
+            number == header_row + 1
+            and _text(values[columns[COMMUNITY]]).casefold() in community_labels
+        ):
             continue  # the template's label row
         rows.append((number, values))
         if len(rows) > MAX_DATA_ROWS:
@@ -334,13 +398,12 @@ def _read_returns_sheet(workbook) -> Sheet:
     if not rows:
         raise WorkbookRefused(_("The workbook has no rows of returns to import."))
     known = set(FIXED_LABELS)
+    stems = {c: _comment_stem(c) or c for c in columns if c not in known}
     indicator_codes = set(
-        Indicator.objects.filter(code__in=[c for c in columns if c not in known]).values_list(
-            "code", flat=True
-        )
+        Indicator.objects.filter(code__in=set(stems.values())).values_list("code", flat=True)
     )
     for code, index in list(columns.items()):
-        if code not in known and code not in indicator_codes:
+        if code not in known and stems[code] not in indicator_codes:
             unknown.append((index, header[index]))
             del columns[code]
     return Sheet(columns=columns, unknown=sorted(unknown), repeated=repeated, rows=rows)
@@ -354,10 +417,11 @@ class CheckedWorkbook:
     rows: list[dict] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
 
-    def error(self, row, column, field_label, message):
-        self.errors.append(
-            {"row": row, "column": column, "field": str(field_label), "message": str(message)}
-        )
+    def error(self, row, column, field_label, message, *, indicator=None):
+        error = {"row": row, "column": column, "field": str(field_label), "message": str(message)}
+        if indicator is not None:
+            error["indicator"] = indicator  # marks the cell in the preview
+        self.errors.append(error)
 
 
 def _version(value) -> int | None:
@@ -381,6 +445,36 @@ def _period(value) -> datetime.date | None:
 
 def _month_label(period: datetime.date) -> str:
     return f"{period:%Y-%m}"
+
+
+def not_a_number(text: str, indicator) -> str:
+    """Why a typed figure is not a number, quoting it: "“1 968” contains a space …"."""
+    whole = indicator.value_type == Indicator.ValueType.INTEGER
+    quoted = {"value": text}
+    if any(char.isspace() for char in text):
+        return _(
+            "“%(value)s” contains a space: type the figure without spaces, e.g. %(example)s."
+        ) % {**quoted, "example": "".join(text.split())}
+    if "," in text or "，" in text:
+        return _(
+            "“%(value)s” contains a comma: type the figure without thousands separators, "
+            "e.g. %(example)s."
+        ) % {**quoted, "example": text.replace(",", "").replace("，", "")}
+    try:
+        number = Decimal(text)
+    except ArithmeticError:
+        number = None
+    if number is not None and number.is_finite() and whole:
+        return _("“%(value)s” is not a whole number: %(indicator)s is counted in whole units.") % {
+            **quoted,
+            "indicator": indicator.local_name,
+        }
+    if any(char.isdigit() for char in text):
+        return (
+            _("“%(value)s” is not a number: type the figure alone, without a unit or other text.")
+            % quoted
+        )
+    return _("“%(value)s” is not a number: type a figure, or leave the cell empty.") % quoted
 
 
 def check_rows(sheet: Sheet, *, user, today: datetime.date | None = None) -> CheckedWorkbook:
@@ -503,14 +597,16 @@ def check_rows(sheet: Sheet, *, user, today: datetime.date | None = None) -> Che
     months = {}
     for period in sorted(periods):
         indicators = active_indicators(period)
-        ids = [c for _n, _v, c, p, _ver in placed if p == period]
+        ids = [c.pk for _n, _v, c, p, _ver in placed if p == period]
         months[period] = {
             "indicators": indicators,
             "rules": rules_among(indicators),
-            "history": values_before([c.pk for c in ids], period),
+            "history": values_before(ids, period),
+            # What the service records say, shown beside a typed figure that differs.
+            "records": prefill_many(ids, period, codes=[i.code for i in indicators]),
         }
 
-    header_codes = set(cols) - set(FIXED_LABELS)
+    header_codes = {c for c in cols if c not in FIXED_LABELS and _comment_stem(c) is None}
     missing = {}
     for month in months.values():
         for indicator in month["indicators"]:
@@ -546,10 +642,16 @@ def check_rows(sheet: Sheet, *, user, today: datetime.date | None = None) -> Che
         saved = stored[monthly_return.pk] if monthly_return else {}
         stored_version = monthly_return.version if monthly_return else 0
         data = {"version": str(version)}
+        commented = set()  # indicators whose comment column the workbook has
         for indicator in indicators:
             if indicator.code in cols:
                 data[value_field_name(indicator)] = _text(values[cols[indicator.code]])
-            data[comment_field_name(indicator)] = saved.get(indicator.pk, (None, ""))[1]
+            if comment_code(indicator) in cols:
+                commented.add(indicator.pk)
+                text = unescape_text(_text(values[cols[comment_code(indicator)]]))
+                data[comment_field_name(indicator)] = text
+            else:
+                data[comment_field_name(indicator)] = saved.get(indicator.pk, (None, ""))[1]
         history = month["history"]
         form = ReturnForm(
             data,
@@ -567,7 +669,8 @@ def check_rows(sheet: Sheet, *, user, today: datetime.date | None = None) -> Che
                 return letter[cols[VERSION]], FIXED_LABELS[VERSION]
             if indicator is None:
                 return "", ""
-            return letter.get(cols.get(indicator.code), ""), indicator.local_name
+            code = comment_code(indicator) if name.startswith("c_") else indicator.code
+            return letter.get(cols.get(code, cols.get(indicator.code)), ""), indicator.local_name
 
         row = {
             "row": number,
@@ -580,12 +683,23 @@ def check_rows(sheet: Sheet, *, user, today: datetime.date | None = None) -> Che
             "comments": {},
             "warnings": [],
             "unchanged": False,
+            "records": {
+                str(i.pk): format(figure, "f")
+                for i in indicators
+                if (figure := month["records"].get(community.pk, {}).get(i.code)) is not None
+            },
         }
         if not form.is_valid():
-            for name, messages in form.errors.items():
+            for name, errors in form.errors.as_data().items():
                 column, label = where(name)
-                for message in messages:
-                    result.error(number, column, label, message)
+                indicator = by_field.get(name) if name.startswith("v_") else None
+                for error in errors:
+                    message = " ".join(error.messages)
+                    if indicator is not None and error.code == "invalid":
+                        message = not_a_number(data.get(name, ""), indicator)
+                    result.error(
+                        number, column, label, message, indicator=indicator and indicator.pk
+                    )
             row["values"] = {
                 str(i.pk): data.get(value_field_name(i)) or None
                 for i in indicators
@@ -598,13 +712,16 @@ def check_rows(sheet: Sheet, *, user, today: datetime.date | None = None) -> Che
             str(pk): None if value is None else format(value, "f")
             for pk, value in values_now.items()
         }
-        row["comments"] = {str(pk): text for pk, text in form.comments().items() if text}
+        # A comment column left empty clears the comment; without the column, none changes.
+        row["comments"] = {
+            str(pk): text for pk, text in form.comments().items() if text or pk in commented
+        }
         for name, message in form.warnings.items():
             column, label = where(name)
             row["warnings"].append({"column": column, "field": str(label), "message": message})
         row["unchanged"] = all(
             saved.get(pk, (None, ""))[0] == value for pk, value in values_now.items()
-        )
+        ) and all(saved.get(int(pk), (None, ""))[1] == text for pk, text in row["comments"].items())
         if row["unchanged"]:
             pass  # nothing to save: neither the version nor the return's state matters
         elif version != stored_version:
@@ -644,7 +761,7 @@ def return_import_create(*, upload, by, today=None) -> ReturnImport:
     if upload.size > settings.RETURN_UPLOAD_MAX_BYTES:
         raise WorkbookRefused(_too_big())
     data = upload.read(settings.RETURN_UPLOAD_MAX_BYTES + 1)
-    check_upload(data)
+    check_upload(data, upload.name or "")
     checked = check_rows(read_sheet(data), user=by, today=today)
     return ReturnImport.objects.create(
         uploaded_by=by,
@@ -692,6 +809,23 @@ def return_import_apply(*, return_import, by, today=None) -> int:
                         action=ReturnEvent.Action.IMPORTED,
                         today=today,
                     )
+                except StaleReturn as stale:
+                    # Not the entry page's "your figures are in the form below": the
+                    # workbook is the clerk's copy, and nothing of it was saved.
+                    raise ImportRefused(
+                        _(
+                            "Row %(row)s (%(community)s, %(month)s): someone saved this return "
+                            "after your workbook was checked. Nothing was imported. Your "
+                            "workbook still holds your figures: download a new template, copy "
+                            "your figures into it (compare them with the saved ones), and "
+                            "upload it again."
+                        )
+                        % {
+                            "row": row["row"],
+                            "community": row["name"],
+                            "month": row["period"],
+                        }
+                    ) from stale
                 except ReturnRefused as refused:
                     raise ImportRefused(
                         _(
@@ -732,14 +866,40 @@ def cell_message(error: dict) -> str:
     return where["message"]
 
 
+def _preview_cell(row, indicator, marked) -> dict:
+    """A figure of the preview: what was typed, its error, what the records say if it
+    differs, and its comment."""
+    key = str(indicator.pk)
+    value = row["values"].get(key)
+    records = row.get("records", {}).get(key)
+    differs = False
+    if records is not None:
+        try:
+            differs = value is None or Decimal(value) != Decimal(records)
+        except ArithmeticError:
+            differs = True
+    return {
+        "value": value,
+        "error": marked.get((row["row"], indicator.pk), ""),
+        "records": Decimal(records).normalize() if differs else None,
+        "comment": row.get("comments", {}).get(key, ""),
+    }
+
+
 def import_preview(return_import) -> dict:
     """The import arranged for its page: indicator columns in catalogue order, rows, messages."""
     ids = {int(pk) for row in return_import.rows for pk in row["values"]}
     indicators = list(Indicator.objects.filter(pk__in=ids))
+    marked = {
+        (error["row"], error["indicator"]): error["message"]
+        for error in return_import.errors
+        if error.get("indicator")
+    }
     rows = [
         {
             **row,
             "cells": [row["values"].get(str(indicator.pk)) for indicator in indicators],
+            "columns": [_preview_cell(row, indicator, marked) for indicator in indicators],
         }
         for row in return_import.rows
     ]
@@ -760,20 +920,22 @@ def import_preview(return_import) -> dict:
 # ---------- The template ----------
 
 HEADER_FILL = PatternFill("solid", start_color="FFE8EEF4")
+RECORDS_FILL = PatternFill("solid", start_color="FFFFF4D6")  # figures from the records
 FIXED_FILL = PatternFill("solid", start_color="FFF2F2F2")
 CODE_FONT = Font(color="FF808080", size=9)
 LABEL_FONT = Font(bold=True)
-
-
-def _width(text: str) -> float:
-    """Excel column width for a text: CJK characters take two units."""
-    return sum(2 if ord(char) > 0x2E7F else 1 for char in text) + 2
 
 
 def _limit(value: Decimal | None, indicator) -> str | None:
     if value is None:
         return None
     return str(int(value)) if indicator.value_type == Indicator.ValueType.INTEGER else str(value)
+
+
+def _limit_value(value: Decimal | None, indicator) -> int | Decimal | None:
+    if value is None or indicator.value_type != Indicator.ValueType.INTEGER:
+        return value
+    return int(value)
 
 
 def _validation(indicator, cells: str) -> DataValidation:
@@ -805,10 +967,25 @@ def indicator_label(indicator) -> str:
     return f"{indicator.local_name}（{indicator.unit}）" if indicator.unit else indicator.local_name
 
 
-def template_workbook(*, communities, period: datetime.date) -> bytes:
-    """An .xlsx for `communities` and the month, prefilled with what is saved.
+def comment_code(indicator) -> str:
+    """The column code of the comment (说明) on an indicator's figure."""
+    return f"{indicator.code}{COMMENT_SUFFIX}"
 
-    Queries: the indicators of the month, the returns and their values: three in all.
+
+def _comment_stem(code: str) -> str | None:
+    return code[: -len(COMMENT_SUFFIX)] if code.endswith(COMMENT_SUFFIX) else None
+
+
+def template_workbook(
+    *, communities, period: datetime.date, user=None, today: datetime.date | None = None
+) -> bytes:
+    """An .xlsx for `communities` and the month, prefilled with what is saved, and a comment
+    column (说明) per figure after the figures.
+
+    For `user`, a figure not saved yet of a return they may still change is filled with
+    what the service records say (communities.prefill), as the entry page does; those
+    cells are shaded and noted. Queries: the indicators of the month, the returns and their
+    values, and the prefill providers' fixed number: none grows with the communities.
     """
     communities = list(communities)
     indicators = active_indicators(period)
@@ -817,19 +994,37 @@ def template_workbook(*, communities, period: datetime.date) -> bytes:
         for r in MonthlyReturn.objects.filter(community__in=communities, period=period)
     }
     values = defaultdict(dict)
-    for return_id, indicator_id, value in ReturnValue.objects.filter(
+    for return_id, indicator_id, value, comment in ReturnValue.objects.filter(
         monthly_return__in=[r.pk for r in returns.values()]
-    ).values_list("monthly_return_id", "indicator_id", "value"):
-        values[return_id][indicator_id] = value
+    ).values_list("monthly_return_id", "indicator_id", "value", "comment"):
+        values[return_id][indicator_id] = (value, comment)
+    records = {}
+    if user is not None:
+        today = today or timezone.localdate()
+        editable = []
+        for community in communities:
+            candidate = returns.get(community.pk) or MonthlyReturn(period=period, version=0)
+            candidate.community = community  # read already: no query per return
+            if edit_refusal(user, candidate, today=today) is None:
+                editable.append(community.pk)
+        records = prefill_many(editable, period, codes=[i.code for i in indicators])
 
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = RETURNS_SHEET
     fixed = [COMMUNITY, NAME, MONTH, VERSION, STATUS]
-    codes = fixed + [indicator.code for indicator in indicators]
-    labels = [str(FIXED_LABELS[key]) for key in fixed] + [indicator_label(i) for i in indicators]
-    sheet.append(codes)
-    sheet.append(labels)
+    codes = (
+        fixed
+        + [indicator.code for indicator in indicators]
+        + [comment_code(indicator) for indicator in indicators]
+    )
+    labels = (
+        [str(FIXED_LABELS[key]) for key in fixed]
+        + [indicator_label(i) for i in indicators]
+        + [_("Comment: %(indicator)s") % {"indicator": i.local_name} for i in indicators]
+    )
+    append_row(sheet, codes)
+    append_row(sheet, labels)
     for cell in sheet[1]:
         cell.font = CODE_FONT
     for cell in sheet[2]:
@@ -838,9 +1033,11 @@ def template_workbook(*, communities, period: datetime.date) -> bytes:
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     sheet.row_dimensions[2].height = 36
     statuses = dict(ReturnStatus.choices)
+    from_records = []  # (row, column) of the cells filled from the service records
     for community in communities:
         monthly_return = returns.get(community.pk)
         saved = values[monthly_return.pk] if monthly_return else {}
+        figures = records.get(community.pk, {})
         row = [
             community.code,
             community.local_name,
@@ -848,12 +1045,21 @@ def template_workbook(*, communities, period: datetime.date) -> bytes:
             monthly_return.version if monthly_return else 0,
             str(statuses[monthly_return.status]) if monthly_return else "",
         ]
+        comments = []
         for indicator in indicators:
-            value = saved.get(indicator.pk)
+            value, comment = saved.get(indicator.pk, (None, ""))
+            if value is None and indicator.code in figures:
+                value = figures[indicator.code]
+                from_records.append((sheet.max_row + 1, len(row) + 1))
             if value is not None and indicator.value_type == Indicator.ValueType.INTEGER:
                 value = int(value)
             row.append(value)
-        sheet.append(row)
+            comments.append(comment or None)
+        append_row(sheet, row + comments)
+    for number, column in from_records:
+        cell = sheet.cell(number, column)
+        cell.fill = RECORDS_FILL
+        cell.comment = Comment(str(_("Prefilled from the service records (据服务记录预填).")), "")
     last = max(sheet.max_row, FIRST_DATA_ROW)
     for number in range(FIRST_DATA_ROW, last + 1):
         for column in range(1, len(fixed) + 1):
@@ -867,14 +1073,18 @@ def template_workbook(*, communities, period: datetime.date) -> bytes:
         sheet.add_data_validation(
             _validation(indicator, f"{letter}{FIRST_DATA_ROW}:{letter}{last}")
         )
+    for column in range(len(fixed) + len(indicators) + 1, len(codes) + 1):
+        for number in range(FIRST_DATA_ROW, last + 1):
+            sheet.cell(number, column).number_format = "@"  # a comment stays text
     for index, (code, label) in enumerate(zip(codes, labels, strict=True), start=1):
-        wide = max(_width(code), min(_width(label), 24), 8)
+        wide = max(text_width(code), min(text_width(label), 24), 8)
         sheet.column_dimensions[get_column_letter(index)].width = wide
-    sheet.column_dimensions["B"].width = max([12] + [_width(c.local_name) for c in communities])
+    sheet.column_dimensions["B"].width = max([12] + [text_width(c.local_name) for c in communities])
     sheet.freeze_panes = sheet.cell(FIRST_DATA_ROW, len(fixed) + 1)
 
     about = workbook.create_sheet(INDICATORS_SHEET)
-    about.append(
+    append_row(
+        about,
         [
             _("Code"),
             _("Name"),
@@ -886,34 +1096,33 @@ def template_workbook(*, communities, period: datetime.date) -> bytes:
             pgettext("indicator must be filled in", "Required"),
             _("Group"),
             _("Help"),
-        ]
+        ],
     )
     for cell in about[1]:
         cell.font = LABEL_FONT
         cell.fill = HEADER_FILL
     for indicator in indicators:
-        about.append(
+        append_row(
+            about,
             [
                 indicator.code,
                 indicator.name,
                 indicator.name_en,
                 indicator.unit,
                 str(indicator.get_value_type_display()),
-                _limit(indicator.minimum, indicator),
-                _limit(indicator.maximum, indicator),
+                _limit_value(indicator.minimum, indicator),
+                _limit_value(indicator.maximum, indicator),
                 _("Yes") if indicator.required else _("No"),
                 indicator.group.local_name,
                 indicator.help_text,
-            ]
+            ],
         )
     for letter, width in zip("ABCDEFGHIJ", (24, 24, 30, 8, 12, 10, 14, 8, 16, 60), strict=True):
         about.column_dimensions[letter].width = width
     about.freeze_panes = "A2"
     workbook.properties.title = _("Monthly returns %(month)s") % {"month": _month_label(period)}
     workbook.properties.creator = _("Chun'an community-building portal")
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(workbook)
 
 
 # ---------- Exports ----------
@@ -1019,49 +1228,3 @@ def _export_chunk(chunk, indicators, integer, labels):
             labels["yes"] if sample else labels["no"],
             *[values[pk].get(indicator.pk) for indicator in indicators],
         ]
-
-
-class _Echo:
-    """A file-like object whose write() hands back what it was given (Django's CSV recipe)."""
-
-    def write(self, value):
-        return value
-
-
-# Spreadsheet programs run a cell starting with these as a formula (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, int):
-        return str(value)
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def csv_chunks(header, lines):
-    """The CSV as text pieces: a BOM first, so that Excel opens the Chinese as UTF-8."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow([_csv_cell(cell) for cell in header])
-    for line in lines:
-        yield writer.writerow([_csv_cell(cell) for cell in line])
-
-
-def xlsx_file(header, lines):
-    """The export as an .xlsx in a temporary file, written in openpyxl's write-only mode."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(RETURNS_SHEET)
-    for index, label in enumerate(header, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(10, min(_width(label), 24))
-    sheet.freeze_panes = "B2"
-    sheet.append(header)
-    for line in lines:
-        sheet.append(line)
-    output = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
-    workbook.save(output)
-    output.seek(0)
-    return output

@@ -21,15 +21,20 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from chunan_community.forms import posted, posted_files
+from chunan_community.spreadsheets import (
+    CSV_CONTENT_TYPE,
+    XLSX_CONTENT_TYPE,
+    csv_chunks,
+    xlsx_file,
+)
 from communities.access import access_for
 from communities.forms import CommunityField
 from communities.models import Community, ReturnImport, ReturnStatus, Township
 from communities.returns_checks import add_months, month_start
 from communities.returns_excel import (
-    XLSX_CONTENT_TYPE,
+    RETURNS_SHEET,
     ImportRefused,
     WorkbookRefused,
-    csv_chunks,
     export_header,
     export_indicators,
     export_lines,
@@ -38,7 +43,6 @@ from communities.returns_excel import (
     return_import_apply,
     return_import_create,
     template_workbook,
-    xlsx_file,
 )
 from communities.returns_forms import MonthField
 
@@ -146,7 +150,7 @@ def return_template(request):
         .select_related("township")
     )
     response = HttpResponse(
-        template_workbook(communities=communities, period=period),
+        template_workbook(communities=communities, period=period, user=request.user),
         content_type=XLSX_CONTENT_TYPE,
     )
     return _attachment(response, f"returns-{period:%Y-%m}.xlsx")
@@ -235,9 +239,7 @@ def return_export_csv(request):
     if invalid:
         return invalid
     header, lines = selection
-    response = StreamingHttpResponse(
-        csv_chunks(header, lines), content_type="text/csv; charset=utf-8"
-    )
+    response = StreamingHttpResponse(csv_chunks(header, lines), content_type=CSV_CONTENT_TYPE)
     return _attachment(response, _export_name("csv"))
 
 
@@ -250,7 +252,7 @@ def return_export_xlsx(request):
         return invalid
     header, lines = selection
     return FileResponse(
-        xlsx_file(header, lines),
+        xlsx_file(header, lines, title=RETURNS_SHEET),
         as_attachment=True,
         filename=_export_name("xlsx"),
         content_type=XLSX_CONTENT_TYPE,

@@ -5,14 +5,11 @@ workspace). Aggregates are for every registry keeper, each within their scope: t
 sees the county, township staff their township, a clerk their own community.
 """
 
-import csv
-import io
-
 import openpyxl
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
@@ -21,6 +18,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_safe
 
 from chunan_community.paging import paginate
+from chunan_community.spreadsheets import append_row, csv_response, xlsx_response
 from communities import charts
 from communities.access import CLERK, COUNTY, TOWNSHIP, access_for
 from communities.models import Community, Indicator, Township
@@ -29,6 +27,7 @@ from communities.returns_forms import MonthField
 from communities.returns_reports import (
     CELL_STATUSES,
     CELL_SYMBOLS,
+    REPORTED_BASIS,
     Counted,
     Grain,
     Level,
@@ -39,7 +38,6 @@ from communities.returns_reports import (
     completeness_rates,
     months_between,
     overdue_returns,
-    plain_number,
     returns_in_window,
     widen,
 )
@@ -396,7 +394,11 @@ def _total_label(access):
 def _chart(table):
     """Bars for one series, lines for up to MAX_CHART_SERIES areas, else the total alone."""
     indicator = table.indicator
-    categories = [row.label for row in table.rows]
+    # A partial period is marked where it is drawn, so its low bar is not read as a drop.
+    categories = [
+        f"{row.label}* ({row.reported}/{row.expected})" if row.partial else row.label
+        for row in table.rows
+    ]
     if len(table.areas) == 1 or len(table.areas) > MAX_CHART_SERIES:
         label = table.areas[0].label if len(table.areas) == 1 else _("Total")
         series = [charts.Series(label, [row.total for row in table.rows])]
@@ -442,6 +444,7 @@ def _aggregates_context(request, template):
     context = {
         "form": form,
         "table": table,
+        "reported_basis": REPORTED_BASIS,
         "chart": _chart(table) if table and table.has_data else "",
         "chart_is_total": table is not None and len(table.areas) > MAX_CHART_SERIES,
         "query": request.GET.urlencode(),
@@ -469,22 +472,36 @@ def aggregates_print(request):
     return _aggregates_context(request, "returns/report_aggregates_print.html")
 
 
-def _text(value: str) -> str:
-    """A label that a spreadsheet would read as a formula (=, +, -, @) is quoted."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _export_rows(table):
-    header = [_("Period"), *[_text(area.label) for area in table.areas]]
+    """The header, a line per period and the whole range: each names the indicator and its
+    unit, and how many communities' returns it holds of those owed (a partial period's
+    sums are not the county's figure)."""
+    indicator = table.indicator
+    header = [
+        _("Indicator"),
+        _("Unit"),
+        _("Period"),
+        *[area.label for area in table.areas],
+    ]
     if table.has_total_column:
         header.append(_("Total"))
+    header += [_("Returns counted"), _("Returns owed"), _("Complete")]
     rows = [header]
     for row in [*table.rows, table.footer]:
-        line = [row.label, *[plain_number(v) for v in row.values]]
+        line = [indicator.local_name, indicator.unit, row.label, *map(_number, row.values)]
         if table.has_total_column:
-            line.append(plain_number(row.total))
+            line.append(_number(row.total))
+        line += [row.reported, row.expected, _("No") if row.partial else _("Yes")]
         rows.append(line)
     return rows
+
+
+def _number(value):
+    """1234 and 12.5 rather than 1234.00 and 12.50: an int or a normalized Decimal."""
+    if value is None:
+        return None
+    value = value.normalize()
+    return int(value) if value == value.to_integral_value() else value
 
 
 def _filename(table, extension):
@@ -508,11 +525,7 @@ def aggregates_csv(request):
     _access, form, table = _aggregates(request)
     if table is None:
         return _bad_request(form)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(table, "csv")}"'
-    response.write("\ufeff")
-    csv.writer(response).writerows(_export_rows(table))
-    return response
+    return csv_response(_filename(table, "csv"), _export_rows(table))
 
 
 @login_required
@@ -525,26 +538,10 @@ def aggregates_xlsx(request):
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = table.indicator.code[:31]
-    sheet.freeze_panes = "B2"
-    for index, line in enumerate(_export_rows(table)):
-        if index == 0:
-            sheet.append(line)
-        else:
-            sheet.append([line[0], *[_cell_number(v) for v in line[1:]]])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_filename(table, "xlsx")}"'
-    return response
-
-
-def _cell_number(text):
-    if text == "":
-        return None
-    return int(text) if text.lstrip("-").isdigit() else float(text)
+    sheet.freeze_panes = "D2"
+    for line in _export_rows(table):
+        append_row(sheet, line)
+    return xlsx_response(_filename(table, "xlsx"), workbook)
 
 
 urlpatterns = [

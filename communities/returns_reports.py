@@ -295,6 +295,15 @@ class Level:
     COMMUNITY = "community"
 
 
+# What the aggregates count, said on the page: the clerks' figures, not the service records
+# (the dashboard's and the service reports' volunteer hours count those: services.reports).
+REPORTED_BASIS = gettext_lazy(
+    "Counts the figures the communities reported in their monthly returns (entered or "
+    "imported by their clerks), not the portal's own records: the volunteer hours of the "
+    "dashboard and the service reports count the sessions of service recorded, and may differ."
+)
+
+
 class Counted:
     """Which returns' figures count."""
 
@@ -420,6 +429,14 @@ class AggregateRow:
     values: list[Decimal | None]
     total: Decimal | None
     bucket: datetime.date | None = None
+    # Monthly returns with a figure counted, of those owed (community-months): a period
+    # with fewer is partial, its sums lower than the county's real figure.
+    reported: int = 0
+    expected: int = 0
+
+    @property
+    def partial(self) -> bool:
+        return self.reported < self.expected
 
     @property
     def display(self) -> list[str]:
@@ -450,10 +467,48 @@ class AggregateTable:
     def has_data(self) -> bool:
         return any(row.total is not None for row in self.rows)
 
+    @property
+    def has_partial(self) -> bool:
+        return any(row.partial for row in self.rows)
+
 
 def _row_total(values) -> Decimal | None:
     present = [v for v in values if v is not None]
     return sum(present, Decimal(0)) if present else None
+
+
+def reporting_counts(
+    *, user, indicator, statuses, first, last, township_id=None
+) -> tuple[dict[datetime.date, int], dict[datetime.date, int]]:
+    """Per month from `first` to `last`: (communities whose counted return has a figure for
+    the indicator, active communities that owe that month's return). Two queries, each a
+    row per month or per founding date, whatever the number of communities.
+    """
+    values = ReturnValue.objects.filter(
+        access_for(user).q("monthly_return__community"),
+        indicator=indicator,
+        value__isnull=False,
+        monthly_return__status__in=list(statuses),
+        monthly_return__period__gte=first,
+        monthly_return__period__lte=last,
+    )
+    communities = Community.objects.visible_to(user).public()
+    if township_id is not None:
+        values = values.filter(monthly_return__community__township_id=township_id)
+        communities = communities.filter(township_id=township_id)
+    reported = dict(
+        values.order_by()
+        .values_list("monthly_return__period")
+        .annotate(count=Count("monthly_return__community_id", distinct=True))
+    )
+    founded = list(
+        communities.order_by().values_list("founded_year", "founded_on").annotate(count=Count("pk"))
+    )
+    expected = {
+        month: sum(count for year, on, count in founded if founding_month(year, on) <= month)
+        for month in months_between(first, last)
+    }
+    return reported, expected
 
 
 def aggregate_areas(user, level: str, township_id: int | None, total_label: str) -> list[Area]:
@@ -501,15 +556,35 @@ def aggregate_table(
     }
     sums, has_sample = area_sums(grain=grain, **common)
     whole, _whole_sample = area_sums(grain=None, **common)
+    reported, expected = reporting_counts(
+        user=user,
+        indicator=indicator,
+        statuses=common["statuses"],
+        first=first,
+        last=last,
+        township_id=common["township_id"],
+    )
     rows = []
     for bucket in buckets(first, last, grain):
         values = [sums.get((bucket, area.key)) for area in areas]
-        rows.append(AggregateRow(bucket_label(bucket, grain), values, _row_total(values), bucket))
+        months = [m for m in months_between(bucket, widen(bucket, bucket, grain)[1]) if m <= last]
+        rows.append(
+            AggregateRow(
+                bucket_label(bucket, grain),
+                values,
+                _row_total(values),
+                bucket,
+                reported=sum(reported.get(m, 0) for m in months),
+                expected=sum(expected.get(m, 0) for m in months),
+            )
+        )
     footer_values = [whole.get((None, area.key)) for area in areas]
     footer = AggregateRow(
         _("Whole range: latest value") if stock else _("Whole range: total"),
         footer_values,
         _row_total(footer_values),
+        reported=sum(row.reported for row in rows),
+        expected=sum(row.expected for row in rows),
     )
     return AggregateTable(indicator, stock, grain, first, last, areas, rows, footer, has_sample)
 

@@ -3,30 +3,24 @@
 Scores: one row per judge, declaration and criterion scored by the judges (an abstention is
 one row per criterion with no points), and a second sheet with each criterion's aggregate
 (mean, judges counted, the dropped highest and lowest scores, weight, weighted points).
-Results: the ranked results by category. Text a spreadsheet would run as a formula is
-escaped with a leading apostrophe (as communities.returns_excel does for its CSV).
+Results: the ranked results by category. Every cell goes through
+chunan_community.spreadsheets.safe_cell, the portal's one formula escaping.
 """
 
 import io
-from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from communities.returns_excel import FORMULA_START, XLSX_CONTENT_TYPE
+from chunan_community.spreadsheets import XLSX_CONTENT_TYPE, safe_cell
 from ratings.models import Criterion, Tier
 
 __all__ = ["XLSX_CONTENT_TYPE", "results_workbook", "scores_workbook"]
 
 
-def cell(value):
-    """A value as written: numbers as numbers, text escaped when it would run as a formula."""
-    if value is None or isinstance(value, (int, Decimal)):
-        return value
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+cell = safe_cell
 
 
 def _sheet(workbook, title, header, rows, widths):

@@ -291,6 +291,7 @@ class ContributionPointsAdmin(ScopedModelAdmin):
 class AdmissionRequestAdmin(ScopedAdmin):
     list_display = (
         "department",
+        "received_on",
         "short_task",
         "funds_follow",
         "staff_follow",
@@ -303,7 +304,7 @@ class AdmissionRequestAdmin(ScopedAdmin):
     # A search rather than filter_horizontal, which lists every community of the province.
     autocomplete_fields = ("communities",)
     fieldsets = (
-        (None, {"fields": ("department", "task", "communities", "is_sample")}),
+        (None, {"fields": ("department", "received_on", "task", "communities", "is_sample")}),
         (
             _("What comes with the task"),
             {"fields": ("funds_follow", "funds_yuan", "staff_follow", "authority_follow")},
@@ -314,6 +315,13 @@ class AdmissionRequestAdmin(ScopedAdmin):
         ),
     )
     readonly_fields = ("decided_by", "submitted_at")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "received_on" in form.base_fields:
+            # Empty only on rows loaded without it; whoever edits one gives the date.
+            form.base_fields["received_on"].required = True
+        return form
 
     @admin.display(description=_("task"))
     def short_task(self, obj):

@@ -10,6 +10,7 @@ exactly one decision and the second is told.
 Views, the admin and commands call these functions: each rule lives here once.
 """
 
+import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -127,10 +128,25 @@ def _locked(admission_request) -> AdmissionRequest:
     return AdmissionRequest.objects.select_for_update().get(pk=admission_request.pk)
 
 
-def _validate(admission_request):
+def received_errors(received_on, *, today) -> dict[str, str]:
+    """The received date's rule, as {field: message}: given, and not after today (a
+    request is decided on the day of the decision, never before it arrived)."""
+    if received_on is None:
+        return {"received_on": _("Enter the day the request reached the county.")}
+    if received_on > today:
+        return {
+            "received_on": _("The request cannot be received after today (%(today)s).")
+            % {"today": date_format(today, "DATE_FORMAT")}
+        }
+    return {}
+
+
+def _validate(admission_request, *, today=None):
     errors = funds_errors(
         funds_follow=admission_request.funds_follow, funds_yuan=admission_request.funds_yuan
     )
+    if today is not None:
+        errors.update(received_errors(admission_request.received_on, today=today))
     if errors:
         raise ValidationError(errors)
     admission_request.full_clean()
@@ -150,15 +166,19 @@ def admission_submit(
     funds_yuan: Decimal | None,
     communities,
     by,
+    received_on: datetime.date | None = None,
     is_sample: bool = False,
+    today: datetime.date | None = None,
 ) -> AdmissionRequest:
     """Record a department's request to hand a task to `communities`, as submitted.
 
-    Side effects: creates one AdmissionRequest and its community links (each with a
-    history row naming `by`). Raises AdmissionRefused when `by` is not county staff, and
-    ValidationError (by field) when the funds rule fails, no community is chosen, or a
-    field is invalid.
+    `received_on` is the day the request reached the county (today if not given), never
+    after today. Side effects: creates one AdmissionRequest and its community links (each
+    with a history row naming `by`). Raises AdmissionRefused when `by` is not county staff,
+    and ValidationError (by field) when the funds rule fails, the received date is after
+    today, no community is chosen, or a field is invalid.
     """
+    today = today or timezone.localdate()
     _check_county(by, adding=True)
     communities = list(communities)
     admission_request = AdmissionRequest(
@@ -169,9 +189,10 @@ def admission_submit(
         authority_follow=authority_follow,
         funds_yuan=ZERO if funds_yuan is None else Decimal(funds_yuan),
         status=Status.SUBMITTED,
+        received_on=received_on or today,
         is_sample=is_sample,
     )
-    _validate(admission_request)
+    _validate(admission_request, today=today)
     _check_communities(communities)
     admission_request._history_user = by
     admission_request.save()
@@ -191,8 +212,11 @@ def admission_update(
     funds_yuan: Decimal | None,
     communities,
     by,
+    received_on: datetime.date | None = None,
+    today: datetime.date | None = None,
 ) -> AdmissionRequest:
-    """Correct a request that is still submitted (a typing error, a community missed).
+    """Correct a request that is still submitted (a typing error, a community missed, the
+    received date; `received_on` None keeps it).
 
     Side effects: saves the request and its community links, with history rows naming
     `by`. Raises AdmissionRefused when `by` is not county staff or the request has been
@@ -210,7 +234,9 @@ def admission_update(
     locked.staff_follow = staff_follow
     locked.authority_follow = authority_follow
     locked.funds_yuan = ZERO if funds_yuan is None else Decimal(funds_yuan)
-    _validate(locked)
+    if received_on is not None:
+        locked.received_on = received_on
+    _validate(locked, today=today or timezone.localdate())
     _check_communities(communities)
     locked._history_user = by
     locked.save()
@@ -226,10 +252,19 @@ def _decide(admission_request, *, to: str, reason: str, by) -> AdmissionRequest:
     refusal = edit_refusal(locked)
     if refusal:
         raise AdmissionRefused(refusal)
+    decided_on = timezone.localdate()
+    if locked.received_on and locked.received_on > decided_on:
+        raise AdmissionRefused(
+            _(
+                "This request was received on %(date)s, after today: correct the received "
+                "date before deciding it."
+            )
+            % {"date": date_format(locked.received_on, "DATE_FORMAT")}
+        )
     locked.status = to
     locked.decision_reason = reason
     locked.decided_by = by
-    locked.decided_on = timezone.localdate()
+    locked.decided_on = decided_on
     _validate(locked)
     locked._history_user = by
     locked.save()

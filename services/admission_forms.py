@@ -10,12 +10,13 @@ import django_filters
 from django import forms
 from django.db.models import Count
 from django.db.models.functions import ExtractYear
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from communities.forms import SELECT_MAX
 from communities.models import Township
-from services.admission import active_communities, funds_errors
+from services.admission import active_communities, funds_errors, received_errors
 from services.models import MONEY, AdmissionRequest, Commendation
 
 # Codes typed in the box are separated by spaces, commas (either width), 、 or semicolons.
@@ -57,6 +58,17 @@ class AdmissionRequestForm(forms.Form):
         help_text=_("What the communities would be asked to do."),
         error_messages={"required": _("Describe the task the department wants to hand over.")},
     )
+    received_on = forms.DateField(
+        label=_("Received on"),
+        help_text=_(
+            "The day the request reached the county, on paper or otherwise; not after today."
+        ),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": _("Enter the day the request reached the county."),
+            "invalid": _("Enter the date as YYYY-MM-DD, e.g. 2026-03-10."),
+        },
+    )
     funds_follow = forms.BooleanField(label=_("Funds follow the task (费随事转)"), required=False)
     funds_yuan = forms.DecimalField(
         label=_("Funds (yuan)"),
@@ -91,8 +103,10 @@ class AdmissionRequestForm(forms.Form):
         error_messages={"invalid_choice": _("Choose only active communities.")},
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, today=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.today = today or timezone.localdate()
+        self.fields["received_on"].initial = self.today
         # One query of at most SELECT_MAX + 1 rows tells which form this is.
         few = list(active_communities()[: SELECT_MAX + 1])
         self.many = len(few) > SELECT_MAX
@@ -170,6 +184,7 @@ class AdmissionRequestForm(forms.Form):
             "staff_follow": admission_request.staff_follow,
             "authority_follow": admission_request.authority_follow,
             "communities": [c.pk for c in admission_request.communities.all()],
+            "received_on": admission_request.received_on,
         }
 
     def community_groups(self):
@@ -182,6 +197,12 @@ class AdmissionRequestForm(forms.Form):
                 groups.append({"township": township, "options": []})
             groups[-1]["options"].append(option)
         return groups
+
+    def clean_received_on(self):
+        received_on = self.cleaned_data["received_on"]
+        for message in received_errors(received_on, today=self.today).values():
+            raise forms.ValidationError(message)
+        return received_on
 
     def clean(self):
         cleaned = super().clean()
@@ -257,6 +278,8 @@ class AdmissionRequestForm(forms.Form):
             "authority_follow": data["authority_follow"],
             "funds_yuan": data["funds_yuan"],
             "communities": data["community_list"],
+            "received_on": data["received_on"],
+            "today": self.today,
         }
 
 
@@ -298,8 +321,8 @@ class AdmissionFilter(django_filters.FilterSet):
         label=_("Department"), lookup_expr="icontains", max_length=100
     )
     year = django_filters.ChoiceFilter(
-        label=_("Year submitted"),
-        field_name="submitted_at",
+        label=_("Year received"),
+        field_name="received_on",
         lookup_expr="year",
         empty_label=_("All years"),
     )
@@ -311,7 +334,7 @@ class AdmissionFilter(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["year"].extra["choices"] = _years_of(
-            AdmissionRequest.objects.all(), "submitted_at"
+            AdmissionRequest.objects.filter(received_on__isnull=False), "received_on"
         )
 
 

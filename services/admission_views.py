@@ -11,7 +11,7 @@ only the published fields.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, F
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,9 +21,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from chunan_community.errors import error_summary
 from chunan_community.paging import paginate
 from chunan_community.public_cache import public_page
+from chunan_community.spreadsheets import csv_response
 from communities.access import access_for
 from communities.permissions import can_add, can_change
-from communities.returns_excel import csv_chunks
 from services import admission
 from services.access import services_community
 from services.admission_forms import (
@@ -66,7 +66,7 @@ def admission_list(request):
     """Every request, newest first, filtered by status, department and year."""
     _staff(request)
     queryset = AdmissionRequest.objects.annotate(community_count=Count("communities")).order_by(
-        "-submitted_at", "-id"
+        F("received_on").desc(nulls_last=True), "-submitted_at", "-id"
     )
     filterset = AdmissionFilter(request.GET, queryset=queryset)
     return render(
@@ -309,7 +309,7 @@ def commendations_csv(request):
     filterset = _commendations(request)
     labels = dict(Commendation.Kind.choices)
     header = [_("Name"), _("Title"), _("Year"), _("Kind"), _("Community")]
-    lines = (
+    lines = [
         [
             row.name,
             row.title,
@@ -318,9 +318,5 @@ def commendations_csv(request):
             row.community.local_name if row.community else "",
         ]
         for row in filterset.qs
-    )
-    response = HttpResponse(
-        "".join(csv_chunks(header, lines)), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = 'attachment; filename="commendations.csv"'
-    return response
+    ]
+    return csv_response("commendations.csv", [header, *lines])

@@ -635,14 +635,23 @@ class AdmissionRequest(models.Model):
         verbose_name=_("decided by"),
     )
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
-    submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+    # The day the request reached the county, entered by staff (a paper request arrives
+    # before it is typed in). Empty only on rows loaded without it: the portal's forms and
+    # services.admission require it.
+    received_on = models.DateField(
+        _("received on"),
+        null=True,
+        blank=True,
+        help_text=_("The day the department's request reached the county."),
+    )
+    submitted_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     is_sample = models.BooleanField(_("sample data"), default=False)
     history = HistoricalRecords(m2m_fields=[communities])
 
     class Meta:
         verbose_name = _("admission request")
         verbose_name_plural = _("admission requests")
-        ordering = ["-submitted_at", "-id"]
+        ordering = [F("received_on").desc(nulls_last=True), "-submitted_at", "-id"]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="refused") | ~Q(decision_reason=""),
@@ -655,6 +664,15 @@ class AdmissionRequest(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(funds_yuan__gte=0), name="services_admission_funds_nonneg"
+            ),
+            models.CheckConstraint(
+                condition=Q(received_on__isnull=True)
+                | Q(decided_on__isnull=True)
+                | Q(received_on__lte=F("decided_on")),
+                name="services_admission_received_by_decision",
+                violation_error_message=_(
+                    "A request cannot be received after the day it was decided."
+                ),
             ),
         ]
 

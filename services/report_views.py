@@ -10,8 +10,6 @@ township staff their township, a clerk their own community. The reports hold fig
 never a person, so township staff see the time-bank sums they may not see per volunteer.
 """
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,7 +17,7 @@ import openpyxl
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +26,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_safe
 
 from chunan_community.paging import paginate
+from chunan_community.spreadsheets import append_row, csv_response, xlsx_response
 from communities import charts
 from communities.access import CLERK, access_for
 from communities.models import Township
@@ -40,7 +39,6 @@ DEFAULT_MONTHS = 12
 MAX_HOURS_MONTHS = 36
 # Beyond this many areas the chart shows only the total (the table keeps every area).
 MAX_CHART_SERIES = len(charts.PALETTE)
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # ---------------------------------------------------------------------------- forms
@@ -161,7 +159,7 @@ REPORTS = {
         ),
         Report(
             "hours",
-            gettext_lazy("Volunteer hours per month"),
+            gettext_lazy("Volunteer hours recorded per month"),
             gettext_lazy(
                 "Hours of volunteer service recorded per month, per township or community."
             ),
@@ -331,13 +329,8 @@ def report_csv(request, report):
     _report, form, table = _prepare(request, report)
     if table is None:
         return _bad_request(form)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(form, table, "csv")}"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    for line in table.export_rows():
-        writer.writerow([reports.cell_csv(value) for value in line])
-    return response
+    rows = ([reports.cell_csv(value) for value in line] for line in table.export_rows())
+    return csv_response(_filename(form, table, "csv"), rows)
 
 
 @login_required
@@ -354,12 +347,8 @@ def report_xlsx(request, report):
     sheet.freeze_panes = "B2"
     for line in table.export_rows():
         cells = [reports.cell_xlsx(value) for value in line]
-        sheet.append([value for value, _format in cells])
+        append_row(sheet, [value for value, _format in cells])
         for column, (_value, number_format) in enumerate(cells, start=1):
             if number_format:
                 sheet.cell(row=sheet.max_row, column=column).number_format = number_format
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{_filename(form, table, "xlsx")}"'
-    return response
+    return xlsx_response(_filename(form, table, "xlsx"), workbook)

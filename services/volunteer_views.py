@@ -8,7 +8,6 @@ printed statement and its export show them in full. Messages never carry a name:
 message storage may keep them in a (signed, not encrypted) cookie.
 """
 
-import io
 from decimal import Decimal
 
 from django.contrib import messages
@@ -16,11 +15,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, DecimalField, Sum, Value
 from django.db.models.functions import Coalesce
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -31,6 +29,7 @@ from openpyxl.styles import Font
 from chunan_community.errors import error_summary
 from chunan_community.forms import posted
 from chunan_community.paging import paginate
+from chunan_community.spreadsheets import append_row, xlsx_response
 from communities.permissions import can_change
 from services.access import services_community
 from services.domain import (
@@ -65,9 +64,6 @@ from services.volunteer_forms import (
 )
 
 GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Spreadsheet programs run a cell starting with these as a formula.
-FORMULA_START = ("=", "+", "-", "@")
 
 
 # ---------- Access ----------
@@ -279,10 +275,6 @@ def statement_print(request, code, pk):
     )
 
 
-def _text_cell(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
 @never_cache
 @login_required
 @require_safe
@@ -295,27 +287,28 @@ def statement_xlsx(request, code, pk):
     sheet = workbook.active
     sheet.title = str(year) if year else _("Statement")[:31]
     bold = Font(bold=True)
-    sheet.append([_("Time-bank statement")])
+    append_row(sheet, [_("Time-bank statement")])
     sheet["A1"].font = bold
-    sheet.append([_("Community"), _text_cell(volunteer.community.local_name)])
-    sheet.append([_("Volunteer"), _text_cell(volunteer.name)])
-    sheet.append([_("Year"), year or _("All years")])
-    sheet.append([_("Balance brought forward"), brought_forward])
-    sheet.append([])
+    append_row(sheet, [_("Community"), volunteer.community.local_name])
+    append_row(sheet, [_("Volunteer"), volunteer.name])
+    append_row(sheet, [_("Year"), year or _("All years")])
+    append_row(sheet, [_("Balance brought forward"), brought_forward])
+    append_row(sheet, [])
     header = [_("Date"), _("Kind"), _("Note"), _("Hours"), _("Balance")]
-    sheet.append(header)
+    append_row(sheet, header)
     header_row = sheet.max_row
     for cell in sheet[header_row]:
         cell.font = bold
     for line in lines:
-        sheet.append(
+        append_row(
+            sheet,
             [
                 line.on,
                 str(line.get_kind_display()),
-                _text_cell(line.note),
+                line.note,
                 Decimal(line.hours),
                 Decimal(line.balance),
-            ]
+            ],
         )
     for row in sheet.iter_rows(min_row=header_row + 1, min_col=1, max_col=1):
         row[0].number_format = "yyyy-mm-dd"
@@ -325,13 +318,9 @@ def statement_xlsx(request, code, pk):
     for column, width in zip("ABCDE", (12, 26, 40, 10, 10), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
     filename = f"time-bank-{volunteer.community.code}-{volunteer.pk}"
     filename += f"-{year}.xlsx" if year else ".xlsx"
-    response.headers["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
+    return xlsx_response(filename, workbook)
 
 
 # ---------- Sessions of service, draws ----------

@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -569,3 +570,52 @@ def test_dashboard_queries_do_not_grow_with_the_data(client, role):
     # session, user, scope; round, communities, townships, terms, networks, hours,
     # funds indicator, funds
     assert small == large == 11
+
+
+# ---------------------------------------------------------------------------- one definition
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 25, 10, tzinfo=datetime.UTC), tick=False)
+def test_volunteer_hours_recorded_and_reported_each_say_what_they_count(english, tree, users):
+    """The dashboard and the hours report count service recorded; the aggregates count the
+    clerks' figures: the two differ, so each page says what it counts and labels differ."""
+    hours = make_indicator(code="volunteer_hours", unit="小时", value_type="decimal")
+    monthly_return = make_return(
+        community=tree["home"], period=MONTH, status=ReturnStatus.SUBMITTED
+    )
+    ReturnValue.objects.create(monthly_return=monthly_return, indicator=hours, value=D("30"))
+    record(make_volunteer(community=tree["home"]), datetime.date(2026, 10, 5), "10", users["clerk"])
+    english.force_login(users["county"])
+    recorded = (
+        "Counts the hours of the sessions of volunteer service recorded in the portal "
+        "(deposited in the time bank), by the day of service. The “volunteer service hours” "
+        "the clerks report in the monthly returns are summed in the returns' aggregates and may "
+        "differ."
+    )
+    reported = (
+        "Counts the figures the communities reported in their monthly returns (entered or "
+        "imported by their clerks), not the portal's own records: the volunteer hours of the "
+        "dashboard and the service reports count the sessions of service recorded, and may "
+        "differ."
+    )
+
+    board = english.get(URL).content.decode()
+    report = english.get(
+        reverse("services:report_hours"), {"month_from": "2026-10", "month_to": "2026-10"}
+    )
+    aggregates = english.get(
+        reverse("return_aggregates"),
+        {"indicator": "volunteer_hours", "level": "total", "grain": "month"}
+        | {"month_from": "2026-10", "month_to": "2026-10"},
+    )
+
+    assert figure(board, "hours-last-month")[1] == "10"
+    assert "hours of service recorded in 2026-10" in board
+    assert f'<p class="dash-card__basis">{recorded}</p>' in board.replace("&#x27;", "'")
+    assert recorded in report.context["table"].notes
+    assert report.context["table"].caption == "Hours of volunteer service recorded per month"
+    assert aggregates.context["table"].rows[0].total == D("30")
+    page = aggregates.content.decode().replace("&#x27;", "'")
+    assert f'<p class="report-basis" id="aggregate-basis">{reported}</p>' in page
+    assert "as reported in the monthly returns" in page
+    assert "recorded" not in str(aggregates.context["table"].indicator.local_name)

@@ -366,14 +366,16 @@ def test_chart_draws_one_bar_per_period_with_a_total(client, users, figures, eng
     svg = svg_of(response)
     bars = svg.findall(f".//{SVG}rect[@class='chart__bar']")
     assert [bar.find(f"{SVG}title").text for bar in bars] == [
-        "County total · 2025-01: 7 次",
-        "County total · 2025-02: 11 次",
-        "County total · 2025-03: 1 次",
+        "County total · 2025-01* (2/3): 7 次",
+        "County total · 2025-02* (2/3): 11 次",
+        "County total · 2025-03* (1/3): 1 次",
     ]
     labels = [
         t.text for t in svg.findall(f".//{SVG}g[@class='chart__ticks chart__ticks--x']/{SVG}text")
     ]
-    assert labels == ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06"]
+    # Every month lacks returns of the three communities: each is marked partial (the
+    # longer labels leave room for every other one).
+    assert labels == ["2025-01* (2/3)", "2025-03* (1/3)", "2025-05* (0/3)"]
     assert svg.get("role") == "img"
     assert svg.find(f"{SVG}title").text == "Help visits, 2025-01 to 2025-06"
 
@@ -421,10 +423,11 @@ def test_csv_export_is_the_table(client, users, figures, english):
         'attachment; filename="aggregates-visits-quarter-202501-202506.csv"'
     )
     assert response.content.decode("utf-8") == (
-        f"\ufeffPeriod,{north},{south},Total\r\n"
-        "2025 Q1,15,4,19\r\n"
-        "2025 Q2,,,\r\n"
-        "Whole range: total,15,4,19\r\n"
+        f"\ufeffIndicator,Unit,Period,{north},{south},Total,"
+        "Returns counted,Returns owed,Complete\r\n"
+        "Help visits,次,2025 Q1,15,4,19,5,9,No\r\n"
+        "Help visits,次,2025 Q2,,,,0,9,No\r\n"
+        "Help visits,次,Whole range: total,15,4,19,5,18,No\r\n"
     )
 
 
@@ -436,7 +439,9 @@ def test_csv_export_of_a_township_is_scoped(client, users, figures, english):
     )
 
     assert response.content.decode("utf-8") == (
-        "\ufeffPeriod,Township total\r\n2025,320\r\nWhole range: latest value,320\r\n"
+        "\ufeffIndicator,Unit,Period,Township total,Returns counted,Returns owed,Complete\r\n"
+        "Households,户,2025,320,4,24,No\r\n"
+        "Households,户,Whole range: latest value,320,4,24,No\r\n"
     )
 
 
@@ -450,9 +455,10 @@ def test_exports_never_turn_a_name_into_a_formula(client, users, figures, englis
     workbook = openpyxl.load_workbook(io.BytesIO(client.get(XLSX_URL, params).content))
 
     assert csv_text.splitlines()[0] == (
-        f'\ufeffPeriod,"\'=HYPERLINK(""http://x"")",{figures["south"].name_en},Total'
+        f'\ufeffIndicator,Unit,Period,"\'=HYPERLINK(""http://x"")",{figures["south"].name_en},'
+        "Total,Returns counted,Returns owed,Complete"
     )
-    cell = workbook.active["B1"]
+    cell = workbook.active["D1"]
     assert (cell.value, cell.data_type) == ('\'=HYPERLINK("http://x")', "s")
 
 
@@ -466,10 +472,20 @@ def test_xlsx_export_is_the_table(client, users, figures, english):
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     north, south = figures["north"].name_en, figures["south"].name_en
     assert [list(row) for row in sheet.iter_rows(values_only=True)] == [
-        ["Period", north, south, "Total"],
-        ["2025 Q1", 15, 4, 19],
-        ["2025 Q2", None, None, None],
-        ["Whole range: total", 15, 4, 19],
+        [
+            "Indicator",
+            "Unit",
+            "Period",
+            north,
+            south,
+            "Total",
+            "Returns counted",
+            "Returns owed",
+            "Complete",
+        ],
+        ["Help visits", "次", "2025 Q1", 15, 4, 19, 5, 9, "No"],
+        ["Help visits", "次", "2025 Q2", None, None, None, 0, 9, "No"],
+        ["Help visits", "次", "Whole range: total", 15, 4, 19, 5, 18, "No"],
     ]
 
 
@@ -560,7 +576,7 @@ def test_periods_widen_to_whole_quarters_and_years():
 @pytest.mark.parametrize("grain", ["month", "quarter"])
 @pytest.mark.parametrize(
     ("role", "level", "queries"),
-    [(Role.COUNTY, "township", 8), (Role.TOWNSHIP, "community", 7), (Role.CLERK, "community", 7)],
+    [(Role.COUNTY, "township", 10), (Role.TOWNSHIP, "community", 9), (Role.CLERK, "community", 9)],
 )
 def test_aggregates_run_the_same_queries_for_3_and_30_communities(
     client, django_assert_num_queries, count, grain, role, level, queries
@@ -599,3 +615,30 @@ def test_aggregates_run_the_same_queries_for_3_and_30_communities(
         Role.CLERK: [0],
     }[role]
     assert response.context["table"].footer.total == sum(100 + n for n in in_scope)
+
+
+def test_a_month_with_missing_returns_is_marked_partial(client, users, tree, indicators, english):
+    # January: all three communities reported; February: only `far`.
+    for code in ("home", "neighbour", "far"):
+        add_return(tree[code], d(1), S.SUBMITTED, indicators, households=100)
+    add_return(tree["far"], d(2), S.SUBMITTED, indicators, households=50)
+    client.force_login(users["county"])
+    params = {"indicator": "households", "level": "total", "grain": "month"}
+
+    response = client.get(URL, {**params, "month_from": "2025-01", "month_to": "2025-02"})
+
+    table = response.context["table"]
+    assert [
+        (row.label, row.total, row.reported, row.expected, row.partial) for row in table.rows
+    ] == [
+        ("2025-01", D(300), 3, 3, False),
+        ("2025-02", D(50), 1, 3, True),
+    ]
+    html = response.content.decode()
+    assert '<tr class="aggregate-table__partial">' in html
+    assert html.count('<td class="num aggregate-table__reported">') == 2
+    assert '<td class="num aggregate-table__reported">3 of 3</td>' in html
+    assert (
+        '<td class="num aggregate-table__reported">1 of 3 '
+        '<span class="aggregate-table__mark">(partial)</span></td>'
+    ) in html

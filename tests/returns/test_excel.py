@@ -27,8 +27,8 @@ from communities.models import (
     ReturnValue,
 )
 from communities.returns_checks import add_months, month_start
-from communities.returns_excel import WorkbookRefused, check_rows, read_sheet
-from tests.factories import make_community, make_indicator, make_rule
+from communities.returns_excel import WorkbookRefused, check_rows, read_sheet, template_workbook
+from tests.factories import make_community, make_indicator, make_rule, make_volunteer
 
 # The moment this module's dates are built for: each test keeps it, should the run cross
 # midnight or a month's end (`.ci/run` moves the clock of a run to such days).
@@ -164,7 +164,7 @@ def test_template_for_clerk_has_their_community_and_two_sheets(en, tree, users, 
     workbook = openpyxl.load_workbook(io.BytesIO(data))
     assert workbook.sheetnames == ["returns", "indicators"]
     rows = sheet_rows(data)
-    assert rows[0] == FIXED + CODES
+    assert rows[0] == FIXED + CODES + [f"{code}:comment" for code in CODES]
     assert rows[1] == [
         "Community code",
         "Community name",
@@ -176,8 +176,13 @@ def test_template_for_clerk_has_their_community_and_two_sheets(en, tree, users, 
         "Requests received（件）",
         "Requests resolved（件）",
         "Co-building funds（元）",
+        "Comment: Households",
+        "Comment: Residents",
+        "Comment: Requests received",
+        "Comment: Requests resolved",
+        "Comment: Co-building funds",
     ]
-    assert rows[2:] == [["home", tree["home"].name_en, MONTH, 0, None] + [None] * 5]
+    assert rows[2:] == [["home", tree["home"].name_en, MONTH, 0, None] + [None] * 10]
     assert workbook["returns"].freeze_panes == "F3"
 
 
@@ -203,7 +208,7 @@ def test_template_describes_and_validates_each_indicator(en, tree, users, indica
         "Households",
         "户",
         "Whole number",
-        "0",
+        0,
         None,
         "Yes",
     ]
@@ -213,8 +218,8 @@ def test_template_describes_and_validates_each_indicator(en, tree, users, indica
         "Co-building funds",
         "元",
         "Decimal number",
-        "0.00",
-        "1000000.00",
+        0,
+        1000000,
         "No",
     ]
     validations = openpyxl.load_workbook(io.BytesIO(data))["returns"].data_validations
@@ -234,7 +239,10 @@ def test_template_is_prefilled_with_saved_values(en, tree, users, indicators):
 
     rows = sheet_rows(download(as_user(en, users["clerk"])))
 
-    assert rows[2] == ["home", tree["home"].name_en, MONTH, 1, "Draft", 100, 300, None, None, 12.5]
+    assert rows[2] == [
+        *["home", tree["home"].name_en, MONTH, 1, "Draft", 100, 300, None, None, 12.5],
+        *[None] * 5,
+    ]
 
 
 @pytest.mark.parametrize(
@@ -351,6 +359,22 @@ def test_unchanged_rows_are_left_alone(en, tree, users, indicators):
     assert MonthlyReturn.objects.count() == 1
 
 
+def test_title_row_above_the_header_is_skipped(en, tree, users, indicators):
+    client = as_user(en, users["clerk"])
+    workbook = openpyxl.load_workbook(io.BytesIO(fill(download(client), {(3, "households"): 42})))
+    workbook["returns"].insert_rows(1, amount=2)
+    workbook["returns"]["A1"] = "西园社区 2026年月报"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    checked = upload_ok(client, buffer.getvalue())
+
+    assert checked.errors == []
+    assert [
+        (row["row"], row["values"][str(indicators["households"].pk)]) for row in checked.rows
+    ] == [(5, "42")]
+
+
 def test_month_typed_as_an_excel_date_is_understood(en, tree, users, indicators):
     client = as_user(en, users["clerk"])
     data = fill(
@@ -412,9 +436,10 @@ def test_stale_version_on_confirm_saves_nothing(en, tree, users, indicators):
 
     [message] = [m.message for m in response.context["messages"]]
     assert message == (
-        f"Row 5 ({tree['far'].name_en}, {MONTH}): Someone else saved this return while you were "
-        "editing it. Your figures are still in the form below: compare them with the saved ones, "
-        "then save again. Nothing was imported."
+        f"Row 5 ({tree['far'].name_en}, {MONTH}): someone saved this return after your workbook "
+        "was checked. Nothing was imported. Your workbook still holds your figures: download a "
+        "new template, copy your figures into it (compare them with the saved ones), and upload "
+        "it again."
     )
     assert list(MonthlyReturn.objects.values_list("community__code", "version")) == [("far", 1)]
     assert stored(tree["far"]) == {"households": Decimal(11)}
@@ -639,6 +664,13 @@ def _template(client):
     return download(client)
 
 
+NO_HEADER = (
+    "None of the first 10 rows of the “returns” sheet holds the column codes of the template "
+    "(community_code, month, version and the indicator codes). Keep the template's row of "
+    "codes above the figures, or copy the figures into a new template."
+)
+
+
 BAD_FILES = {
     "empty": (lambda data: b"", "The file is empty."),
     "png": (
@@ -647,7 +679,29 @@ BAD_FILES = {
     ),
     "csv": (
         lambda data: b"community_code,month,version\nhome,2026-10,0\n",
-        NOT_XLSX,
+        "This is a CSV text file, not an Excel workbook (.xlsx). Your figures are not lost: "
+        "open the file in LibreOffice or WPS, choose File → Save As (另存为), pick “Excel "
+        "2007-365 (.xlsx)” as the type, and upload the .xlsx file.",
+    ),
+    "ods": (
+        lambda data: _zip(
+            {
+                "mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
+                "content.xml": b"<office:document-content/>",
+            }
+        ),
+        "This is an OpenDocument spreadsheet (.ods), not an Excel workbook (.xlsx). Your figures "
+        "are not lost: open the file in LibreOffice or WPS, choose File → Save As (另存为), pick "
+        "“Excel 2007-365 (.xlsx)” as the type, and upload the .xlsx file.",
+    ),
+    "fods": (
+        lambda data: (
+            b'<?xml version="1.0" encoding="UTF-8"?>\n<office:document '
+            b'office:mimetype="application/vnd.oasis.opendocument.spreadsheet"></office:document>'
+        ),
+        "This is a flat OpenDocument spreadsheet (.fods), not an Excel workbook (.xlsx). Your "
+        "figures are not lost: open the file in LibreOffice or WPS, choose File → Save As "
+        "(另存为), pick “Excel 2007-365 (.xlsx)” as the type, and upload the .xlsx file.",
     ),
     "old_xls": (
         lambda data: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64,
@@ -666,14 +720,12 @@ BAD_FILES = {
     ),
     "missing_header": (
         lambda data: workbook_bytes([["home", "西园", "2026-10", 0, "", 1]]),
-        "The first row of the “returns” sheet lacks the column(s) community_code (Community "
-        "code), month (Month (YYYY-MM)), version (Version (do not change)). Download a new "
-        "template and copy the figures into it.",
+        NO_HEADER,
     ),
     "missing_month_column": (
         lambda data: workbook_bytes([["community_code", "version", "households"]]),
-        "The first row of the “returns” sheet lacks the column(s) month (Month (YYYY-MM)). "
-        "Download a new template and copy the figures into it.",
+        "The row of column codes (row 1 of the “returns” sheet) lacks the column(s) month "
+        "(Month (YYYY-MM)). Download a new template and copy the figures into it.",
     ),
     "no_rows": (
         lambda data: workbook_bytes([[*FIXED, *CODES], ["Community code", "x"]]),
@@ -681,8 +733,7 @@ BAD_FILES = {
     ),
     "empty_sheet": (
         lambda data: workbook_bytes([]),
-        "The first row of the “returns” sheet is empty: it must hold the column codes of the "
-        "template (community_code, month, version and the indicator codes).",
+        NO_HEADER,
     ),
 }
 
@@ -835,8 +886,9 @@ def test_checking_rows_takes_the_same_queries_for_3_and_30_rows(users, indicator
     assert checked.errors == []
     assert len(checked.rows) == count
     # Communities, returns, stored values, the indicators in the header; then per month:
-    # indicators, rules, recent values.
-    assert len(queries) == 7
+    # indicators, rules, recent values, and the six of services.prefill (what the service
+    # records say, shown beside a figure that differs).
+    assert len(queries) == 13
 
 
 def test_entity_declaration_is_refused_by_openpyxl_too(tree, users, indicators):
@@ -853,3 +905,125 @@ def test_entity_declaration_is_refused_by_openpyxl_too(tree, users, indicators):
     assert caught.value.message == (
         "The workbook contains XML entity declarations. It was refused for safety."
     )
+
+
+# ---------- Prefilled from the service records, comments, typed errors (issue 12, §7) ----------
+
+
+def test_template_prefills_what_the_service_records_say(en, tree, users, indicators):
+    make_indicator(code="registered_volunteers", name_en="Registered volunteers", unit="人")
+    make_volunteer(community=tree["home"], registered_on=PERIOD)
+    make_volunteer(community=tree["far"], registered_on=PERIOD)
+    domain.return_save(
+        community=tree["far"],
+        period=PERIOD,
+        values={indicators["households"].pk: Decimal(5)},
+        version=0,
+        by=users["county"],
+        submit=True,
+    )
+
+    workbook = openpyxl.load_workbook(io.BytesIO(download(as_user(en, users["county"]))))
+
+    sheet = workbook["returns"]
+    column = [cell.value for cell in sheet[1]].index("registered_volunteers") + 1
+    home, neighbour, far = (sheet.cell(row, column) for row in (3, 4, 5))
+    assert (home.value, neighbour.value, far.value) == (1, None, None)  # far: submitted
+    assert home.comment.text == "Prefilled from the service records (据服务记录预填)."
+    assert home.fill.start_color.rgb == "FFFFF4D6"
+    assert far.comment is None
+
+
+def test_preview_shows_what_the_records_say_where_the_figure_differs(en, tree, users, indicators):
+    make_indicator(code="registered_volunteers", name_en="Registered volunteers", unit="人")
+    make_volunteer(community=tree["home"], registered_on=PERIOD)
+    client = as_user(en, users["clerk"])
+    data = fill(download(client), {(3, "registered_volunteers"): 4, (3, "households"): 9})
+
+    checked = upload_ok(client, data)
+    page = client.get(reverse("return_import_preview", args=[checked.pk]))
+
+    [row] = page.context["rows"]
+    assert [(c["value"], c["records"]) for c in row["columns"]] == [
+        ("9", None),
+        (None, None),
+        (None, None),
+        (None, None),
+        (None, None),
+        ("4", Decimal(1)),
+    ]
+    assert '<span class="import-cell__records">records say 1</span>' in page.content.decode()
+
+
+def test_comment_column_is_filled_read_and_cleared(en, tree, users, indicators):
+    save(users["clerk"], tree["home"], indicators, households=100, residents=9)
+    ReturnValue.objects.filter(indicator=indicators["residents"]).update(comment="新小区入住")
+    client = as_user(en, users["clerk"])
+    template = download(client)
+    assert sheet_rows(template)[2][10:12] == [None, "新小区入住"]
+
+    data = fill(
+        template,
+        {
+            (3, "households"): 180,
+            (3, "households:comment"): "+80户：新楼盘交付",
+            (3, "residents:comment"): "",
+        },
+    )
+    checked = upload_ok(client, data)
+    client.post(reverse("return_import_preview", args=[checked.pk]))
+
+    comments = dict(
+        ReturnValue.objects.filter(monthly_return__community=tree["home"]).values_list(
+            "indicator__code", "comment"
+        )
+    )
+    assert comments == {"households": "+80户：新楼盘交付", "residents": ""}
+    # Written back escaped, read back as typed: a round trip changes nothing.
+    again = download(client)
+    assert sheet_rows(again)[2][10] == "'+80户：新楼盘交付"
+    assert upload_ok(client, again).rows[0]["unchanged"] is True
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("1 968", "“1 968” contains a space: type the figure without spaces, e.g. 1968."),
+        (
+            "1,968",
+            "“1,968” contains a comma: type the figure without thousands separators, e.g. 1968.",
+        ),
+        ("12.5", "“12.5” is not a whole number: Households is counted in whole units."),
+        ("12户", "“12户” is not a number: type the figure alone, without a unit or other text."),
+        ("n/a", "“n/a” is not a number: type a figure, or leave the cell empty."),
+    ],
+)
+def test_typed_error_quotes_the_value_and_marks_the_cell(
+    en, tree, users, indicators, typed, message
+):
+    client = as_user(en, users["clerk"])
+
+    checked = upload_ok(client, fill(download(client), {(3, "households"): typed}))
+    page = client.get(reverse("return_import_preview", args=[checked.pk]))
+
+    assert error_lines(client, checked) == [f"Row 3, column F (Households): {message}"]
+    cell = page.context["rows"][0]["columns"][0]
+    assert (cell["value"], cell["error"]) == (typed, message)
+    assert '<td class="num import-cell--error"><mark class="import-cell__value"' in (
+        page.content.decode()
+    )
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_template_takes_the_same_queries_for_3_and_30_communities(users, indicators, count):
+    communities = [make_community() for _ in range(count)]
+    for community in communities[::2]:
+        make_volunteer(community=community, registered_on=PERIOD)
+        save(users["county"], community, indicators, households=1)
+    access_for(users["county"])  # the user's scope, read once per request
+
+    with CaptureQueriesContext(connection) as queries:
+        template_workbook(communities=communities, period=PERIOD, user=users["county"])
+
+    # The indicators of the month, the returns, their values; the six of services.prefill.
+    assert len(queries) == 9

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.conf import settings
-from django.db import connection
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -48,6 +49,9 @@ def english(client):
     return client
 
 
+RECEIVED = "2025-06-02"  # a paper request, typed in later
+
+
 def submit(by, communities, **kwargs):
     kwargs.setdefault("department", "县卫生局")
     kwargs.setdefault("task", "Check the drinking water of every household once a year.")
@@ -67,6 +71,7 @@ def login(client, users, role):
 def form_data(communities=(), **overrides):
     data = {
         "department": "县民政局",
+        "received_on": RECEIVED,
         "task": "Keep the register of the elderly living alone.",
         "funds_follow": "on",
         "funds_yuan": "12000.50",
@@ -211,9 +216,7 @@ def test_list_filters_by_status_department_and_year(client, users, tree):
     roads = submit(county, [tree["home"]], department="县交通局")
     admission_approve(admission_request=roads, by=county)
     old = submit(county, [tree["far"]], department="县卫生局")
-    AdmissionRequest.objects.filter(pk=old.pk).update(
-        submitted_at=datetime.datetime(2009, 3, 1, tzinfo=datetime.UTC)
-    )
+    AdmissionRequest.objects.filter(pk=old.pk).update(received_on=datetime.date(2009, 3, 1))
     client.force_login(users["township"])
     url = reverse("services:admission_list")
 
@@ -298,9 +301,75 @@ def test_new_request_is_recorded(english, users, tree):
     )
     assert set(made.communities.all()) == {tree["home"], tree["far"]}
     assert (made.status, made.decided_by, made.decided_on) == ("submitted", None, None)
+    assert made.received_on == datetime.date(2025, 6, 2)
     assert made.history.first().history_user == users["county"]
     page = english.get(response["Location"])
     assert "The request was recorded. Approve or refuse it below." in page.content.decode()
+
+
+# ---------------------------------------------------------------------------- received date
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 25, 10, tzinfo=datetime.UTC), tick=False)
+def test_new_form_offers_today_as_the_received_date(english, users, tree):
+    english.force_login(users["county"])
+
+    body = english.get(reverse("services:admission_new")).content.decode()
+
+    assert re.search(r'<input type="date" name="received_on" value="2026-11-25"', body)
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 25, 10, tzinfo=datetime.UTC), tick=False)
+def test_received_date_after_today_is_refused(english, users, tree):
+    english.force_login(users["county"])
+
+    response = english.post(
+        reverse("services:admission_new"), form_data([tree["home"]], received_on="2026-11-26")
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["received_on"] == [
+        "The request cannot be received after today (Nov. 25, 2026)."
+    ]
+    assert AdmissionRequest.objects.count() == 0
+
+
+def test_received_date_is_kept_apart_from_the_recording_and_before_the_decision(users, tree):
+    county = users["county"]
+    made = submit(county, [tree["home"]], received_on=datetime.date(2025, 6, 2))
+
+    approved = admission_approve(admission_request=made, by=county)
+
+    assert approved.received_on == datetime.date(2025, 6, 2)
+    assert approved.received_on <= approved.decided_on
+    assert timezone.localdate(approved.submitted_at) >= approved.received_on
+
+
+def test_received_after_the_decision_breaks_the_constraint(users, tree):
+    made = submit(users["county"], [tree["home"]], received_on=datetime.date(2025, 6, 2))
+    made.status, made.decided_on = "approved", datetime.date(2025, 6, 1)
+
+    with pytest.raises(ValidationError) as invalid:
+        made.full_clean()
+    assert invalid.value.messages == ["A request cannot be received after the day it was decided."]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AdmissionRequest.objects.filter(pk=made.pk).update(
+            status="approved", decided_on=datetime.date(2025, 6, 1)
+        )
+
+
+def test_list_and_detail_show_the_received_date(english, users, tree):
+    made = submit(users["county"], [tree["home"]], received_on=datetime.date(2025, 6, 2))
+    english.force_login(users["clerk"])
+
+    rows = tables(english.get(reverse("services:admission_list")))[0]
+    detail = english.get(reverse("services:admission_detail", kwargs={"pk": made.pk}))
+
+    assert rows["thead"][0][7] == "Received"
+    assert rows["tbody"][0][7] == "June 2, 2025"
+    assert '<dd id="admission-received"><time datetime="2025-06-02">June 2, 2025</time></dd>' in (
+        detail.content.decode()
+    )
 
 
 def test_new_form_lists_active_communities_by_township(english, users, tree):

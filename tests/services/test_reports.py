@@ -140,7 +140,7 @@ def test_index_links_the_four_reports(client, users, english):
     assert [(r.title, link) for r, link in response.context["reports"]] == [
         ("Service-network coverage", "/services/reports/coverage/"),
         ("Outlets per 1,000 residents", "/services/reports/outlets/"),
-        ("Volunteer hours per month", "/services/reports/hours/"),
+        ("Volunteer hours recorded per month", "/services/reports/hours/"),
         ("Time-bank balances", "/services/reports/balances/"),
     ]
 
