@@ -329,7 +329,12 @@ def _admission(loader, communities, county, *, last_month):
         decided,
         reason,
     ) in ADMISSION_REQUESTS:
-        decided_on = add_months(last_month, decided[0]).replace(day=decided[1]) if decided else None
+        if decided:
+            decided_on = add_months(last_month, decided[0]).replace(day=decided[1])
+            # Received on paper some weeks before the county decided.
+            received_on = decided_on - datetime.timedelta(days=21)
+        else:
+            decided_on, received_on = None, last_month.replace(day=20)
         key = {"department": department, "task": task}
         new = loader.find(AdmissionRequest, key) is None
         request = loader.put(
@@ -344,6 +349,7 @@ def _admission(loader, communities, county, *, last_month):
                 "decision_reason": reason,
                 "decided_by": county if decided_on else None,
                 "decided_on": decided_on,
+                "received_on": received_on,
                 "is_sample": True,
             },
         )
