@@ -222,7 +222,7 @@ def test_demo_data_admission_requests_in_every_state(demo):
     assert set(Commendation.objects.values_list("year", flat=True)) == {2008}
     # Received on paper before the decision; the open one last month.
     assert sorted(AdmissionRequest.objects.values_list("status", "received_on", "decided_on")) == [
-        ("approved", D(2026, 1, 19), D(2026, 2, 9)),
+        ("approved", D(2026, 1, 20), D(2026, 2, 10)),
         ("approved", D(2026, 3, 30), D(2026, 4, 20)),
         ("refused", D(2026, 5, 18), D(2026, 6, 8)),
         ("submitted", D(2026, 10, 20), None),
