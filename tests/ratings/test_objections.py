@@ -477,7 +477,10 @@ def test_moderation_anonymous_sent_to_login(client, objection):
         assert response["Location"].startswith(reverse("login"))
 
 
-def test_moderation_list_shows_personal_data_and_filters(client, users, objection, notice_round):
+def test_moderation_list_shows_personal_data_and_filters(
+    client, users, objection, notice_round, time_machine
+):
+    time_machine.shift(datetime.timedelta(minutes=5))
     other = Objection.objects.create(
         round=notice_round, text="另一条意见。", sender_hash="0" * 64, status="hidden"
     )

@@ -759,8 +759,9 @@ def test_transition_county_accepts_then_reopens_with_reason(en, tree, users, cat
     )
 
 
-def test_events_and_audit_on_the_page(en, tree, users, catalogue):
+def test_events_and_audit_on_the_page(en, tree, users, catalogue, time_machine):
     fill(catalogue, tree["home"], LAST, users["clerk"], households=1000)
+    time_machine.shift(datetime.timedelta(minutes=5))
     fill(catalogue, tree["home"], LAST, users["county"], households=1100)
 
     response = login(en, users["township"]).get(URL)
