@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
-from chunan_community.forms import posted, posted_files
+from chunan_community.forms import PortalForm, posted, posted_files
 from communities.access import access_for
 from communities.forms import CommunityField
 from communities.models import Community, ReturnImport, ReturnStatus, Township
@@ -49,7 +49,7 @@ def _last_month() -> datetime.date:
     return add_months(month_start(timezone.localdate()), -1)
 
 
-class TemplateForm(forms.Form):
+class TemplateForm(PortalForm):
     month = MonthField(label=_("Month"), required=False)
 
     def clean_month(self):
@@ -59,7 +59,7 @@ class TemplateForm(forms.Form):
         return period
 
 
-class UploadForm(forms.Form):
+class UploadForm(PortalForm):
     file = forms.FileField(
         label=_("Filled-in workbook (.xlsx)"),
         allow_empty_file=True,  # refused by the upload checks, with their message
@@ -69,7 +69,7 @@ class UploadForm(forms.Form):
     )
 
 
-class ExportForm(forms.Form):
+class ExportForm(PortalForm):
     month_from = MonthField(label=_("From month"), required=False)
     month_to = MonthField(label=_("To month"), required=False)
     township = forms.ModelChoiceField(

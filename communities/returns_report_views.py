@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_safe
 
+from chunan_community.forms import PortalForm
 from chunan_community.paging import paginate
 from communities import charts
 from communities.access import CLERK, COUNTY, TOWNSHIP, access_for
@@ -79,7 +80,7 @@ class MonthRangeMixin:
             cleaned["first"], cleaned["last"] = first, last
 
 
-class CompletenessForm(MonthRangeMixin, forms.Form):
+class CompletenessForm(MonthRangeMixin, PortalForm):
     months = forms.IntegerField(
         label=gettext_lazy("Last months"),
         min_value=1,
@@ -146,7 +147,7 @@ def indicator_choices():
     return list(groups.items()), by_code
 
 
-class AggregatesForm(MonthRangeMixin, forms.Form):
+class AggregatesForm(MonthRangeMixin, PortalForm):
     indicator = forms.ChoiceField(label=gettext_lazy("Indicator"))
     level = forms.ChoiceField(label=gettext_lazy("Areas"))
     township = TownshipChoiceField(

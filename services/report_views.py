@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import openpyxl
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseBadRequest
@@ -27,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_safe
 
+from chunan_community.forms import PortalForm
 from chunan_community.paging import paginate
 from communities import charts
 from communities.access import CLERK, access_for
@@ -46,7 +46,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # ---------------------------------------------------------------------------- forms
 
 
-class ScopeForm(forms.Form):
+class ScopeForm(PortalForm):
     """The township filter, for county staff; the others see their own scope."""
 
     township = TownshipChoiceField(
