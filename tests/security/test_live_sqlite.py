@@ -12,13 +12,19 @@ Everything talks to 127.0.0.1 only; the requests are few and each has a timeout.
 """
 
 import datetime
+import json
+import os
 import sqlite3
 import stat
+import subprocess
+import sys
+import tarfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from tests.security import live_sqlite
 
@@ -38,8 +44,8 @@ def live(tmp_path_factory):
         yield server, folder, facts, access_log
 
 
-def _rows(folder: Path, sql: str, *params) -> list[tuple]:
-    database = sqlite3.connect(f"file:{folder / 'db.sqlite3'}?mode=ro", uri=True)
+def _rows(folder: Path, sql: str, *params, name: str = "db.sqlite3") -> list[tuple]:
+    database = sqlite3.connect(f"file:{folder / name}?mode=ro", uri=True)
     try:
         return database.execute(sql, params).fetchall()
     finally:
@@ -152,3 +158,36 @@ def test_access_log_escapes_line_breaks_and_nul_in_the_path(live):
         ' HTTP/1.1" 404 ' in lines[0]
     )
     assert '"GET /communities/西园/ HTTP/1.1" 404 ' in lines[1]
+
+
+def test_backup_of_the_live_wal_database_holds_every_row(live, tmp_path):
+    """`manage.py backup` beside the running server: the archive's database holds every row
+    the WAL-mode file holds (the backup API reads through the write-ahead log), as one
+    self-contained file."""
+    server, folder, facts, _log = live
+    live_sqlite.log_in(server, facts["clerk"], facts["password"])  # a write just before
+    archive = tmp_path / "backup.tar.gz"
+
+    done = subprocess.run(  # noqa: S603 (our own interpreter and arguments)
+        [sys.executable, "manage.py", "backup", "--output", str(archive)],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, **live_sqlite.environment(folder)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+    assert done.returncode == 0, done.stderr
+    with tarfile.open(archive) as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))
+        tar.extract("database.sqlite3", tmp_path, filter="data")
+    tables = [row[0] for row in _rows(folder, "SELECT name FROM sqlite_master WHERE type='table'")]
+    live_counts = {
+        table: _rows(folder, f'SELECT count(*) FROM "{table}"')[0][0]  # noqa: S608
+        for table in tables
+        if not table.startswith("sqlite_")
+    }
+    assert {table: row["rows"] for table, row in manifest["tables"].items()} == live_counts
+    assert live_counts["django_session"] >= 1
+    assert _rows(tmp_path, "PRAGMA journal_mode", name="database.sqlite3") == [("delete",)]
