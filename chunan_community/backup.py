@@ -183,11 +183,16 @@ def _pg_dump(connection, dump: Path) -> tuple[dict, dict]:
 
 def _sqlite_copy(connection, dump: Path) -> tuple[dict, dict]:
     """A consistent copy with SQLite's online backup API (the portal may keep writing), and
-    the rows and migrations read from the copy."""
+    the rows and migrations read from the copy.
+
+    The API reads the live database through its write-ahead log (WAL), so the copy holds
+    every committed write. The copy is then turned into a single self-contained file
+    (journal_mode DELETE): the archive holds no -wal file."""
     connection.ensure_connection()
     target = sqlite3.connect(dump)
     try:
         connection.connection.backup(target)
+        target.execute("PRAGMA journal_mode=DELETE")
         cursor = target.cursor()
         names = [
             row[0]

@@ -207,7 +207,8 @@ class Gunicorn:
     """`gunicorn -c chunan_community/gunicorn.conf.py chunan_community.wsgi` on a free
     loopback port, with the minimal view on, as a context manager that stops it (this
     process's own child, by its pid). The worker class, threads and backlog are the config
-    file's unless given; no access log."""
+    file's unless given; an access log only when `access_log` names a file; `environment`
+    adds to (or overrides) this process's environment, e.g. another DATABASE_URL."""
 
     def __init__(
         self,
@@ -217,6 +218,8 @@ class Gunicorn:
         threads: int | None = None,
         backlog: int | None = None,
         timeout: float = 60.0,
+        access_log: Path | None = None,
+        environment: dict | None = None,
     ):
         self.workers = workers
         self.options = []
@@ -224,16 +227,18 @@ class Gunicorn:
             ("--worker-class", worker_class),
             ("--threads", threads),
             ("--backlog", backlog),
+            ("--access-logfile", access_log),
         ):
             if value is not None:
                 self.options += [option, str(value)]
         self.timeout = timeout
+        self.environment = environment or {}
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = None
 
     def __enter__(self):
-        env = {**os.environ, "CHUNAN_BENCH_VIEWS": "true"}
+        env = {**os.environ, **self.environment, "CHUNAN_BENCH_VIEWS": "true"}
         self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
             [
                 sys.executable,

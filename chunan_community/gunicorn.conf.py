@@ -24,3 +24,7 @@ access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M
 # A worker silent this long is killed and restarted: above the longest request, the XLSX
 # export of every return at province scale (~26 s measured at 10,000 communities).
 timeout = 60
+
+# The path is written decoded: CR, LF, NUL, quotes and bidi controls in it are escaped so that
+# a request cannot forge a log line or hide part of one (chunan_community/access_log.py).
+logger_class = "chunan_community.access_log.EscapingLogger"

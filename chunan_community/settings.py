@@ -39,7 +39,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, with the portal's admin site (chunan_community/admin_site.py).
+    "chunan_community.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -102,6 +103,20 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite has one writer at a time. A transaction begun DEFERRED that reads, then writes,
+    # cannot wait for another writer: SQLite answers "database is locked" at once and the
+    # write is lost (7 of 20 parallel posts under make run). IMMEDIATE takes the write lock
+    # at BEGIN, where the busy timeout (seconds) makes it queue instead. WAL lets pages be
+    # read while one is written; synchronous=NORMAL is durable in WAL mode but for the last
+    # commits at a power cut. The file and its -wal/-shm are the owner's only
+    # (chunan_community.database_files).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache must be shared by every process that serves the portal: the public pages'
@@ -208,6 +223,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Uploads (evidence photos and documents) hold personal data: readable by the portal's own
+# user only, like the secret key and the backups. The reverse proxy never serves evidence.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # HTTPS: on unless DJANGO_HTTPS=false (the local demo over plain http://127.0.0.1).
 HTTPS = env.bool("DJANGO_HTTPS", default=True)

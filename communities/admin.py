@@ -7,11 +7,12 @@ the user may see, which is also the server-side check since a ModelChoiceField v
 against its queryset. Saves and deletes check the scope once more before they write.
 """
 
-from django import forms
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404
@@ -22,6 +23,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from chunan_community.admin_paging import EstimatedCountPaginator
+from chunan_community.forms import PortalModelForm, VisibleTextMixin
 from chunan_community.spreadsheets import csv_response
 from communities import permissions
 from communities.access import CLERK, access_for
@@ -94,6 +96,9 @@ class ScopedChoicesMixin:
 
 class ScopedModelAdmin(ScopedChoicesMixin, admin.ModelAdmin):
     """A model's admin: rows, permissions, choices and writes within the user's scope."""
+
+    # Text fields refuse invisible and text-direction characters, as in the portal.
+    form = PortalModelForm
 
     def get_queryset(self, request):
         return (
@@ -206,6 +211,7 @@ class ScopedInline(ScopedChoicesMixin, admin.TabularInline):
     """An inline whose rows, choices and permissions follow the same rules as its admin."""
 
     extra = 0
+    form = PortalModelForm
 
     def get_queryset(self, request):
         return (
@@ -559,8 +565,18 @@ admin.site.unregister(User)
 admin.site.unregister(Group)
 
 
+class UserForm(VisibleTextMixin, UserChangeForm):
+    """Django's user form; the names refuse invisible characters, as the portal's forms do."""
+
+
+class NewUserForm(VisibleTextMixin, AdminUserCreationForm):
+    """Django's new-user form, likewise."""
+
+
 @admin.register(User)
 class ChunanUserAdmin(UserAdmin):
+    form = UserForm
+    add_form = NewUserForm
     inlines = (UserScopeInline,)
     list_display = ("username", "first_name", "last_name", "role", "place", "is_staff", "is_active")
     list_select_related = ("scope__township", "scope__community")
@@ -639,7 +655,7 @@ class ChunanGroupAdmin(GroupAdmin):
 # communities.domain, in the portal, and the county's admin actions call the same functions.
 
 
-class IndicatorAdminForm(forms.ModelForm):
+class IndicatorAdminForm(PortalModelForm):
     class Meta:
         model = Indicator
         fields = (

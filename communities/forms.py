@@ -5,10 +5,11 @@ from django.db.models import Q
 from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from chunan_community.forms import PortalForm
 from communities.models import Township
 
 
-class TermsDueForm(forms.Form):
+class TermsDueForm(PortalForm):
     days = forms.IntegerField(
         label=_("Due within (days)"),
         min_value=1,

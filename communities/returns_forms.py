@@ -11,6 +11,7 @@ from django import forms
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
+from chunan_community.forms import PortalForm
 from communities.models import Indicator, IndicatorRule
 from communities.returns_checks import parse_month, recent_median
 
@@ -25,7 +26,7 @@ def comment_field_name(indicator) -> str:
     return f"c_{indicator.code}"
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(PortalForm):
     """Figures for one community and month.
 
     indicators: the indicators in force that month, in display order.
@@ -207,7 +208,7 @@ class MonthField(forms.CharField):
         return f"{value:%Y-%m}" if isinstance(value, datetime.date) else value
 
 
-class ReturnReasonForm(forms.Form):
+class ReturnReasonForm(PortalForm):
     """The reason of a workflow step; required to send a return back or to reopen it."""
 
     reason = forms.CharField(

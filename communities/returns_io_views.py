@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
-from chunan_community.forms import posted, posted_files
+from chunan_community.forms import PortalForm, posted, posted_files
 from chunan_community.spreadsheets import (
     CSV_CONTENT_TYPE,
     XLSX_CONTENT_TYPE,
@@ -53,7 +53,7 @@ def _last_month() -> datetime.date:
     return add_months(month_start(timezone.localdate()), -1)
 
 
-class TemplateForm(forms.Form):
+class TemplateForm(PortalForm):
     month = MonthField(label=_("Month"), required=False)
 
     def clean_month(self):
@@ -63,7 +63,7 @@ class TemplateForm(forms.Form):
         return period
 
 
-class UploadForm(forms.Form):
+class UploadForm(PortalForm):
     file = forms.FileField(
         label=_("Filled-in workbook (.xlsx)"),
         allow_empty_file=True,  # refused by the upload checks, with their message
@@ -73,7 +73,7 @@ class UploadForm(forms.Form):
     )
 
 
-class ExportForm(forms.Form):
+class ExportForm(PortalForm):
     month_from = MonthField(label=_("From month"), required=False)
     month_to = MonthField(label=_("To month"), required=False)
     township = forms.ModelChoiceField(

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_safe
 
+from chunan_community.forms import PortalForm
 from chunan_community.paging import paginate
 from chunan_community.spreadsheets import append_row, csv_response, xlsx_response
 from communities import charts
@@ -77,7 +78,7 @@ class MonthRangeMixin:
             cleaned["first"], cleaned["last"] = first, last
 
 
-class CompletenessForm(MonthRangeMixin, forms.Form):
+class CompletenessForm(MonthRangeMixin, PortalForm):
     months = forms.IntegerField(
         label=gettext_lazy("Last months"),
         min_value=1,
@@ -144,7 +145,7 @@ def indicator_choices():
     return list(groups.items()), by_code
 
 
-class AggregatesForm(MonthRangeMixin, forms.Form):
+class AggregatesForm(MonthRangeMixin, PortalForm):
     indicator = forms.ChoiceField(label=gettext_lazy("Indicator"))
     level = forms.ChoiceField(label=gettext_lazy("Areas"))
     township = TownshipChoiceField(

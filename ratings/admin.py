@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from chunan_community.admin_paging import EstimatedCountPaginator
+from chunan_community.forms import PortalModelForm
 from communities.access import access_for
 from communities.admin import ScopedAdmin
 from ratings.models import (
@@ -34,6 +35,9 @@ def _is_county(request) -> bool:
 
 class CountyOnly:
     """Every permission for county staff, none for anyone else."""
+
+    # Text fields refuse invisible and text-direction characters, as in the portal.
+    form = PortalModelForm
 
     def has_module_permission(self, request):
         return _is_county(request)

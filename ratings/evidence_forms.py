@@ -4,8 +4,10 @@ is and whether it may be added is decided in ratings.uploads."""
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from chunan_community.forms import PortalForm
 
-class EvidenceForm(forms.Form):
+
+class EvidenceForm(PortalForm):
     file = forms.FileField(
         label=gettext_lazy("File"),
         # The empty file is refused by ratings.uploads, with the same message as elsewhere.

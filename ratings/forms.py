@@ -5,13 +5,14 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from chunan_community.forms import PortalForm
 from communities.access import JUDGE, access_for
 from communities.forms import CommunityField
 from communities.models import Community
 from ratings.models import MAX_STARS, Tier
 
 
-class AdvanceForm(forms.Form):
+class AdvanceForm(PortalForm):
     """The note of a move, and when the move goes against the round's dates (`warnings`),
     the county's second yes: moving on all the same."""
 
@@ -59,7 +60,7 @@ class NoticeOpenForm(AdvanceForm):
     field_order = ["contact_phone", "contact_address", "note", "despite_dates"]
 
 
-class DeclarationForm(forms.Form):
+class DeclarationForm(PortalForm):
     target_tier = forms.ChoiceField(
         label=gettext_lazy("Creation target (tier)"), choices=Tier.choices, widget=forms.RadioSelect
     )
@@ -94,7 +95,7 @@ class DeclarationForm(forms.Form):
         return cleaned
 
 
-class AssignJudgeForm(forms.Form):
+class AssignJudgeForm(PortalForm):
     username = forms.CharField(label=gettext_lazy("Judge's user name"), max_length=150)
     is_chair = forms.BooleanField(label=gettext_lazy("Chair of the panel"), required=False)
 
@@ -109,7 +110,7 @@ class AssignJudgeForm(forms.Form):
         return username
 
 
-class ConflictForm(forms.Form):
+class ConflictForm(PortalForm):
     judge = forms.ModelChoiceField(label=gettext_lazy("Judge"), queryset=None)
     # A select up to communities.forms.SELECT_MAX communities, a code or name beyond.
     community = CommunityField(label=gettext_lazy("Community"), search=False)
@@ -126,7 +127,7 @@ def points_field_name(criterion) -> str:
     return f"points_{criterion.pk}"
 
 
-class ScoreSheetForm(forms.Form):
+class ScoreSheetForm(PortalForm):
     """One points field per judged criterion of the declaration's target tier, and abstain."""
 
     abstain = forms.BooleanField(

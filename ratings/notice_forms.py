@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from chunan_community.forms import PortalForm
 from communities.forms import SEARCH_MAX_LENGTH, SELECT_MAX
 from ratings.models import Objection
 from ratings.objections import TEXT_MAX, TEXT_MIN, objection_communities
@@ -17,7 +18,7 @@ class CommunityChoiceField(forms.ModelChoiceField):
         return f"{obj.local_name} · {obj.township.local_name}"
 
 
-class ObjectionForm(forms.Form):
+class ObjectionForm(PortalForm):
     """The public's opinion form. Its error messages are written for residents: Django's
     generic ones ("确保该变量至少包含 5 字符") read like a programmer's."""
 
@@ -154,7 +155,7 @@ class ObjectionForm(forms.Form):
         return bool(self.data.get(HONEYPOT, "").strip()) if self.is_bound else False
 
 
-class ModerateForm(forms.Form):
+class ModerateForm(PortalForm):
     status = forms.ChoiceField(
         label=_("Decision"),
         choices=[

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from chunan_community.forms import posted
+from chunan_community.forms import PortalForm, posted
 from communities.access import CLERK, JUDGE, PUBLIC, access_for
 from communities.models import Community
 from ratings import domain, exports
@@ -747,7 +747,7 @@ def staff_round_confirm(request, code):
     )
 
 
-class RevokeForm(forms.Form):
+class RevokeForm(PortalForm):
     reason = forms.CharField(
         label=gettext_lazy("Reason for revoking the rating (摘牌)"),
         max_length=2000,

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
+from chunan_community.forms import PortalForm
 from chunan_community.paging import paginate
 from chunan_community.public_cache import public_page
 from communities.charts import Series, bar_chart
@@ -120,7 +121,7 @@ def _pager(request, key: str, page, anchor: str) -> dict | None:
 TOWNSHIP_SELECT_MAX = 50
 
 
-class ResultsFilterForm(forms.Form):
+class ResultsFilterForm(PortalForm):
     """Find a community in a round's results: by name or code, and by township. (Here, not
     in ratings/forms.py: only this page uses it, and it is a plain GET filter.)"""
 

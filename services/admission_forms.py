@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from chunan_community.forms import PortalForm
 from communities.forms import SELECT_MAX
 from communities.models import Township
 from services.admission import active_communities, funds_errors, received_errors
@@ -35,7 +36,7 @@ class TownshipChoiceField(forms.ModelMultipleChoiceField):
         return obj.local_name
 
 
-class AdmissionRequestForm(forms.Form):
+class AdmissionRequestForm(PortalForm):
     """A department's request: what the task is, what follows it, which communities.
 
     The communities are asked for as suits their number (the threshold of
@@ -283,7 +284,7 @@ class AdmissionRequestForm(forms.Form):
         }
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(PortalForm):
     """The reason of a decision: required to refuse, an optional note to approve."""
 
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)

@@ -4,6 +4,7 @@ employment_domain."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from chunan_community.forms import PortalForm
 from communities.returns_forms import MonthField
 from services.households_forms import date_field
 from services.models import MONEY
@@ -21,7 +22,7 @@ def _count(label) -> forms.IntegerField:
     )
 
 
-class RecordForm(forms.Form):
+class RecordForm(PortalForm):
     @classmethod
     def initial_for(cls, instance) -> dict:
         return {name: getattr(instance, name) for name in cls.base_fields}
@@ -61,7 +62,7 @@ class ReemploymentOutcomeForm(RecordForm):
     reemployed = _count(_("People re-employed"))
 
 
-class YearForm(forms.Form):
+class YearForm(PortalForm):
     """The year the overview shows; all years when none is chosen."""
 
     year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False, empty_value=None)

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from chunan_community.forms import PortalForm
 from communities.returns_checks import add_months
 from communities.returns_forms import MonthField
 from services.models import HOURS, AssistedHousehold, HelpKind
@@ -34,7 +35,7 @@ def date_field(label, **kwargs) -> forms.DateField:
     return forms.DateField(label=label, widget=DateInput, **kwargs)
 
 
-class HouseholdForm(forms.Form):
+class HouseholdForm(PortalForm):
     household_name = forms.CharField(label=_("Household name"), max_length=50)
     phone = forms.CharField(
         label=_("Phone"),
@@ -83,7 +84,7 @@ class VolunteerChoiceField(forms.ModelChoiceField):
         return _("%(name)s (inactive)") % {"name": obj.name}
 
 
-class VisitForm(forms.Form):
+class VisitForm(PortalForm):
     visited_on = date_field(_("Visit date"))
     kind = forms.ChoiceField(label=_("Help given"), choices=HelpKind.choices)
     by_volunteer = VolunteerChoiceField(
@@ -112,7 +113,7 @@ class VisitForm(forms.Form):
         self.fields["by_volunteer"].queryset = volunteers
 
 
-class PairingForm(forms.Form):
+class PairingForm(PortalForm):
     """A new helper: one co-building unit (those paired with the community listed first)
     or one volunteer of the community."""
 
@@ -147,7 +148,7 @@ class PairingForm(forms.Form):
         return self._units.get(value) if value else None
 
 
-class PairingEndForm(forms.Form):
+class PairingEndForm(PortalForm):
     ended_on = date_field(_("Paired until"))
 
 
@@ -200,7 +201,7 @@ class HouseholdFilter(django_filters.FilterSet):
         return queryset.filter(active=value == "yes")
 
 
-class VisitFilterForm(forms.Form):
+class VisitFilterForm(PortalForm):
     month = MonthField(label=_("Month"))
     kind = forms.ChoiceField(
         label=_("Help given"),

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import openpyxl
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseBadRequest
@@ -25,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_safe
 
+from chunan_community.forms import PortalForm
 from chunan_community.paging import paginate
 from chunan_community.spreadsheets import append_row, csv_response, xlsx_response
 from communities import charts
@@ -44,7 +44,7 @@ MAX_CHART_SERIES = len(charts.PALETTE)
 # ---------------------------------------------------------------------------- forms
 
 
-class ScopeForm(forms.Form):
+class ScopeForm(PortalForm):
     """The township filter, for county staff; the others see their own scope."""
 
     township = TownshipChoiceField(

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from chunan_community.forms import PortalForm, PortalModelForm
 from services.masking import mask_name, mask_phone
 from services.models import MAX_SERVICE_HOURS, ContributionPoints, Volunteer
 
@@ -112,7 +113,7 @@ class VolunteerFilter(django_filters.FilterSet):
 # ---------- A volunteer ----------
 
 
-class VolunteerForm(forms.ModelForm):
+class VolunteerForm(PortalModelForm):
     """Register or edit a volunteer; the community is the page's, never the form's."""
 
     class Meta:
@@ -175,7 +176,7 @@ class VolunteerForm(forms.ModelForm):
 # ---------- A session of service, a draw ----------
 
 
-class SessionForm(forms.Form):
+class SessionForm(PortalForm):
     """A session of service given by one volunteer (the volunteer's page)."""
 
     served_on = forms.DateField(
@@ -230,7 +231,7 @@ def household_choices(households: dict) -> list:
     return [("", _("No household")), *((pk, household_label(h)) for pk, h in households.items())]
 
 
-class DrawForm(forms.Form):
+class DrawForm(PortalForm):
     """A draw on the time bank for service the volunteer or their family received."""
 
     on = forms.DateField(label=_("Date"), widget=date_input(), initial=timezone.localdate)
@@ -312,7 +313,7 @@ def slip_formset(rows: int):
 # ---------- Contribution points card (奉献积分卡) ----------
 
 
-class PointsForm(forms.ModelForm):
+class PointsForm(PortalModelForm):
     """A line of the card; the year is the date's unless given."""
 
     points = forms.IntegerField(
@@ -360,7 +361,7 @@ class PointsForm(forms.ModelForm):
 # ---------- The statement's year ----------
 
 
-class StatementYearForm(forms.Form):
+class StatementYearForm(PortalForm):
     year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False, empty_value=None)
 
     def __init__(self, *args, years: list[int], **kwargs):

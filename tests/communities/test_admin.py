@@ -771,3 +771,69 @@ def test_term_change_township_keeps_dates(client, users, records):
     assert response.status_code == 302
     term.refresh_from_db()
     assert term.ends_on == datetime.date(2026, 6, 1)
+
+
+# Invisible and text-direction characters (chunan_community.forms.visible_text)
+
+BIDI_MESSAGE = (
+    "Remove the invisible or text-direction character U+202E (character 3): it hides or "
+    "reverses the text around it."
+)
+
+
+def test_community_change_post_refuses_a_bidi_override_in_its_name_and_inline(client, users, tree):
+    home = tree["home"]
+    client.cookies["django_language"] = "en"
+    client.force_login(users["county"])
+    url = _url("community", "change", home.pk)
+    data = _change_form_data(client.get(url))
+    data["name"] = "西园\u202e社区"
+    prefix = next(
+        inline.formset.prefix
+        for inline in client.get(url).context["inline_admin_formsets"]
+        if inline.formset.model is Facility
+    )
+    data.update(
+        {
+            f"{prefix}-TOTAL_FORMS": "1",
+            f"{prefix}-0-kind": "party_room",
+            f"{prefix}-0-note": "活动\u202e室",
+        }
+    )
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["name"] == [BIDI_MESSAGE]
+    [facility_errors] = [
+        inline.formset.errors
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.model is Facility
+    ]
+    assert facility_errors[0]["note"] == [BIDI_MESSAGE]
+    home.refresh_from_db()
+    assert home.name != "西园\u202e社区"
+    assert not Facility.objects.filter(community=home).exists()
+
+
+def test_user_change_post_refuses_a_name_of_invisible_characters(client, users):
+    clerk = users["clerk"]
+    client.cookies["django_language"] = "en"
+    client.force_login(users["county"])
+    url = reverse("admin:auth_user_change", args=[clerk.pk])
+    data = _change_form_data(client.get(url))
+    data.update(first_name="\u200d\u200d", last_name="王\u200b")
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert (errors["first_name"], errors["last_name"]) == (
+        ["Enter visible text: this holds only spaces or invisible characters."],
+        [
+            "Remove the invisible or text-direction character U+200B (character 2): it hides "
+            "or reverses the text around it."
+        ],
+    )
+    clerk.refresh_from_db()
+    assert (clerk.first_name, clerk.last_name) == ("", "")

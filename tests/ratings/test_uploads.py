@@ -1,4 +1,5 @@
 import io
+import stat
 import struct
 import zipfile
 import zlib
@@ -7,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
 from PIL import Image
@@ -502,3 +504,26 @@ def test_evidence_add_pixel_bomb_within_pillow_limit_refused(draft, users):
     message = refusal(draft, png_header_only(8_000, 8_000), "big.png", users["clerk"])
 
     assert message.startswith("The picture has more than 40 million pixels.")
+
+
+def test_evidence_files_on_disk_are_the_owners_only(tmp_path, draft, users):
+    """Evidence holds personal data: the files 0600, the folders made for them 0700, as the
+    secret key and the backups (the suite otherwise keeps uploads in memory)."""
+    storages = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    with override_settings(MEDIA_ROOT=tmp_path / "media", STORAGES=storages):
+        evidence = add(draft, jpeg_with_exif(), by=users["clerk"])
+
+    root = tmp_path / "media"
+    files = {evidence.file.name, evidence.thumbnail.name}
+    modes = {
+        path.relative_to(root).as_posix(): stat.S_IMODE(path.stat().st_mode)
+        for path in root.rglob("*")
+    }
+    assert {name: mode for name, mode in modes.items() if name in files} == dict.fromkeys(
+        files, 0o600
+    )
+    assert {mode for name, mode in modes.items() if name not in files} == {0o700}
+    assert stat.S_IMODE(root.stat().st_mode) == 0o700

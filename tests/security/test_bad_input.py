@@ -1812,6 +1812,115 @@ def test_empty_post_is_refused_with_the_reason(world, route):
     assert response.status_code in (403, 404, 429) or _explanation(response)
 
 
+# ---------- Invisible and text-direction characters ----------
+
+INVISIBLE = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: "王\u202e小明" shows as "王明小"
+INVISIBLE_MESSAGE = (
+    "Remove the invisible or text-direction character U+202E (character {position}): it "
+    "hides or reverses the text around it."
+)
+# The text boxes of every form (what a person types and someone else reads), declared by hand
+# like the routes; a form left out must be named in WITHOUT_TEXT. Every form class of the
+# portal derives from PortalForm (tests/test_forms.py), which checks all its text fields.
+TEXT_FIELDS = {
+    "return_detail": ["c_households", "c_funds"],
+    "return_transition": ["send_back-reason"],
+    "ratings:staff_round_advance": ["note"],
+    "ratings:staff_judge_assign": ["username"],
+    "ratings:staff_conflict_declare": ["reason"],
+    "ratings:staff_round_confirm": ["note"],
+    "ratings:staff_rating_revoke": ["reason"],
+    "ratings:declaration_edit": ["self_assessment"],
+    "ratings:evidence_add": ["caption"],
+    "ratings:objection_submit": ["text", "name", "contact"],
+    "ratings:objection_moderate": ["handling", "public_reply"],
+    "services:admission_new": ["department", "task"],
+    "services:admission_edit": ["department", "task"],
+    "services:admission_approve": ["approve-reason"],
+    "services:admission_refuse": ["refuse-reason"],
+    "services:training_add": ["name"],
+    "services:training_edit": ["name"],
+    "services:processing_add": ["name"],
+    "services:processing_edit": ["name"],
+    "services:household_add": ["household_name"],
+    "services:household_edit": ["household_name"],
+    "services:visit_add": ["note"],
+    "services:volunteer_create": ["name"],
+    "services:volunteer_edit": ["name"],
+    "services:volunteer_session": ["activity"],
+    "services:volunteer_sessions_bulk": ["slips-0-activity", "slips-1-activity"],
+    "services:volunteer_draw": ["note"],
+    "services:volunteer_points": ["activity"],
+}
+WITHOUT_TEXT = {
+    "login": "Django's log-in form: the user name is only looked up",
+    "return_import": "a file",
+    "return_import_preview": "a button",
+    "ratings:judging_sheet": "points and a tick box",
+    "ratings:judging_close": "a button",
+    "ratings:evidence_remove": "a button",
+    "services:outcome_add": "a month and a number",
+    "services:outcome_edit": "a month and a number",
+    "services:helper_add": "choices and a date",
+    "services:helper_end": "a date",
+}
+
+
+def _inject(value: str) -> str:
+    """The value with a right-to-left override after its first character."""
+    return value[:1] + INVISIBLE + value[1:]
+
+
+def test_every_form_is_in_the_text_fields_table():
+    assert sorted(set(TEXT_FIELDS) | set(WITHOUT_TEXT)) == sorted(route.name for route in FORMS)
+    assert set(TEXT_FIELDS).isdisjoint(WITHOUT_TEXT)
+
+
+@pytest.mark.parametrize(
+    "route", [route for route in FORMS if route.name in TEXT_FIELDS], ids=lambda r: r.name
+)
+def test_invisible_characters_are_refused_in_every_text_field(world, route):
+    """Every text box of every form, given plausible text with a right-to-left override in
+    it, refuses it with the message saying which character and where; nothing is stored.
+    (Before: accepted in names and opinions, and shown reversed on the public results.)"""
+    url = route.url(world)
+    keys = TEXT_FIELDS[route.name]
+
+    @hypothesis_settings(hypothesis_settings.get_profile("security"), max_examples=2)
+    @given(data=st.fixed_dictionaries(route.fields(world)))
+    def post(data):
+        sent = {**data, **{key: _inject(data[key]) for key in keys}}
+        if "slips-TOTAL_FORMS" in sent:
+            sent["slips-TOTAL_FORMS"] = "2"  # both rows sent
+        with transaction.atomic():
+            client = _client(world, route)
+            counts, before = _row_counts(), _snapshot(route.tables)
+            response = _post(client, url, sent)
+            assert response.status_code in (200, 400, 302), (response.status_code, sent)
+            assert (_row_counts(), _snapshot(route.tables)) == (counts, before), sent
+            # The form's errors; a view that answers with a redirect shows them as messages.
+            said = [str(message) for message in get_messages(response.wsgi_request)]
+            errors = dict.fromkeys(keys, said) if response.status_code == 302 else {}
+            for context in response.context or []:
+                for value in context.flatten().values():
+                    for form in _found_in(value):
+                        if form.is_bound and not isinstance(form, BaseFormSet):
+                            for name, messages in form.errors.items():
+                                errors[form.add_prefix(name)] = messages
+                        elif form.is_bound:
+                            for each in form.forms:
+                                for name, messages in each.errors.items():
+                                    errors[each.add_prefix(name)] = messages
+            for key in keys:
+                # Where the character is once the field has stripped the spaces around.
+                position = sent[key].strip().index(INVISIBLE) + 1
+                message = INVISIBLE_MESSAGE.format(position=position)
+                assert message in errors.get(key, []), (key, errors)
+            transaction.set_rollback(True)
+
+    post()
+
+
 # ---------- What the generated input found, pinned ----------
 
 
