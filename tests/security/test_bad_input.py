@@ -495,6 +495,7 @@ def _admission_fields(world):
     return {
         "department": words(100),
         "task": words(300),
+        "received_on": day(datetime.date(2020, 1, 1)),
         "funds_follow": tick(),
         "funds_yuan": amount(0, 10**10 - 1) | st.just(""),
         "staff_follow": tick(),
@@ -511,12 +512,14 @@ def _admission_check(item, data):
         item.funds_follow,
         item.staff_follow,
         item.authority_follow,
+        item.received_on,
     ) == (
         text(data, "department"),
         text(data, "task"),
         checked(data, "funds_follow"),
         checked(data, "staff_follow"),
         checked(data, "authority_follow"),
+        date(data, "received_on"),
     )
     chosen = set(item.communities.values_list("pk", flat=True))
     if checked(data, "all_communities"):
@@ -1444,6 +1447,7 @@ AT_SCALE = [
         lambda w: {
             "department": words(100),
             "task": words(300),
+            "received_on": day(datetime.date(2020, 1, 1)),
             "funds_follow": tick(),
             "funds_yuan": amount(0, 10**10 - 1) | st.just(""),
             "all_communities": tick(),
