@@ -7,7 +7,6 @@ the user may see, which is also the server-side check since a ModelChoiceField v
 against its queryset. Saves and deletes check the scope once more before they write.
 """
 
-
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
