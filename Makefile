@@ -21,11 +21,11 @@ TEST_WORKERS ?= auto
 PYTEST_ARGS ?=
 # make test-dates: the hard days the clock is moved to (CHUNAN_TEST_TODAY, tests/conftest.py):
 # New Year in the county while UTC is still in the old year, the last day of a month,
-# 29 February, the last evening of a year. The date-sensitive tests run on each.
+# 29 February, the last evening of a year. The date-sensitive tests run on each (the demo
+# calendar's own tests, tests/communities/test_demo_calendar.py, set these days themselves).
 TEST_DAYS ?= 2027-01-01T00:30+08:00 2027-04-30 2028-02-29 2026-12-31T22:00+08:00
 DATE_TESTS ?= tests/returns tests/ratings tests/services tests/test_dashboard.py \
-	tests/communities/test_demo_calendar.py tests/communities/test_load_chunan.py \
-	tests/communities/test_workspace.py
+	tests/communities/test_load_chunan.py tests/communities/test_workspace.py
 DATE_E2E ?= tests/e2e/test_returns_journey.py tests/e2e/test_dashboard_journey.py
 # make bench: the database when DATABASE_URL is not set (the local PostgreSQL, created if
 # missing), the synthetic data generated when it holds none, extra `manage.py bench` options.
