@@ -2,9 +2,9 @@
 the figures, reaches one with the keyboard and opens the list behind it; printed, the page
 drops the navigation; demo_township sees only 千岛湖镇.
 
-The demo returns end at 2026-10 (DEMO_LAST_MONTH): the figures below are read from the
+The demo is built relative to the day it is loaded: the figures below are read from the
 page's own data (chunan_community.dashboard) rather than typed in, so that the journey holds
-whatever month the suite runs in.
+whatever day the suite runs on.
 """
 
 import re
