@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from communities.access import CLERK, COUNTY, JUDGE, TOWNSHIP
+from communities.returns_checks import add_months, months_apart, months_between
 
 D = datetime.date
 
@@ -314,16 +315,6 @@ DEMO_SENT_BACK = {
 }
 
 
-def _add_months(period: datetime.date, months: int) -> datetime.date:
-    index = period.year * 12 + period.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def _month_span(first: datetime.date, last: datetime.date) -> int:
-    """Months from `first` to `last` (both first days): 0 for the same month."""
-    return (last.year - first.year) * 12 + last.month - first.month
-
-
 @dataclass(frozen=True)
 class DemoCalendar:
     """The demo's months, seen from the day it is loaded."""
@@ -337,7 +328,7 @@ class DemoCalendar:
     @property
     def last_month(self) -> datetime.date:
         """The last closed month: the clerks' current return."""
-        return _add_months(self.this_month, -1)
+        return add_months(self.this_month, -1)
 
     @property
     def first_month(self) -> datetime.date:
@@ -347,12 +338,11 @@ class DemoCalendar:
     @property
     def months(self) -> list[datetime.date]:
         """The months with sample returns, oldest first."""
-        count = _month_span(self.first_month, self.last_month) + 1
-        return [_add_months(self.first_month, n) for n in range(count)]
+        return months_between(self.first_month, self.last_month)
 
     def age(self, period: datetime.date) -> int:
         """0 for the last closed month, 1 for the month before, …"""
-        return _month_span(period, self.last_month)
+        return months_apart(period, self.last_month)
 
     def state(self, code: str, period: datetime.date) -> str | None:
         usual, exceptions = DEMO_RETURN_STATES.get(self.age(period), ("accepted", {}))
@@ -388,7 +378,7 @@ def sample_figures(code: str, period: datetime.date) -> dict[str, Decimal]:
     co-building funds are, and they carry a comment).
     """
     households, residents, _premises = FIGURES[code]
-    index = _month_span(DEMO_FIGURES_EPOCH, period)
+    index = months_apart(DEMO_FIGURES_EPOCH, period)
 
     def spread(name: str, low: int, high: int) -> int:
         return random.Random(f"{code}-{name}-{period:%Y-%m}").randint(low, high)  # noqa: S311

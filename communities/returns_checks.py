@@ -36,6 +36,16 @@ def add_months(period: datetime.date, months: int) -> datetime.date:
     return datetime.date(index // 12, index % 12 + 1, 1)
 
 
+def months_apart(first: datetime.date, last: datetime.date) -> int:
+    """Months from `first`'s month to `last`'s: 0 for the same month, negative if earlier."""
+    return (last.year - first.year) * 12 + last.month - first.month
+
+
+def months_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    """The first days of the months from `first` to `last`, oldest first."""
+    return [add_months(first, n) for n in range(max(months_apart(first, last) + 1, 0))]
+
+
 def months_back(last: datetime.date, count: int) -> list[datetime.date]:
     """`count` months ending with `last`, newest first."""
     return [add_months(last, -n) for n in range(count)]

@@ -21,15 +21,9 @@ from django.utils.translation import gettext_lazy
 from communities.access import access_for
 from communities.charts import format_number
 from communities.models import Community, MonthlyReturn, ReturnStatus, ReturnValue, Township
-from communities.returns_checks import add_months, due_on
+from communities.returns_checks import add_months, due_on, months_between
 
 # ---------------------------------------------------------------------------- months
-
-
-def months_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:
-    """The first days of the months from `first` to `last`, oldest first."""
-    count = (last.year - first.year) * 12 + last.month - first.month + 1
-    return [add_months(first, n) for n in range(max(count, 0))]
 
 
 # ---------------------------------------------------------------------------- completeness
@@ -357,6 +351,22 @@ AREA_PATHS = {
 }
 
 
+def counted_values(*, user, indicator, statuses, first, last, township_id=None):
+    """The indicator's figures the aggregates count: within the user's scope (and the
+    township, if given), in returns of `statuses`, from `first` to `last`."""
+    values = ReturnValue.objects.filter(
+        access_for(user).q("monthly_return__community"),
+        indicator=indicator,
+        value__isnull=False,
+        monthly_return__status__in=list(statuses),
+        monthly_return__period__gte=first,
+        monthly_return__period__lte=last,
+    )
+    if township_id is not None:
+        values = values.filter(monthly_return__community__township_id=township_id)
+    return values
+
+
 def area_sums(
     *,
     user,
@@ -377,16 +387,14 @@ def area_sums(
     latest counted month within the bucket (DHIS2's "last value"), then sums communities;
     per month both are the same plain sum.
     """
-    values = ReturnValue.objects.filter(
-        access_for(user).q("monthly_return__community"),
+    values = counted_values(
+        user=user,
         indicator=indicator,
-        value__isnull=False,
-        monthly_return__status__in=list(statuses),
-        monthly_return__period__gte=first,
-        monthly_return__period__lte=last,
+        statuses=statuses,
+        first=first,
+        last=last,
+        township_id=township_id,
     )
-    if township_id is not None:
-        values = values.filter(monthly_return__community__township_id=township_id)
     bucket = None
     if grain is not None:
         bucket = TRUNC[grain]("monthly_return__period", output_field=DateField())
@@ -484,17 +492,16 @@ def reporting_counts(
     the indicator, active communities that owe that month's return). Two queries, each a
     row per month or per founding date, whatever the number of communities.
     """
-    values = ReturnValue.objects.filter(
-        access_for(user).q("monthly_return__community"),
+    values = counted_values(
+        user=user,
         indicator=indicator,
-        value__isnull=False,
-        monthly_return__status__in=list(statuses),
-        monthly_return__period__gte=first,
-        monthly_return__period__lte=last,
+        statuses=statuses,
+        first=first,
+        last=last,
+        township_id=township_id,
     )
     communities = Community.objects.visible_to(user).public()
     if township_id is not None:
-        values = values.filter(monthly_return__community__township_id=township_id)
         communities = communities.filter(township_id=township_id)
     reported = dict(
         values.order_by()

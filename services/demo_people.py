@@ -40,7 +40,7 @@ from simple_history.utils import bulk_create_with_history
 
 from communities import chunan_facts as facts
 from communities.models import month_end
-from communities.returns_checks import add_months
+from communities.returns_checks import add_months, months_between
 from services.domain import time_bank_draw
 from services.models import (
     AssistanceVisit,
@@ -158,7 +158,7 @@ class CommunityPeople:
         self.records = []
 
     def plan(self):
-        months = [add_months(ORIGIN, n) for n in range(self._months())]
+        months = months_between(ORIGIN, self.calendar.this_month)
         figures = [facts.sample_figures(self.code, period) for period in months]
         self.running, self.waiting = [], []
         for index, period in enumerate(months):
@@ -169,10 +169,6 @@ class CommunityPeople:
                 self._visit(period, figures[index])
                 self._serve(period, figures[index])
         return self
-
-    def _months(self) -> int:
-        this_month = self.calendar.this_month
-        return (this_month.year - ORIGIN.year) * 12 + this_month.month - ORIGIN.month + 1
 
     # Volunteers -----------------------------------------------------------------------
 

@@ -37,8 +37,8 @@ from django.utils.translation import gettext_lazy
 
 from communities.charts import format_number
 from communities.models import Community, Township
-from communities.returns_checks import add_months
-from communities.returns_reports import months_between, plain_number
+from communities.returns_checks import add_months, months_between
+from communities.returns_reports import plain_number
 from services.models import (
     ServiceNetwork,
     ServiceOutlet,

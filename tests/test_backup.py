@@ -123,26 +123,37 @@ def restored(empty_database):
     del connections["restored"]
 
 
-def restore_command(archive, database_url, media_root, *options):
-    """`manage.py restore` in its own process, with the production settings, as an operator
-    runs it: the restored database and MEDIA_ROOT are those of its environment."""
+def manage_command(*args, database_url, **environment):
+    """`manage.py <args>` in its own process, with the production settings, as an operator
+    runs it: the database (and any other setting) is that of its environment."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "chunan_community.settings",
-        "DJANGO_SECRET_KEY": "restore-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        "DJANGO_SECRET_KEY": "backup-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         "DJANGO_HTTPS": "false",
         "DATABASE_URL": database_url,
-        "DJANGO_MEDIA_ROOT": str(media_root),
         "CHUNAN_CACHE_URL": "locmemcache://",
+        **environment,
     }
     return subprocess.run(  # noqa: S603 (our own interpreter and arguments)
-        [sys.executable, "manage.py", "restore", str(archive), *options],
+        [sys.executable, "manage.py", *args],
         cwd=settings.BASE_DIR,
         env=env,
         capture_output=True,
         text=True,
         check=False,
         timeout=120,
+    )
+
+
+def restore_command(archive, database_url, media_root, *options):
+    """`manage.py restore`: the restored database and MEDIA_ROOT are its environment's."""
+    return manage_command(
+        "restore",
+        str(archive),
+        *options,
+        database_url=database_url,
+        DJANGO_MEDIA_ROOT=str(media_root),
     )
 
 
@@ -328,24 +339,8 @@ def test_backup_refuses_a_database_that_does_not_exist_or_is_empty(tmp_path, res
 def test_backup_command_fails_without_the_database(tmp_path):
     missing = tmp_path / "var" / "db.sqlite3"
     archive = tmp_path / "backups" / "nothing.tar.gz"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "chunan_community.settings",
-        "DJANGO_SECRET_KEY": "backup-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-        "DJANGO_HTTPS": "false",
-        "DATABASE_URL": f"sqlite:///{missing}",
-        "CHUNAN_CACHE_URL": "locmemcache://",
-    }
 
-    done = subprocess.run(  # noqa: S603 (our own interpreter and arguments)
-        [sys.executable, "manage.py", "backup", "--output", str(archive)],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    done = manage_command("backup", "--output", str(archive), database_url=f"sqlite:///{missing}")
 
     assert done.returncode == 1
     assert done.stdout == ""
