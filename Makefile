@@ -227,11 +227,12 @@ restore: install ## Restore a backup: make restore FILE=var/backups/….tar.gz [
 # port 5433) and restarts that cluster; its figures are in docs/scaling.md.
 drill: install redis ## Two app servers behind nginx on this machine: the production drill
 	@command -v nginx >/dev/null || { $(call apt_install,nginx); }
-	@$(PY) ops/drill.py
+	@$(PY) operations/drill.py
 
-lint: install ## ruff check and ruff format --check
+lint: install ## ruff check, ruff format --check and the layer contracts (lint-imports)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: install ## Format the code and apply ruff's safe fixes
 	$(VENV)/bin/ruff format .

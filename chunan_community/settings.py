@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "communities",
     "ratings",
     "services",
+    "operations",
     "chunan_community.apps.PortalConfig",
 ]
 
@@ -203,8 +204,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "chunan_community.accounts.CharacterClassesValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "workspace"
-LOGOUT_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "communities:workspace"
+LOGOUT_REDIRECT_URL = "portal:home"
 
 # Chinese first: zh-hans unless the visitor picked English with the switcher (a cookie).
 LANGUAGE_CODE = "zh-hans"

@@ -23,10 +23,10 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from chunan_community.admin_paging import EstimatedCountPaginator
 from chunan_community.forms import PortalModelForm, VisibleTextMixin
+from chunan_community.months import parse_month
 from chunan_community.spreadsheets import csv_response
 from communities import permissions
 from communities.access import CLERK, access_for
-from communities.domain import ReturnRefused, available_transitions, return_accept
 from communities.models import (
     CoBuildingPairing,
     CoBuildingUnit,
@@ -49,7 +49,7 @@ from communities.models import (
     Township,
     UserScope,
 )
-from communities.returns_checks import parse_month
+from communities.returns.domain import ReturnRefused, available_transitions, return_accept
 
 User = get_user_model()
 
@@ -651,7 +651,7 @@ class ChunanGroupAdmin(GroupAdmin):
 
 # Monthly returns. The indicator catalogue is the county's (others may read it). Returns, their
 # values and events are read-only here for everyone: they change only through
-# communities.domain, in the portal, and the county's admin actions call the same functions.
+# communities.returns.domain, in the portal, and the county's admin actions call the same functions.
 
 
 class IndicatorAdminForm(PortalModelForm):

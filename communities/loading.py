@@ -17,8 +17,8 @@ from django.core.management.base import CommandError
 from django.db.models import UniqueConstraint
 from django.utils.translation import gettext as _
 
-from communities import indicator_catalogue as catalogue
 from communities.models import Indicator, IndicatorGroup, IndicatorRule
+from communities.returns import catalogue
 
 
 class Loader:
@@ -139,7 +139,7 @@ def _row_key(model, key: dict) -> tuple:
 
 
 def load_catalogue(loader: Loader) -> dict[str, Indicator]:
-    """The default indicator catalogue (communities.indicator_catalogue): code → Indicator.
+    """The default indicator catalogue (communities.returns.catalogue): code → Indicator.
 
     Everything is `initial`: county staff keep the catalogue, and a re-run must neither undo
     their edits nor add history rows. A rule is found by its two indicators, so a county that

@@ -157,7 +157,7 @@ def get_return_for_user(user, code: str, month: str):
     """
     from django.utils import timezone
 
-    from communities.returns_checks import month_start, parse_month
+    from chunan_community.months import month_start, parse_month
 
     if not access_for(user).keeps_registry:
         raise Http404

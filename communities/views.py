@@ -10,14 +10,13 @@ from django.views.decorators.http import require_safe
 
 from chunan_community.paging import paginate
 from chunan_community.public_cache import public_page
+from communities import sections
 from communities.access import CLERK, JUDGE, access_for
 from communities.filters import CommunityFilter
 from communities.forms import TermsDueForm
 from communities.models import Community, FacilityKind, GovernanceBody, Honour
 from communities.permissions import can_change, get_community_for_user
 from communities.queries import below_space_standard, community_record, terms_due
-from ratings.queries import rating_history
-from services.models import ServiceNetwork, ServiceOutlet
 
 
 def _local_township_labels(form):
@@ -76,25 +75,6 @@ def _arranged(record):
     }
 
 
-def _service_networks(community):
-    """The five service networks (五大服务网络) and the outlets by kind: two queries.
-
-    Public: the outlets' contact is their public telephone, never a person's.
-    """
-    networks = {n.kind: n for n in ServiceNetwork.objects.filter(community=community)}
-    outlets = list(ServiceOutlet.objects.filter(community=community).order_by("name", "pk"))
-    return {
-        "network_checklist": [(kind.label, networks.get(kind)) for kind in ServiceNetwork.Kind],
-        "networks_established": sum(n.established for n in networks.values()),
-        "network_total": len(ServiceNetwork.Kind),
-        "outlet_groups": [
-            (kind.label, group)
-            for kind in ServiceOutlet.Kind
-            if (group := [o for o in outlets if o.kind == kind])
-        ],
-    }
-
-
 @require_safe
 @public_page
 def community_directory(request):
@@ -125,10 +105,9 @@ def community_profile(request, code):
         "communities/community_profile.html",
         {
             "community": community,
-            "rating_history": rating_history(community),
             **record,
             **_arranged(record),
-            **_service_networks(community),
+            **sections.context(sections.PROFILE, community),
         },
     )
 
@@ -183,7 +162,7 @@ def workspace_community(request, code):
             "terms_due_days": settings.TERMS_DUE_DAYS,
             **record,
             **_arranged(record),
-            **_service_networks(community),
+            **sections.context(sections.WORKSPACE, community),
         },
     )
 

@@ -18,9 +18,9 @@ from django.utils.translation import ngettext
 
 from communities.access import CLERK, COUNTY, JUDGE, access_for
 from communities.models import Community
+from operations.demo.ratings import rating_valid_until
 from ratings import scoring
 from ratings.evidence import review_day
-from ratings.history import rating_valid_until
 from ratings.models import (
     MAX_STARS,
     ConflictOfInterest,

@@ -274,6 +274,11 @@ def rating_history(community: Community) -> list[Rating]:
     )
 
 
+def profile_ratings(community: Community) -> dict:
+    """The ratings section of the public profile (communities.sections)."""
+    return {"rating_history": rating_history(community)}
+
+
 def rating_in_force(rating: Rating, on: datetime.date) -> bool:
     return rating.revoked_on is None and rating.valid_until >= on
 

@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
+from chunan_community.charts import Series, bar_chart
 from chunan_community.forms import PortalForm
 from chunan_community.paging import paginate
 from chunan_community.public_cache import public_page
-from communities.charts import Series, bar_chart
 from communities.models import Community, Township
 from ratings import queries
 from ratings.models import Round, RoundStatus, Tier

@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from chunan_community.forms import PortalForm
-from communities.returns_forms import MonthField
+from communities.returns.forms import MonthField
 from services.households_forms import date_field
 from services.models import MONEY
 

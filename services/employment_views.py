@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from chunan_community.months import month_start
 from chunan_community.paging import paginate
 from communities.permissions import can_add, can_change
-from communities.returns_checks import month_start
 from services import employment_domain as domain
 from services import employment_queries as queries
 from services.access import may_change, services_community

@@ -7,8 +7,8 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from chunan_community.forms import PortalForm
-from communities.returns_checks import add_months
-from communities.returns_forms import MonthField
+from chunan_community.months import add_months
+from communities.returns.forms import MonthField
 from services.models import HOURS, AssistedHousehold, HelpKind
 
 # Digits, with spaces or dashes between groups and an optional leading +: 0571-6501 2345.

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from chunan_community.months import add_months, month_start
 from chunan_community.paging import paginate
 from communities.permissions import can_add
-from communities.returns_checks import add_months, month_start
 from services import households_domain as domain
 from services.access import may_change, services_community
 from services.households_forms import (

@@ -1,4 +1,4 @@
-"""What the service records say for the communities' monthly returns (communities.prefill).
+"""What the service records say for the communities' monthly returns (communities.returns.prefill).
 
 Always six queries, whatever the number of communities or records: one grouped aggregate per
 kind of record. A community that keeps no records of a kind (no household, no volunteer, no
@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
-from communities.models import month_end
+from chunan_community.months import month_end
 from services.models import (
     AssistanceVisit,
     AssistedHousehold,

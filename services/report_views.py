@@ -24,15 +24,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_safe
 
+from chunan_community import charts
 from chunan_community.forms import PortalForm
+from chunan_community.months import add_months, month_start
 from chunan_community.paging import paginate
 from chunan_community.spreadsheets import append_row, csv_response, xlsx_response
-from communities import charts
 from communities.access import CLERK, access_for
 from communities.models import Township
-from communities.returns_checks import add_months, month_start
-from communities.returns_forms import MonthField
-from communities.returns_report_views import MonthRangeMixin, TownshipChoiceField
+from communities.returns.forms import MonthField
+from communities.returns.report_views import MonthRangeMixin, TownshipChoiceField
 from services import reports
 
 DEFAULT_MONTHS = 12

@@ -35,10 +35,10 @@ from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from communities.charts import format_number
+from chunan_community.charts import format_number
+from chunan_community.months import add_months, months_between
 from communities.models import Community, Township
-from communities.returns_checks import add_months, months_between
-from communities.returns_reports import plain_number
+from communities.returns.reports import plain_number
 from services.models import (
     ServiceNetwork,
     ServiceOutlet,
@@ -50,7 +50,7 @@ from services.models import (
 ZERO = Decimal(0)
 # What the hours of the dashboard and the hours report count, said on both: not the figure
 # the clerks report in the monthly returns (indicator volunteer_hours), which the returns'
-# aggregates sum and which may differ (communities.returns_reports.REPORTED_BASIS).
+# aggregates sum and which may differ (communities.returns.reports.REPORTED_BASIS).
 HOURS_RECORDED_BASIS = gettext_lazy(
     "Counts the hours of the sessions of volunteer service recorded in the portal (deposited "
     "in the time bank), by the day of service. The “volunteer service hours” the clerks report "

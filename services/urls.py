@@ -11,12 +11,12 @@ app_name = "services"
 
 urlpatterns = [
     path("", views.hub, name="hub"),
-    path("commendations/", include("services.urls_public")),
-    path("admission/", include("services.urls_admission")),
-    path("reports/", include("services.urls_reports")),
+    path("commendations/", include("services.public_urls")),
+    path("admission/", include("services.admission_urls")),
+    path("reports/", include("services.reports_urls")),
     path("<slug:code>/", views.community_hub, name="community"),
-    path("<slug:code>/volunteers/", include("services.urls_volunteers")),
-    path("<slug:code>/households/", include("services.urls_households")),
-    path("<slug:code>/employment/", include("services.urls_employment")),
-    path("<slug:code>/tasks/", include("services.urls_tasks")),
+    path("<slug:code>/volunteers/", include("services.volunteers_urls")),
+    path("<slug:code>/households/", include("services.households_urls")),
+    path("<slug:code>/employment/", include("services.employment_urls")),
+    path("<slug:code>/tasks/", include("services.tasks_urls")),
 ]

@@ -150,7 +150,7 @@ def make_rule(left, operator, right, **kwargs) -> IndicatorRule:
 
 
 def make_return(**kwargs) -> MonthlyReturn:
-    """A return row only (no values); use communities.domain.return_save to fill one."""
+    """A return row only (no values); use communities.returns.domain.return_save to fill one."""
     if "community" not in kwargs:
         kwargs["community"] = make_community()
     kwargs.setdefault("period", datetime.date(2026, 10, 1))

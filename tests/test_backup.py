@@ -26,8 +26,8 @@ from django.db.utils import load_backend
 from django.test import override_settings
 from django.utils import translation
 
-from chunan_community.backup import BackupError, backup_create, backup_restore
 from communities.models import Community
+from operations.backup import BackupError, backup_create, backup_restore
 from ratings.models import Evidence, RoundStatus
 from services.domain import service_record
 from services.models import ServiceRecord, TimeBankEntry, Volunteer

@@ -19,8 +19,9 @@ from gunicorn.config import Config
 from gunicorn.glogging import Logger
 
 import chunan_community.urls
-from chunan_community import bench, bench_load, scale_data
+import operations.urls
 from communities.models import Community, MonthlyReturn
+from operations import bench, bench_load, scale_data
 from ratings.models import RoundStatus
 from tests.ratings.factories import make_round
 
@@ -41,6 +42,7 @@ PUBLIC = ("home", "directory", "profile", "results", "notice")
 
 
 def _reload_urls():
+    importlib.reload(operations.urls)
     importlib.reload(chunan_community.urls)
     clear_url_caches()
 

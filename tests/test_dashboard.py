@@ -13,7 +13,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from chunan_community.dashboard import dashboard, latest_due_month
 from communities.models import (
     Community,
     Facility,
@@ -22,7 +21,7 @@ from communities.models import (
     ReturnValue,
     Role,
 )
-from communities.returns_reports import (
+from communities.returns.reports import (
     Counted,
     Level,
     area_sums,
@@ -31,6 +30,7 @@ from communities.returns_reports import (
     completeness_rates,
     returns_in_window,
 )
+from portal.dashboard import dashboard, latest_due_month
 from ratings.models import Rating, Round, RoundStatus, Tier
 from services.models import ServiceNetwork, ServiceRecord
 from tests.factories import (
@@ -317,7 +317,7 @@ def test_dashboard_sends_anonymous_users_to_log_in(client, tree):
 def test_dashboard_is_named_and_refuses_post(client, users):
     client.force_login(users["county"])
 
-    assert reverse("dashboard") == URL
+    assert reverse("portal:dashboard") == URL
     assert client.post(URL).status_code == 405
 
 
@@ -328,7 +328,7 @@ def test_dashboard_is_named_and_refuses_post(client, users):
 def test_nav_links_the_dashboard_for_county_and_township_staff(client, users, who, shown):
     client.force_login(users[who])
 
-    response = client.get(reverse("community_directory"))
+    response = client.get(reverse("communities:directory"))
 
     assert (f'href="{URL}"' in response.content.decode()) is shown
 
@@ -604,7 +604,7 @@ def test_volunteer_hours_recorded_and_reported_each_say_what_they_count(english,
         reverse("services:report_hours"), {"month_from": "2026-10", "month_to": "2026-10"}
     )
     aggregates = english.get(
-        reverse("return_aggregates"),
+        reverse("returns:aggregates"),
         {"indicator": "volunteer_hours", "level": "total", "grain": "month"}
         | {"month_from": "2026-10", "month_to": "2026-10"},
     )

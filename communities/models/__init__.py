@@ -22,7 +22,7 @@ from communities.models.registry import (
     Township,
     UserScope,
 )
-from communities.models.returns import (
+from communities.returns.models import (
     Indicator,
     IndicatorGroup,
     IndicatorRule,
@@ -31,7 +31,6 @@ from communities.models.returns import (
     ReturnImport,
     ReturnStatus,
     ReturnValue,
-    month_end,
 )
 
 __all__ = [
@@ -63,5 +62,4 @@ __all__ = [
     "Term",
     "Township",
     "UserScope",
-    "month_end",
 ]

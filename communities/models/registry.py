@@ -160,10 +160,10 @@ class Community(LocalNameMixin, models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("community_profile", kwargs={"code": self.code})
+        return reverse("communities:profile", kwargs={"code": self.code})
 
     def get_workspace_url(self):
-        return reverse("workspace_community", kwargs={"code": self.code})
+        return reverse("communities:workspace_community", kwargs={"code": self.code})
 
     @property
     def space_required_m2(self) -> Decimal:

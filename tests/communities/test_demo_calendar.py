@@ -16,9 +16,9 @@ from django.core.management import call_command
 from django.db.models import Count, Max
 from django.utils import timezone, translation
 
-from communities.chunan_facts import DemoCalendar, sample_figures
 from communities.models import Community, MonthlyReturn, ReturnEvent, ReturnValue
-from communities.prefill import prefill_for
+from communities.returns.prefill import prefill_for
+from operations.demo.chunan_facts import DemoCalendar, sample_figures
 from ratings.models import Round, RoundStatus
 from services.models import AssistanceVisit, HelperPairing, ServiceRecord, TimeBankEntry, Volunteer
 

@@ -10,9 +10,6 @@ from django.db import connection
 from django.db.models import Sum
 from django.utils import translation
 
-from chunan_community.scale_data import MODELS, PREFIX, Options, analyze_tables, generate
-from communities import indicator_catalogue
-from communities.domain import return_save
 from communities.models import (
     Community,
     GovernanceBody,
@@ -25,8 +22,11 @@ from communities.models import (
     Term,
     Township,
 )
-from communities.returns_checks import due_on
-from ratings import chunan_2008
+from communities.returns import catalogue as indicator_catalogue
+from communities.returns.checks import due_on
+from communities.returns.domain import return_save
+from operations.demo import ratings_2008 as chunan_2008
+from operations.scale_data import MODELS, PREFIX, Options, analyze_tables, generate
 from ratings.models import Criterion, CutOff, Rating, Round, Tier
 from services.domain import service_record, time_bank_balance
 from services.models import (

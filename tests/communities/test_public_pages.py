@@ -14,8 +14,8 @@ from django.urls import include, path
 from django.utils import translation
 from django.views.defaults import server_error
 
-from chunan_community.views import COMMUNITIES_PER_TOWNSHIP
 from communities.models import Community, FacilityKind, GovernanceBody, Honour, Role
+from portal.views import COMMUNITIES_PER_TOWNSHIP
 from tests.factories import (
     make_body,
     make_branch,

@@ -4,7 +4,7 @@ typing a return as the demo's clerk would."""
 
 from django.utils import timezone
 
-from communities.chunan_facts import DemoCalendar, sample_comment, sample_figures
+from operations.demo.chunan_facts import DemoCalendar, sample_comment, sample_figures
 from ratings.models import Round
 
 DEMO_PASSWORD = "chunan-demo"

@@ -17,8 +17,8 @@ from django.db.models import Sum
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from chunan_community.months import add_months
 from communities.models import MonthlyReturn, ReturnStatus, ReturnValue
-from communities.returns_checks import add_months
 from tests.e2e import journeys
 from tests.e2e.journeys import demo_calendar, demo_entries, fill_as_the_demo, log_out
 
@@ -190,7 +190,7 @@ def test_county_sees_accepts_aggregates_and_exports_a_return(demo, screenshot):
     page.locator("#id_month_to").fill(MONTH)
     screenshot("county-journey-export")
     with page.expect_download() as download:
-        page.locator(f"button[formaction='{reverse('return_export_csv')}']").click()
+        page.locator(f"button[formaction='{reverse('returns:export_csv')}']").click()
     text = download.value.path().read_text(encoding="utf-8-sig")
 
     lines = list(csv.reader(io.StringIO(text)))

@@ -3,7 +3,7 @@ the figures, reaches one with the keyboard and opens the list behind it; printed
 drops the navigation; demo_township sees only 千岛湖镇.
 
 The demo is built relative to the day it is loaded: the figures below are read from the
-page's own data (chunan_community.dashboard) rather than typed in, so that the journey holds
+page's own data (portal.dashboard) rather than typed in, so that the journey holds
 whatever day the suite runs on.
 """
 
@@ -14,8 +14,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from chunan_community.dashboard import dashboard
-from communities.charts import format_number
+from chunan_community.charts import format_number
+from portal.dashboard import dashboard
 from tests.e2e.journeys import log_in, log_out
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from chunan_community.months import add_months, month_start
 from communities.models import Indicator, MonthlyReturn, ReturnEvent, ReturnValue
-from communities.returns_checks import add_months, month_start
 from tests.e2e.journeys import log_in
 from tests.factories import make_indicator
 

@@ -10,8 +10,8 @@ from django.utils.formats import date_format
 from django.utils.translation import override
 from playwright.sync_api import expect
 
+from chunan_community.months import add_months, month_start
 from communities.models import Indicator, IndicatorRule, MonthlyReturn
-from communities.returns_checks import add_months, month_start
 from tests.e2e.journeys import fill_as_the_demo, log_in, log_out
 from tests.factories import make_group, make_indicator, make_rule
 

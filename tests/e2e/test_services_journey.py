@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import override
 from playwright.sync_api import expect
 
-from communities.models import MonthlyReturn, month_end
+from chunan_community.months import month_end
+from communities.models import MonthlyReturn
 from services.models import AssistanceVisit, HelpKind, ServiceRecord, Volunteer
 from tests.e2e.journeys import log_in
 

@@ -15,8 +15,8 @@ from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from chunan_community.scale_data import PREFIX, Options, generate
 from communities.models import Community, MonthlyReturn, Role, Township
+from operations.scale_data import PREFIX, Options, generate
 from ratings.models import Round
 from tests.factories import make_user
 

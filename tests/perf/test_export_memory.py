@@ -16,9 +16,9 @@ import tracemalloc
 
 import pytest
 
-from chunan_community.scale_data import Options, generate
-from communities import returns_excel
 from communities.models import MonthlyReturn, Role
+from communities.returns import excel as returns_excel
+from operations.scale_data import Options, generate
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from communities.loading import Loader
-from ratings.history import load_example_round
+from operations.demo.ratings import load_example_round
 from ratings.models import Criterion, CutOff, Prerequisite, Rating, Round, RoundStatus, Tier
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from ratings import chunan_2008
+from operations.demo import ratings_2008 as chunan_2008
 from ratings.scoring import (
     GARDEN,
     HELD,

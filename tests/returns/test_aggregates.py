@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from communities.models import Community, ReturnStatus, ReturnValue, Role
-from communities.returns_reports import (
+from communities.returns.reports import (
     Counted,
     Grain,
     Level,
@@ -27,10 +27,10 @@ from tests.factories import make_community, make_indicator, make_return, make_to
 pytestmark = pytest.mark.django_db
 
 S = ReturnStatus
-URL = reverse("return_aggregates")
-CSV_URL = reverse("return_aggregates_csv")
-XLSX_URL = reverse("return_aggregates_xlsx")
-PRINT_URL = reverse("return_aggregates_print")
+URL = reverse("returns:aggregates")
+CSV_URL = reverse("returns:aggregates_csv")
+XLSX_URL = reverse("returns:aggregates_xlsx")
+PRINT_URL = reverse("returns:aggregates_print")
 SVG = "{http://www.w3.org/2000/svg}"
 FIRST_HALF = {"month_from": "2025-01", "month_to": "2025-06"}
 
@@ -203,7 +203,7 @@ def test_stock_can_be_summed_with_the_explicit_parameter(users, figures, indicat
 
 
 def test_the_catalogues_stocks():
-    from communities.indicator_catalogue import INDICATORS
+    from communities.returns.catalogue import INDICATORS
 
     assert {spec["code"] for spec in INDICATORS if spec["aggregation"] == "stock"} == {
         "households",

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from defusedxml import ElementTree as ET
 
-from communities.charts import (
+from chunan_community.charts import (
     BandScale,
     LinearScale,
     Margins,

@@ -3,14 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from communities.returns_checks import (
-    add_months,
-    closes_on,
-    due_on,
-    months_back,
-    parse_month,
-    recent_median,
-)
+from chunan_community.months import add_months, months_back, parse_month
+from communities.returns.checks import closes_on, due_on, recent_median
 
 D = datetime.date
 

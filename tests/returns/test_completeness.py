@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from chunan_community.months import add_months, month_start
 from communities.models import ReturnStatus, Role
-from communities.returns_checks import add_months, month_start
-from communities.returns_reports import (
+from communities.returns.reports import (
     NOT_FOUNDED,
     NOT_STARTED,
     Cell,
@@ -30,7 +30,7 @@ from tests.factories import make_community, make_return, make_township, make_use
 pytestmark = pytest.mark.django_db
 
 S = ReturnStatus
-URL = reverse("return_completeness")
+URL = reverse("returns:completeness")
 
 
 def month(offset: int) -> datetime.date:
@@ -121,9 +121,9 @@ def test_grid_links_each_cell_to_its_return(client, users, returns, english):
     response = client.get(URL, WINDOW)
 
     html = response.content.decode()
-    detail = reverse("return_detail", kwargs={"code": "neighbour", "month": f"{C:%Y-%m}"})
+    detail = reverse("returns:detail", kwargs={"code": "neighbour", "month": f"{C:%Y-%m}"})
     assert f'href="{detail}"' in html
-    not_founded = reverse("return_detail", kwargs={"code": "latecomer", "month": f"{A:%Y-%m}"})
+    not_founded = reverse("returns:detail", kwargs={"code": "latecomer", "month": f"{A:%Y-%m}"})
     assert f'href="{not_founded}"' not in html
     assert 'style="' not in html
     assert "<script" not in html

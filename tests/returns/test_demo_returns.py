@@ -18,7 +18,6 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone, translation
 
-from communities import domain
 from communities.models import (
     Community,
     Indicator,
@@ -27,9 +26,10 @@ from communities.models import (
     ReturnStatus,
     ReturnValue,
 )
-from communities.returns_checks import due_on
-from communities.returns_forms import ReturnForm, comment_field_name, value_field_name
-from communities.returns_queries import entry_context, value_changes
+from communities.returns import domain
+from communities.returns.checks import due_on
+from communities.returns.forms import ReturnForm, comment_field_name, value_field_name
+from communities.returns.queries import entry_context, value_changes
 
 pytestmark = pytest.mark.django_db
 

@@ -9,16 +9,15 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
-from communities import domain
+from chunan_community.months import add_months, month_end, month_start
 from communities.models import (
     IndicatorRule,
     MonthlyReturn,
     ReturnEvent,
     ReturnStatus,
     ReturnValue,
-    month_end,
 )
-from communities.returns_checks import add_months, month_start
+from communities.returns import domain
 from tests.factories import (
     make_community,
     make_group,

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from communities import domain
+from chunan_community.months import add_months, month_start
 from communities.access import access_for
 from communities.models import (
     IndicatorRule,
@@ -26,8 +26,9 @@ from communities.models import (
     ReturnStatus,
     ReturnValue,
 )
-from communities.returns_checks import add_months, month_start
-from communities.returns_excel import WorkbookRefused, check_rows, read_sheet, template_workbook
+from communities.returns import domain
+from communities.returns.excel import template_workbook
+from communities.returns.imports import WorkbookRefused, check_rows, read_sheet
 from tests.factories import make_community, make_indicator, make_rule, make_volunteer
 
 # The moment this module's dates are built for: each test keeps it, should the run cross
@@ -40,8 +41,8 @@ PERIOD = add_months(month_start(TODAY), -1)  # the template's default month, ope
 MONTH = f"{PERIOD:%Y-%m}"
 FIXED = ["community_code", "community_name", "month", "version", "status"]
 CODES = ["households", "residents", "received", "resolved", "funds"]
-TEMPLATE_URL = reverse("return_template")
-IMPORT_URL = reverse("return_import")
+TEMPLATE_URL = reverse("returns:template")
+IMPORT_URL = reverse("returns:import")
 
 
 @pytest.fixture
@@ -151,7 +152,7 @@ def upload_errors(response):
 
 def error_lines(client, return_import):
     """The errors as the preview page lists them."""
-    page = client.get(reverse("return_import_preview", args=[return_import.pk]))
+    page = client.get(reverse("returns:import_preview", args=[return_import.pk]))
     return page.context["errors"]
 
 
@@ -281,8 +282,8 @@ def test_round_trip_stores_values_events_and_history(en, tree, users, indicators
     )
 
     checked = upload_ok(client, data)
-    preview = client.get(reverse("return_import_preview", args=[checked.pk]))
-    confirmed = client.post(reverse("return_import_preview", args=[checked.pk]), follow=True)
+    preview = client.get(reverse("returns:import_preview", args=[checked.pk]))
+    confirmed = client.post(reverse("returns:import_preview", args=[checked.pk]), follow=True)
 
     assert preview.status_code == 200
     assert checked.status == ReturnImport.Status.PREVIEWED
@@ -328,7 +329,7 @@ def test_round_trip_corrects_saved_values_and_keeps_comments(en, tree, users, in
     client = as_user(en, users["clerk"])
 
     checked = upload_ok(client, fill(download(client), {(3, "households"): 101}))
-    client.post(reverse("return_import_preview", args=[checked.pk]))
+    client.post(reverse("returns:import_preview", args=[checked.pk]))
 
     saved.refresh_from_db()
     assert saved.version == 2
@@ -352,7 +353,7 @@ def test_unchanged_rows_are_left_alone(en, tree, users, indicators):
     data = fill(download(client), {(3, "households"): 50})
 
     checked = upload_ok(client, data)
-    response = client.post(reverse("return_import_preview", args=[checked.pk]), follow=True)
+    response = client.post(reverse("returns:import_preview", args=[checked.pk]), follow=True)
 
     assert [row["unchanged"] for row in checked.rows] == [False, True, True]
     assert [m.message for m in response.context["messages"]] == ["1 return imported."]
@@ -404,8 +405,8 @@ def test_one_bad_row_rejects_the_whole_workbook(en, tree, users, indicators):
     )
 
     checked = upload_ok(client, data)
-    page = client.get(reverse("return_import_preview", args=[checked.pk]))
-    confirm = client.post(reverse("return_import_preview", args=[checked.pk]), follow=True)
+    page = client.get(reverse("returns:import_preview", args=[checked.pk]))
+    confirm = client.post(reverse("returns:import_preview", args=[checked.pk]), follow=True)
 
     assert checked.status == ReturnImport.Status.REJECTED
     assert error_lines(client, checked) == [
@@ -432,7 +433,7 @@ def test_stale_version_on_confirm_saves_nothing(en, tree, users, indicators):
     # written, then undone when row 5 is refused.
     save(users["other_clerk"], tree["far"], indicators, households=11)
 
-    response = county.post(reverse("return_import_preview", args=[checked.pk]), follow=True)
+    response = county.post(reverse("returns:import_preview", args=[checked.pk]), follow=True)
 
     [message] = [m.message for m in response.context["messages"]]
     assert message == (
@@ -467,8 +468,8 @@ def test_confirming_twice_imports_once(en, tree, users, indicators):
     client = as_user(en, users["clerk"])
     checked = upload_ok(client, fill(download(client), {(3, "households"): 10}))
 
-    first = client.post(reverse("return_import_preview", args=[checked.pk]), follow=True)
-    again = client.post(reverse("return_import_preview", args=[checked.pk]), follow=True)
+    first = client.post(reverse("returns:import_preview", args=[checked.pk]), follow=True)
+    again = client.post(reverse("returns:import_preview", args=[checked.pk]), follow=True)
 
     assert [m.message for m in first.context["messages"]] == ["1 return imported."]
     assert [m.message for m in again.context["messages"]] == [
@@ -497,7 +498,7 @@ def test_row_for_a_community_outside_the_area_is_an_error(en, tree, users, indic
     )
 
     checked = upload_ok(client, data)
-    client.post(reverse("return_import_preview", args=[checked.pk]))
+    client.post(reverse("returns:import_preview", args=[checked.pk]))
 
     assert error_lines(client, checked) == [
         "Row 4, column A (Community code): There is no community with the code “far” in your area.",
@@ -607,7 +608,7 @@ def test_far_from_usual_value_is_a_warning(en, tree, users, indicators):
     client = as_user(en, users["clerk"])
 
     checked = upload_ok(client, fill(download(client), {(3, "households"): 900}))
-    page = client.get(reverse("return_import_preview", args=[checked.pk]))
+    page = client.get(reverse("returns:import_preview", args=[checked.pk]))
 
     assert checked.errors == []
     assert page.context["warnings"] == [
@@ -820,7 +821,7 @@ def test_damaged_xml_inside_a_valid_zip_is_refused(en, tree, users, indicators):
 def test_another_users_import_is_404(en, tree, users, indicators):
     clerk = as_user(en, users["clerk"])
     checked = upload_ok(clerk, fill(download(clerk), {(3, "households"): 1}))
-    url = reverse("return_import_preview", args=[checked.pk])
+    url = reverse("returns:import_preview", args=[checked.pk])
 
     en.force_login(users["township"])
     other_get, other_post = en.get(url), en.post(url)
@@ -831,7 +832,7 @@ def test_another_users_import_is_404(en, tree, users, indicators):
     assert MonthlyReturn.objects.count() == 0
 
 
-URLS = [TEMPLATE_URL, IMPORT_URL, reverse("return_import_preview", args=[1])]
+URLS = [TEMPLATE_URL, IMPORT_URL, reverse("returns:import_preview", args=[1])]
 
 
 @pytest.mark.parametrize("url", URLS)
@@ -941,7 +942,7 @@ def test_preview_shows_what_the_records_say_where_the_figure_differs(en, tree, u
     data = fill(download(client), {(3, "registered_volunteers"): 4, (3, "households"): 9})
 
     checked = upload_ok(client, data)
-    page = client.get(reverse("return_import_preview", args=[checked.pk]))
+    page = client.get(reverse("returns:import_preview", args=[checked.pk]))
 
     [row] = page.context["rows"]
     assert [(c["value"], c["records"]) for c in row["columns"]] == [
@@ -971,7 +972,7 @@ def test_comment_column_is_filled_read_and_cleared(en, tree, users, indicators):
         },
     )
     checked = upload_ok(client, data)
-    client.post(reverse("return_import_preview", args=[checked.pk]))
+    client.post(reverse("returns:import_preview", args=[checked.pk]))
 
     comments = dict(
         ReturnValue.objects.filter(monthly_return__community=tree["home"]).values_list(
@@ -1004,7 +1005,7 @@ def test_typed_error_quotes_the_value_and_marks_the_cell(
     client = as_user(en, users["clerk"])
 
     checked = upload_ok(client, fill(download(client), {(3, "households"): typed}))
-    page = client.get(reverse("return_import_preview", args=[checked.pk]))
+    page = client.get(reverse("returns:import_preview", args=[checked.pk]))
 
     assert error_lines(client, checked) == [f"Row 3, column F (Households): {message}"]
     cell = page.context["rows"][0]["columns"][0]

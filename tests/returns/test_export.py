@@ -11,9 +11,10 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from communities import domain, returns_excel
+from chunan_community.months import add_months, month_start
 from communities.models import MonthlyReturn
-from communities.returns_checks import add_months, month_start
+from communities.returns import domain
+from communities.returns import excel as returns_excel
 from tests.factories import make_community, make_indicator
 
 # The moment this module's dates are built for: each test keeps it, should the run cross
@@ -25,7 +26,7 @@ TODAY = NOW.date()
 PERIOD = add_months(month_start(TODAY), -1)
 EARLIER = add_months(PERIOD, -1)
 MONTH, EARLIER_MONTH = f"{PERIOD:%Y-%m}", f"{EARLIER:%Y-%m}"
-CSV_URL, XLSX_URL = reverse("return_export_csv"), reverse("return_export_xlsx")
+CSV_URL, XLSX_URL = reverse("returns:export_csv"), reverse("returns:export_xlsx")
 HEADER = [
     "Community code",
     "Community",

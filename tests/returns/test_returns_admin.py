@@ -10,7 +10,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from communities import domain
 from communities.models import (
     Indicator,
     MonthlyReturn,
@@ -19,6 +18,7 @@ from communities.models import (
     ReturnStatus,
     ReturnValue,
 )
+from communities.returns import domain
 from tests.factories import make_community, make_indicator, make_rule
 
 pytestmark = pytest.mark.django_db

@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from communities import domain
-from communities.domain import ReturnRefused, StaleReturn
 from communities.models import MonthlyReturn, ReturnEvent, ReturnStatus, ReturnValue
-from communities.returns_queries import value_changes
+from communities.returns import domain
+from communities.returns.domain import ReturnRefused, StaleReturn
+from communities.returns.queries import value_changes
 from tests.factories import make_indicator
 
 pytestmark = pytest.mark.django_db

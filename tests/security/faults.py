@@ -16,8 +16,8 @@ from django.db import OperationalError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from chunan_community.months import add_months, month_start
 from communities.models import ReturnImport, Role
-from communities.returns_checks import add_months, month_start
 from ratings.models import CutOff, RoundStatus, Score, ScoreSheet
 from tests.factories import make_user
 from tests.ratings.factories import make_assignment, make_criterion, make_declaration, make_round
@@ -172,7 +172,7 @@ def checked_import(client) -> ReturnImport:
     """A workbook with a household figure for each community the client's user keeps, made
     from the portal's template, uploaded and checked: ready to be confirmed (indicators
     "households" and "residents" must exist)."""
-    template = client.get(reverse("return_template"), {"month": MONTH})
+    template = client.get(reverse("returns:template"), {"month": MONTH})
     workbook = openpyxl.load_workbook(io.BytesIO(template.content))
     sheet = workbook["returns"]
     column = [cell.value for cell in sheet[1]].index("households") + 1
@@ -181,7 +181,7 @@ def checked_import(client) -> ReturnImport:
     buffer = io.BytesIO()
     workbook.save(buffer)
     upload = SimpleUploadedFile("returns.xlsx", buffer.getvalue())
-    response = client.post(reverse("return_import"), {"file": upload})
+    response = client.post(reverse("returns:import"), {"file": upload})
     assert response.status_code == 302
     checked = ReturnImport.objects.get()
     assert checked.status == ReturnImport.Status.PREVIEWED

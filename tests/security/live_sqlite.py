@@ -22,7 +22,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from chunan_community.bench_load import Gunicorn
+from operations.bench_load import Gunicorn
 
 # Any 32 letters: Django compares the form's token with the cookie's secret.
 CSRF_TOKEN = "livesqlitecsrftoken0123456789abc"

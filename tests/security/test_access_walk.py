@@ -187,16 +187,16 @@ class Page:
 
 PORTAL = {
     # The public site, logging in and the language.
-    "home": Page(EVERYONE),
-    "healthz": Page(EVERYONE),
+    "portal:home": Page(EVERYONE),
+    "portal:healthz": Page(EVERYONE),
     "login": Page(EVERYONE, post=answers(ALLOWED)),
     "logout": Page(answers(NOT_ALLOWED), post=answers(ALLOWED)),
     "switch_language": Page(answers(To("/")), args={"code": "en"}),
     "set_language": Page(answers(To("/")), post=answers(ALLOWED)),
-    "community_directory": Page(EVERYONE, search=True),
-    "community_profile": Page(EVERYONE, args={"code": "home"}),
+    "communities:directory": Page(EVERYONE, search=True),
+    "communities:profile": Page(EVERYONE, args={"code": "home"}),
     # The staff's workspace: a clerk goes straight to their own community.
-    "dashboard": Page(
+    "portal:dashboard": Page(
         {
             **KEEPERS,
             "clerk": To(WORKSPACE_HOME),
@@ -204,7 +204,7 @@ PORTAL = {
         }
     ),
     # A judge keeps no registry: their start page is their rating rounds.
-    "workspace": Page(
+    "communities:workspace": Page(
         {
             **KEEPERS,
             "clerk": To(WORKSPACE_HOME),
@@ -213,19 +213,19 @@ PORTAL = {
         },
         search=True,
     ),
-    "workspace_community": Page(HOME, args={"code": "home"}),
-    "terms_due": Page(KEEPERS),
-    "space_standard": Page(KEEPERS, search=True),
+    "communities:workspace_community": Page(HOME, args={"code": "home"}),
+    "communities:terms_due": Page(KEEPERS),
+    "communities:space_standard": Page(KEEPERS, search=True),
     # Monthly returns.
-    "returns_list": Page(KEEPERS),
-    "return_detail": Page(
+    "returns:list": Page(KEEPERS),
+    "returns:detail": Page(
         answers(MISSING, anonymous=LOGIN, clerk=OK, township=OK, county=OK),
         args={"code": "home", "month": "month"},
         # Township staff review a return; they do not fill it in.
         post=answers(MISSING, anonymous=LOGIN, township=DENIED, clerk=ALLOWED, county=ALLOWED),
         data={"action": "submit", "version": "1"},
     ),
-    "return_transition": Page(
+    "returns:transition": Page(
         POST_ONLY,
         args={"code": "home", "month": "month", "action": "approve"},
         # The clerk is sent back to the return, with the reason as a message.
@@ -237,25 +237,25 @@ PORTAL = {
             county=ALLOWED,
         ),
     ),
-    "return_template": Page(KEEPERS),
-    "return_import": Page(KEEPERS, post=refusals(KEEPERS)),
+    "returns:template": Page(KEEPERS),
+    "returns:import": Page(KEEPERS, post=refusals(KEEPERS)),
     # An upload is its uploader's (the county sees all).
-    "return_import_preview": Page(
+    "returns:import_preview": Page(
         answers(MISSING, anonymous=LOGIN, no_role=DENIED, judge=DENIED, clerk=OK, county=OK),
         args={"pk": "import"},
         post=refusals(
             answers(MISSING, anonymous=LOGIN, no_role=DENIED, judge=DENIED, clerk=OK, county=OK)
         ),
     ),
-    "return_export_csv": Page(KEEPERS),
-    "return_export_xlsx": Page(KEEPERS),
-    "return_completeness": Page(
+    "returns:export_csv": Page(KEEPERS),
+    "returns:export_xlsx": Page(KEEPERS),
+    "returns:completeness": Page(
         answers(DENIED, anonymous=LOGIN, other_township=OK, township=OK, county=OK)
     ),
-    "return_aggregates": Page(KEEPERS),
-    "return_aggregates_print": Page(KEEPERS),
-    "return_aggregates_csv": Page(KEEPERS),
-    "return_aggregates_xlsx": Page(KEEPERS),
+    "returns:aggregates": Page(KEEPERS),
+    "returns:aggregates_print": Page(KEEPERS),
+    "returns:aggregates_csv": Page(KEEPERS),
+    "returns:aggregates_xlsx": Page(KEEPERS),
     # Ratings: the public pages.
     "ratings:round_list": Page(EVERYONE),
     "ratings:round_results": Page(EVERYONE, args={"code": "notice"}, search=True),
@@ -1146,7 +1146,7 @@ def test_pages_without_a_post_refuse_one_with_405(client, users, world):
 @pytest.mark.parametrize(
     ("name", "role"),
     [
-        ("return_transition", "township"),
+        ("returns:transition", "township"),
         ("ratings:declaration_edit", "clerk"),
         ("ratings:evidence_remove", "clerk"),
         ("ratings:judging_close", "judge"),

@@ -40,7 +40,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from communities import domain as returns_domain
+from chunan_community.months import add_months, month_start
 from communities.forms import SELECT_MAX
 from communities.models import (
     Indicator,
@@ -51,8 +51,9 @@ from communities.models import (
     ReturnValue,
     Role,
 )
-from communities.returns_checks import add_months, month_start
-from communities.returns_excel import return_import_create, template_workbook
+from communities.returns import domain as returns_domain
+from communities.returns.excel import template_workbook
+from communities.returns.imports import return_import_create
 from ratings import uploads
 from ratings.models import (
     ConflictOfInterest,
@@ -327,7 +328,7 @@ class Route:
 
 
 def _return_url(world):
-    return reverse("return_detail", kwargs={"code": "home", "month": MONTH})
+    return reverse("returns:detail", kwargs={"code": "home", "month": MONTH})
 
 
 def _return_fields(world):
@@ -847,7 +848,7 @@ ROUTES = [
     ),
     # ---------- Monthly returns ----------
     Route(
-        "return_detail",
+        "returns:detail",
         "clerk",
         _return_url,
         _return_fields,
@@ -855,10 +856,10 @@ ROUTES = [
         _return_stored,
     ),
     Route(
-        "return_transition",
+        "returns:transition",
         "township",
         lambda w: reverse(
-            "return_transition",
+            "returns:transition",
             kwargs={"code": "neighbour", "month": MONTH, "action": "send_back"},
         ),
         lambda w: {"send_back-reason": words(1000)},
@@ -866,9 +867,9 @@ ROUTES = [
         _transition_stored,
     ),
     Route(
-        "return_import",
+        "returns:import",
         "clerk",
-        lambda w: reverse("return_import"),
+        lambda w: reverse("returns:import"),
         lambda w: {
             "file": upload(st.sampled_from([w.workbook]) | st.binary(max_size=200)),
         },
@@ -876,9 +877,9 @@ ROUTES = [
         _import_stored,
     ),
     Route(
-        "return_import_preview",
+        "returns:import_preview",
         "clerk",
-        lambda w: reverse("return_import_preview", kwargs={"pk": w.return_import.pk}),
+        lambda w: reverse("returns:import_preview", kwargs={"pk": w.return_import.pk}),
         lambda w: {},
         (ReturnImport, MonthlyReturn, ReturnValue),
         _preview_stored,
@@ -1183,8 +1184,8 @@ ROUTES = [
 FORMS = [route for route in ROUTES if route.fields is not None]
 # The forms whose empty post is no refusal (it stores, or only asks), and why that is right.
 EMPTY_POST_STORES = {
-    "return_detail": "a draft may hold no figures yet",
-    "return_import_preview": "a button: confirms the import",
+    "returns:detail": "a draft may hold no figures yet",
+    "returns:import_preview": "a button: confirms the import",
     "ratings:judging_close": "a button: its first post only asks to confirm closing scoring",
     "ratings:evidence_remove": "a button: removes the file",
     "services:admission_approve": "the note on an approval is optional",
@@ -1628,9 +1629,9 @@ def test_every_post_route_is_listed():
 def test_method_introspection_sees_the_decorators():
     views = dict(_routes_accepting_post())
 
-    assert "community_directory" not in views  # @require_safe
+    assert "communities:directory" not in views  # @require_safe
     assert _methods(views["ratings:judging_close"]) == {"POST"}  # @require_POST
-    assert _methods(views["return_detail"]) == {"GET", "HEAD", "POST"}
+    assert _methods(views["returns:detail"]) == {"GET", "HEAD", "POST"}
     assert _methods(views["login"]) >= {"GET", "POST"}
 
 
@@ -1717,16 +1718,16 @@ def test_nul_bytes_and_broken_utf8_are_refused(world, request, route, at_scale):
 # The pages with a filter (or another form sending a GET), as the user who reads them. Every
 # field of every GET form on the page is sent, plus the parameters views read directly.
 FILTER_PAGES = [
-    ("community_directory", None, {}),
-    ("workspace", "county", {}),
-    ("terms_due", "county", {}),
-    ("space_standard", "county", {}),
-    ("returns_list", "county", {}),
-    ("returns_list", "clerk", {}),
-    ("return_import", "county", {}),
-    ("return_completeness", "county", {}),
-    ("return_aggregates", "county", {}),
-    ("dashboard", "county", {}),
+    ("communities:directory", None, {}),
+    ("communities:workspace", "county", {}),
+    ("communities:terms_due", "county", {}),
+    ("communities:space_standard", "county", {}),
+    ("returns:list", "county", {}),
+    ("returns:list", "clerk", {}),
+    ("returns:import", "county", {}),
+    ("returns:completeness", "county", {}),
+    ("returns:aggregates", "county", {}),
+    ("portal:dashboard", "county", {}),
     ("ratings:round_list", None, {}),
     ("ratings:round_results", None, {"code": "r-final"}),
     ("ratings:round_notice", None, {"code": "r-notice"}),
@@ -1827,8 +1828,8 @@ INVISIBLE_MESSAGE = (
 # like the routes; a form left out must be named in WITHOUT_TEXT. Every form class of the
 # portal derives from PortalForm (tests/test_forms.py), which checks all its text fields.
 TEXT_FIELDS = {
-    "return_detail": ["c_households", "c_funds"],
-    "return_transition": ["send_back-reason"],
+    "returns:detail": ["c_households", "c_funds"],
+    "returns:transition": ["send_back-reason"],
     "ratings:staff_round_advance": ["note"],
     "ratings:staff_judge_assign": ["username"],
     "ratings:staff_conflict_declare": ["reason"],
@@ -1858,8 +1859,8 @@ TEXT_FIELDS = {
 }
 WITHOUT_TEXT = {
     "login": "Django's log-in form: the user name is only looked up",
-    "return_import": "a file",
-    "return_import_preview": "a button",
+    "returns:import": "a file",
+    "returns:import_preview": "a button",
     "ratings:judging_sheet": "points and a tick box",
     "ratings:judging_close": "a button",
     "ratings:evidence_remove": "a button",
@@ -1929,7 +1930,7 @@ def test_invisible_characters_are_refused_in_every_text_field(world, route):
 
 
 def test_return_saved_at_a_version_it_never_had_is_a_conflict(world):
-    client = _client(world, Route("return_detail", "clerk", None))
+    client = _client(world, Route("returns:detail", "clerk", None))
 
     response = _post(client, _return_url(world), {"version": "3", "v_households": "12"})
 

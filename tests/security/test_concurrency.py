@@ -17,9 +17,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 
-from communities import domain as returns_domain
 from communities.models import MonthlyReturn, ReturnEvent, ReturnImport, ReturnStatus
-from communities.returns_excel import ImportRefused, return_import_apply
+from communities.returns import domain as returns_domain
+from communities.returns.imports import ImportRefused, return_import_apply
 from ratings import domain as ratings_domain
 from ratings.models import Rating, Round, RoundEvent, RoundStatus
 from services.admission import (

@@ -123,7 +123,7 @@ def test_suspicious_request_is_400(visitor, language):
 def test_workspace_without_a_registry_role_is_403(visitor, language, users, role):
     visitor.force_login(users[role])
 
-    response = visitor.get(reverse("terms_due"))
+    response = visitor.get(reverse("communities:terms_due"))
 
     assert_error_page(response, status=403, language=language, title="Access denied")
     assert response.templates[0].name == "403.html"
@@ -172,7 +172,7 @@ def test_clerk_on_another_communitys_page_is_404(visitor, language, users):
     # Outside one's area a page does not exist (pretalx's rule): 404, not 403.
     visitor.force_login(users["clerk"])
 
-    response = visitor.get(reverse("workspace_community", args=["far"]))
+    response = visitor.get(reverse("communities:workspace_community", args=["far"]))
 
     assert_error_page(response, status=404, language=language, title="Page not found")
 

@@ -117,8 +117,8 @@ def assert_server_error_page(response, language):
 
 
 def test_database_down_gives_error_page_and_503_then_recovers(tree, users):
-    public = reverse("community_directory")
-    private = reverse("workspace_community", args=["home"])
+    public = reverse("communities:directory")
+    private = reverse("communities:workspace_community", args=["home"])
     # Each page in each language: anonymous visitors and a logged-in clerk; and an address
     # that does not exist (its 404 page shows who is logged in, which needs the database).
     visits = [
@@ -178,7 +178,7 @@ def _restart_backend_of(wrapper):
 def test_restarted_server_is_reconnected_on_the_next_request(users):
     client = visitor("en", users["clerk"])
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-    page = reverse("workspace_community", args=["home"])
+    page = reverse("communities:workspace_community", args=["home"])
     assert _wsgi_get("/healthz") == "200 OK"
     # CONN_MAX_AGE: the request left its connection open for the next one.
     assert connection.connection is not None
@@ -213,7 +213,7 @@ def test_state_change_failing_after_its_first_write_changes_nothing(tree, users)
         community=tree["home"], period=PERIOD, status=ReturnStatus.SUBMITTED, version=2
     )
     client = visitor("en", users["township"])
-    url = reverse("return_transition", args=["home", MONTH, "approve"])
+    url = reverse("returns:transition", args=["home", MONTH, "approve"])
     before = row_counts()
 
     # The return's row is updated (status, version, approval time), then the event is refused.
@@ -273,7 +273,7 @@ def indicators(db):
 def test_import_failing_half_way_imports_nothing(tree, users, indicators):
     client = visitor("en", users["county"])
     checked = checked_import(client)
-    url = reverse("return_import_preview", args=[checked.pk])
+    url = reverse("returns:import_preview", args=[checked.pk])
     before = row_counts()
 
     # Rows 1 and 2 are saved (returns, figures, history, events); row 3's event is refused.

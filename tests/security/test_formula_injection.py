@@ -18,10 +18,10 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from chunan_community.months import add_months, month_start
 from chunan_community.spreadsheets import FORMULA_START, safe_cell, unescape_text
-from communities import domain
 from communities.models import Community, IndicatorGroup, Township
-from communities.returns_checks import add_months, month_start
+from communities.returns import domain
 from services.domain import service_record
 from services.models import Commendation, ServiceNetwork, ServiceOutlet
 from tests.factories import make_indicator, make_volunteer
@@ -152,11 +152,11 @@ def _exports(hostile, scored):  # noqa: F811
     aggregates |= {"month_from": month, "month_to": month}
     hours = {"month_from": month, "month_to": month}
     exports = {
-        "returns.csv": (reverse("return_export_csv"), {}),
-        "returns.xlsx": (reverse("return_export_xlsx"), {}),
-        "template.xlsx": (reverse("return_template"), {"month": month}),
-        "aggregates.csv": (reverse("return_aggregates_csv"), aggregates),
-        "aggregates.xlsx": (reverse("return_aggregates_xlsx"), aggregates),
+        "returns.csv": (reverse("returns:export_csv"), {}),
+        "returns.xlsx": (reverse("returns:export_xlsx"), {}),
+        "template.xlsx": (reverse("returns:template"), {"month": month}),
+        "aggregates.csv": (reverse("returns:aggregates_csv"), aggregates),
+        "aggregates.xlsx": (reverse("returns:aggregates_xlsx"), aggregates),
         "statement.xlsx": (statement, {}),
         "commendations.csv": (reverse("services:commendations_csv"), {}),
         "scores.xlsx": (reverse("ratings:staff_export_scores", kwargs={"code": "r2026"}), {}),

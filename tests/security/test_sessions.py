@@ -20,7 +20,7 @@ from tests.factories import PASSWORD, make_user
 pytestmark = pytest.mark.django_db
 
 LOGIN_URL = reverse("login")
-PAGE = reverse("workspace_community", args=["home"])  # the clerk's own page
+PAGE = reverse("communities:workspace_community", args=["home"])  # the clerk's own page
 
 
 @pytest.fixture

@@ -33,9 +33,9 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from chunan_community.months import add_months, month_start
 from communities.models import Indicator, MonthlyReturn, ReturnImport, ReturnValue
-from communities.returns_checks import add_months, month_start
-from communities.returns_excel import template_workbook
+from communities.returns.excel import template_workbook
 from ratings.models import Declaration, Evidence, RoundStatus
 from tests.factories import make_indicator
 from tests.ratings.factories import make_declaration, make_round
@@ -210,7 +210,7 @@ def importer(lenient_client, users):
 
 
 def _import(client, data: bytes, name: str):
-    return client.post(reverse("return_import"), {"file": SimpleUploadedFile(name, data)})
+    return client.post(reverse("returns:import"), {"file": SimpleUploadedFile(name, data)})
 
 
 @pytest.mark.parametrize(
@@ -237,7 +237,7 @@ def test_returns_import_refuses_file_over_the_size_setting_before_reading_it(imp
 
 
 def test_returns_import_without_a_file_asks_for_one(importer):
-    response = importer.post(reverse("return_import"), {"file": "not a file"})
+    response = importer.post(reverse("returns:import"), {"file": "not a file"})
 
     assert response.status_code == 200
     assert [str(e) for e in response.context["form"].errors["file"]] == ["This field is required."]

@@ -19,9 +19,9 @@ from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import translation
 
-from communities.chunan_facts import DemoCalendar, sample_figures
 from communities.models import Community, MonthlyReturn, ReturnValue
-from communities.prefill import prefill_for
+from communities.returns.prefill import prefill_for
+from operations.demo.chunan_facts import DemoCalendar, sample_figures
 from services.domain import time_bank_balance
 from services.models import (
     AdmissionRequest,

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import override
 
-from communities.returns_checks import add_months, month_start
+from chunan_community.months import add_months, month_start
 from services.models import ProcessingProject, ReemploymentOutcome, TrainingClass
 from tests.html import tables
 

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from communities.returns_checks import add_months, month_start
+from chunan_community.months import add_months, month_start
 from services.models import AssistanceVisit, AssistedHousehold, HelperPairing, HelpKind
 from tests.factories import make_household, make_pairing, make_unit, make_volunteer
 from tests.html import tables

@@ -8,10 +8,10 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from communities import domain
-from communities.models import MonthlyReturn, ReturnValue, Role, month_end
-from communities.prefill import prefill_for
-from communities.returns_checks import add_months, month_start
+from chunan_community.months import add_months, month_end, month_start
+from communities.models import MonthlyReturn, ReturnValue, Role
+from communities.returns import domain
+from communities.returns.prefill import prefill_for
 from services.domain import service_record
 from services.models import (
     AssistanceVisit,

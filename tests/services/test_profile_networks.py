@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from communities.models import Community
-from services import demo
+from operations.demo import services as demo
 from services.models import ServiceNetwork, ServiceOutlet
 from tests.factories import make_community, make_household, make_user, make_volunteer
 

@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from chunan_community.months import add_months, month_start
 from communities.models import Community
-from communities.returns_checks import add_months, month_start
 from services.domain import service_record, time_bank_draw
 from services.models import ServiceNetwork, ServiceOutlet, TimeBankEntry
 from tests.factories import make_community, make_volunteer

@@ -1,7 +1,7 @@
 """`manage.py load_indicators`: the default indicator catalogue of the monthly returns.
 
 For production as for the demo: it adds the groups, indicators and cross-field rules of
-communities.indicator_catalogue that are missing, and never changes one that exists (the
+communities.returns.catalogue that are missing, and never changes one that exists (the
 county keeps the catalogue). Safe to run again: a second run writes nothing.
 """
 

@@ -1,0 +1,260 @@
+"""Monthly returns in and out of Excel: the template, the checked import, the exports.
+
+County, township and community staff use these within their area; anyone else gets 403,
+and an import made by another user does not exist for you (404).
+"""
+
+import datetime
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_safe
+
+from chunan_community.forms import PortalForm, posted, posted_files
+from chunan_community.months import add_months, month_start
+from chunan_community.spreadsheets import (
+    CSV_CONTENT_TYPE,
+    XLSX_CONTENT_TYPE,
+    csv_chunks,
+    xlsx_file,
+)
+from communities.access import access_for
+from communities.forms import CommunityField
+from communities.models import Community, ReturnImport, ReturnStatus, Township
+from communities.returns.excel import (
+    RETURNS_SHEET,
+    export_header,
+    export_indicators,
+    export_lines,
+    export_returns,
+    template_workbook,
+)
+from communities.returns.forms import MonthField
+from communities.returns.imports import (
+    ImportRefused,
+    WorkbookRefused,
+    import_preview,
+    return_import_apply,
+    return_import_create,
+)
+
+# ---------- Forms ----------
+
+
+def _last_month() -> datetime.date:
+    return add_months(month_start(timezone.localdate()), -1)
+
+
+class TemplateForm(PortalForm):
+    month = MonthField(label=_("Month"), required=False)
+
+    def clean_month(self):
+        period = self.cleaned_data["month"] or _last_month()
+        if period > month_start(timezone.localdate()):
+            raise ValidationError(_("That month has not begun yet."), code="future")
+        return period
+
+
+class UploadForm(PortalForm):
+    file = forms.FileField(
+        label=_("Filled-in workbook (.xlsx)"),
+        allow_empty_file=True,  # refused by the upload checks, with their message
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument"}
+        ),
+    )
+
+
+class ExportForm(PortalForm):
+    month_from = MonthField(label=_("From month"), required=False)
+    month_to = MonthField(label=_("To month"), required=False)
+    township = forms.ModelChoiceField(
+        label=_("Township"),
+        queryset=Township.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label=_("All townships"),
+    )
+    # A select up to forms.SELECT_MAX communities in scope, a code or name beyond; a clerk's
+    # one community needs no picking (the field is hidden, a code in the URL still checked).
+    community = CommunityField(
+        label=_("Community"),
+        search=False,
+        required=False,
+        empty_label=_("All communities"),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("", _("All statuses")), *ReturnStatus.choices],
+        required=False,
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        access = access_for(user)
+        self.fields["township"].queryset = Township.objects.filter(access.township_q())
+        self.fields["township"].label_from_instance = lambda township: township.local_name
+        if not access.is_county:
+            # One township: nothing to pick; a township in the URL is still checked.
+            self.fields["township"].widget = forms.HiddenInput()
+        self.fields["community"].set_scope(Community.objects.visible_to(user))
+
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("month_from"), cleaned.get("month_to")
+        if first and last and first > last:
+            self.add_error("month_to", _("The last month comes before the first."))
+        return cleaned
+
+
+# ---------- Views ----------
+
+
+def _excel_access(request):
+    access = access_for(request.user)
+    if not access.keeps_registry:
+        raise PermissionDenied
+    return access
+
+
+def _invalid(request, form, title):
+    """A filter the portal cannot use: 400 with what is wrong, never a 500."""
+    return render(request, "returns/io_invalid.html", {"form": form, "title": title}, status=400)
+
+
+def _attachment(response, filename):
+    response.headers["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+@login_required
+@require_safe
+def return_template(request):
+    """The .xlsx to fill in for a month, prefilled for the user's area."""
+    _excel_access(request)
+    form = TemplateForm(request.GET)
+    if not form.is_valid():
+        return _invalid(request, form, _("The template cannot be made"))
+    period = form.cleaned_data["month"]
+    communities = (
+        Community.objects.visible_to(request.user)
+        .filter(status=Community.Status.ACTIVE)
+        .select_related("township")
+    )
+    response = HttpResponse(
+        template_workbook(communities=communities, period=period, user=request.user),
+        content_type=XLSX_CONTENT_TYPE,
+    )
+    return _attachment(response, f"returns-{period:%Y-%m}.xlsx")
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def return_import(request):
+    """Upload a filled-in workbook; it is checked, then shown for confirmation."""
+    _excel_access(request)
+    form = UploadForm(posted(request), posted_files(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            checked = return_import_create(upload=form.cleaned_data["file"], by=request.user)
+        except WorkbookRefused as refused:
+            form.add_error("file", refused.message)
+        else:
+            return redirect("returns:import_preview", pk=checked.pk)
+    return render(
+        request,
+        "returns/io_import.html",
+        {
+            "form": form,
+            "template_form": TemplateForm(initial={"month": f"{_last_month():%Y-%m}"}),
+            "export_form": ExportForm(user=request.user),
+            "recent": ReturnImport.objects.filter(uploaded_by=request.user)[:10],
+            "max_mb": f"{settings.RETURN_UPLOAD_MAX_BYTES / 1024 / 1024:g}",
+        },
+    )
+
+
+def _import_for_user(request, pk) -> ReturnImport:
+    """The import if the user uploaded it (the county sees all); else Http404."""
+    access = _excel_access(request)
+    imports = ReturnImport.objects.select_related("uploaded_by")
+    if not access.is_county:
+        imports = imports.filter(uploaded_by=request.user)
+    return get_object_or_404(imports, pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def return_import_preview(request, pk):
+    """Every row and every error of an upload; POST confirms it, all or nothing."""
+    return_import = _import_for_user(request, pk)
+    if request.method == "POST":
+        try:
+            count = return_import_apply(return_import=return_import, by=request.user)
+        except ImportRefused as refused:
+            messages.error(request, refused.message)
+        else:
+            messages.success(
+                request,
+                ngettext("%(count)d return imported.", "%(count)d returns imported.", count)
+                % {"count": count},
+            )
+        return redirect("returns:import_preview", pk=return_import.pk)
+    return render(
+        request,
+        "returns/io_preview.html",
+        {"import": return_import, **import_preview(return_import)},
+    )
+
+
+def _export_selection(request):
+    """(header, lines) of the filtered returns, or the 400 response for a bad filter."""
+    _excel_access(request)
+    form = ExportForm(request.GET, user=request.user)
+    if not form.is_valid():
+        return None, _invalid(request, form, _("The export cannot be made"))
+    filters = form.cleaned_data
+    indicators = export_indicators(filters["month_from"], filters["month_to"])
+    returns = export_returns(request.user, **filters)
+    return (export_header(indicators), export_lines(returns, indicators)), None
+
+
+def _export_name(extension: str) -> str:
+    return f"monthly-returns-{timezone.localdate():%Y%m%d}.{extension}"
+
+
+@login_required
+@require_safe
+def return_export_csv(request):
+    """The selection as CSV, streamed: a county-wide export never sits in memory whole."""
+    selection, invalid = _export_selection(request)
+    if invalid:
+        return invalid
+    header, lines = selection
+    response = StreamingHttpResponse(csv_chunks(header, lines), content_type=CSV_CONTENT_TYPE)
+    return _attachment(response, _export_name("csv"))
+
+
+@login_required
+@require_safe
+def return_export_xlsx(request):
+    """The selection as .xlsx, written in openpyxl's write-only mode to a temporary file."""
+    selection, invalid = _export_selection(request)
+    if invalid:
+        return invalid
+    header, lines = selection
+    return FileResponse(
+        xlsx_file(header, lines, title=RETURNS_SHEET),
+        as_attachment=True,
+        filename=_export_name("xlsx"),
+        content_type=XLSX_CONTENT_TYPE,
+    )

@@ -1,0 +1,545 @@
+"""Reports on monthly returns: the completeness grid and the aggregates (table, chart, exports).
+
+Completeness is for township and county staff (a clerk sees their own months in their
+workspace). Aggregates are for every registry keeper, each within their scope: the county
+sees the county, township staff their township, a clerk their own community.
+"""
+
+import openpyxl
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseBadRequest
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.views.decorators.http import require_safe
+
+from chunan_community import charts
+from chunan_community.forms import PortalForm
+from chunan_community.months import add_months, month_start
+from chunan_community.paging import paginate
+from chunan_community.spreadsheets import append_row, csv_response, xlsx_response
+from communities.access import CLERK, COUNTY, TOWNSHIP, access_for
+from communities.models import Community, Indicator, Township
+from communities.returns.checks import due_on
+from communities.returns.forms import MonthField
+from communities.returns.reports import (
+    CELL_STATUSES,
+    CELL_SYMBOLS,
+    REPORTED_BASIS,
+    Counted,
+    Grain,
+    Level,
+    aggregate_table,
+    cell_for,
+    community_rows,
+    completeness_communities,
+    completeness_rates,
+    months_between,
+    overdue_returns,
+    returns_in_window,
+    widen,
+)
+
+DEFAULT_MONTHS = 12
+MAX_GRID_MONTHS = 36
+MAX_AGGREGATE_MONTHS = 120
+# Beyond this many areas the chart shows only the total (the table keeps every area).
+MAX_CHART_SERIES = len(charts.PALETTE)
+
+
+# ---------------------------------------------------------------------------- forms
+
+
+class TownshipChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.local_name
+
+
+class MonthRangeMixin:
+    """Checks month_from ≤ month_to ≤ this month and the span; sets `first` and `last`."""
+
+    max_months = MAX_GRID_MONTHS
+
+    def check_range(self, cleaned, first, last):
+        this_month = month_start(self.today)
+        if last > this_month:
+            self.add_error("month_to", _("Choose this month or an earlier one."))
+        elif first > last:
+            self.add_error("month_from", _("The first month must not be after the last one."))
+        elif len(months_between(first, last)) > self.max_months:
+            self.add_error(
+                "month_from",
+                _("Choose at most %(count)s months.") % {"count": self.max_months},
+            )
+        else:
+            cleaned["first"], cleaned["last"] = first, last
+
+
+class CompletenessForm(MonthRangeMixin, PortalForm):
+    months = forms.IntegerField(
+        label=gettext_lazy("Last months"),
+        min_value=1,
+        max_value=MAX_GRID_MONTHS,
+        required=False,
+        help_text=gettext_lazy("Used when no first and last month are given."),
+    )
+    month_from = MonthField(label=gettext_lazy("First month"))
+    month_to = MonthField(label=pgettext_lazy("end of a range of months", "Last month"))
+    township = TownshipChoiceField(
+        label=gettext_lazy("Township"),
+        queryset=Township.objects.all(),
+        to_field_name="code",
+        required=False,
+        empty_label=gettext_lazy("All townships"),
+    )
+
+    def __init__(self, *args, access, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        if not access.is_county:
+            del self.fields["township"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        count = cleaned.get("months") or DEFAULT_MONTHS
+        first, last = cleaned.get("month_from"), cleaned.get("month_to")
+        if first and not last:
+            last = min(add_months(first, count - 1), month_start(self.today))
+        last = last or month_start(self.today)
+        first = first or add_months(last, 1 - count)
+        self.check_range(cleaned, first, last)
+        return cleaned
+
+    def window(self):
+        """(first, last) month asked for, or the last DEFAULT_MONTHS months if invalid."""
+        if self.is_valid():
+            return self.cleaned_data["first"], self.cleaned_data["last"]
+        last = month_start(self.today)
+        return add_months(last, 1 - DEFAULT_MONTHS), last
+
+
+LEVEL_LABELS = {
+    Level.TOTAL: gettext_lazy("Total only"),
+    Level.TOWNSHIP: gettext_lazy("Per township"),
+    Level.COMMUNITY: gettext_lazy("Per community"),
+}
+LEVELS_BY_ROLE = {
+    COUNTY: (Level.TOWNSHIP, Level.TOTAL, Level.COMMUNITY),
+    TOWNSHIP: (Level.COMMUNITY, Level.TOTAL),
+    CLERK: (Level.COMMUNITY,),
+}
+
+
+def indicator_choices():
+    """(choices grouped by indicator group for <optgroup>s, indicators by code): one query."""
+    groups, by_code = {}, {}
+    for indicator in Indicator.objects.select_related("group"):
+        label = indicator.local_name + (f" ({indicator.unit})" if indicator.unit else "")
+        groups.setdefault(indicator.group.local_name, []).append((indicator.code, label))
+        by_code[indicator.code] = indicator
+    return list(groups.items()), by_code
+
+
+class AggregatesForm(MonthRangeMixin, PortalForm):
+    indicator = forms.ChoiceField(label=gettext_lazy("Indicator"))
+    level = forms.ChoiceField(label=gettext_lazy("Areas"))
+    township = TownshipChoiceField(
+        label=gettext_lazy("Township"),
+        queryset=Township.objects.all(),
+        to_field_name="code",
+        required=False,
+        empty_label=gettext_lazy("Choose a township"),
+        help_text=gettext_lazy("For the comparison per community."),
+    )
+    grain = forms.ChoiceField(label=gettext_lazy("Period"), choices=Grain.CHOICES)
+    month_from = MonthField(label=gettext_lazy("First month"))
+    month_to = MonthField(label=pgettext_lazy("end of a range of months", "Last month"))
+    counted = forms.ChoiceField(label=gettext_lazy("Returns counted"), choices=Counted.CHOICES)
+
+    max_months = MAX_AGGREGATE_MONTHS
+
+    def __init__(self, data, *, access, today):
+        self.access, self.today = access, today
+        self.indicators, self.indicator_by_code = indicator_choices()
+        levels = LEVELS_BY_ROLE[access.role]
+        last = month_start(today)
+        defaults = {
+            "indicator": self.indicators[0][1][0][0] if self.indicators else "",
+            "level": levels[0],
+            "grain": Grain.MONTH,
+            "month_from": f"{add_months(last, 1 - DEFAULT_MONTHS):%Y-%m}",
+            "month_to": f"{last:%Y-%m}",
+            "counted": Counted.SUBMITTED,
+        }
+        # Always bound: an empty query shows the defaults, and any parameter overrides one.
+        super().__init__({**defaults, **{k: v for k, v in data.items() if v != ""}})
+        self.fields["indicator"].choices = self.indicators
+        self.fields["level"].choices = [(level, LEVEL_LABELS[level]) for level in levels]
+        if not access.is_county:
+            del self.fields["township"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        # Empty months were replaced by the defaults in __init__, so both are here.
+        first, last = widen(cleaned["month_from"], cleaned["month_to"], cleaned["grain"])
+        # A quarter or year still running ends this month.
+        last = min(last, month_start(self.today))
+        self.check_range(cleaned, first, last)
+        cleaned["indicator_obj"] = self.indicator_by_code[cleaned["indicator"]]
+        county_per_community = self.access.is_county and cleaned["level"] == Level.COMMUNITY
+        if county_per_community and cleaned.get("township") is None:
+            self.add_error("township", _("Choose the township whose communities to compare."))
+        return cleaned
+
+    @property
+    def township_id(self):
+        if self.access.is_county:
+            township = self.cleaned_data.get("township")
+            return township.pk if township else None
+        return self.access.township_id
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _completeness_access(request):
+    access = access_for(request.user)
+    if access.role not in (COUNTY, TOWNSHIP):
+        raise PermissionDenied
+    return access
+
+
+def _aggregates_access(request):
+    access = access_for(request.user)
+    if not access.keeps_registry:
+        raise PermissionDenied
+    return access
+
+
+def _pager(request, page, param, anchor):
+    """Links for a paginator whose page number travels in `param` (several pagers on a
+    page): each link keeps the filter and the other pagers' pages, and comes back to the
+    section at `anchor`."""
+    query = request.GET.copy()
+
+    def url(number):
+        query[param] = number
+        return f"?{query.urlencode()}#{anchor}"
+
+    numbers = page.paginator.page_range
+    near = [n for n in numbers if n in (1, page.paginator.num_pages) or abs(n - page.number) <= 2]
+    links, previous = [], 0
+    for number in near:
+        if number - previous > 1:
+            links.append({"gap": True})
+        links.append({"number": number, "url": url(number), "current": number == page.number})
+        previous = number
+    return {
+        "page": page,
+        "links": links,
+        "previous_url": url(page.previous_page_number()) if page.has_previous() else "",
+        "next_url": url(page.next_page_number()) if page.has_next() else "",
+    }
+
+
+# ---------------------------------------------------------------------------- completeness
+
+# The page parameters of the completeness page's lists other than the grid (`page`).
+RATES_PAGE = "rates_page"
+OVERDUE_PAGE = "overdue_page"
+
+
+@login_required
+@require_safe
+def completeness(request):
+    """Communities by months, coloured by status, rates per township, the overdue returns.
+
+    Three lists, each paged on its own: the grid (`page`), the townships of the rate tables
+    (`rates_page`, both tables together; the total row on every page) and the overdue
+    returns (`overdue_page`). So the page is bounded however many communities and townships
+    there are.
+
+    A fixed number of queries whatever the number of communities and months: session, user,
+    scope, the township choices (county staff only), the communities in scope, the returns of
+    the window, the communities and the townships shown. Rates and the overdue list are
+    counted in Python from those two light lists (ids, founding, status, late).
+    """
+    access = _completeness_access(request)
+    today = timezone.localdate()
+    form = CompletenessForm(request.GET, access=access, today=today)
+    first, last = form.window()
+    township = form.cleaned_data.get("township") if form.is_valid() else None
+    months = months_between(first, last)
+
+    scope = completeness_communities(request.user, township)
+    rows = community_rows(scope)
+    found, has_sample = returns_in_window(scope, first, last)
+    rates = completeness_rates(rows, months, found, today)
+    overdue = overdue_returns(rows, months, found, today)
+
+    grid_page = paginate(request, rows)
+    rates_page = paginate(request, [key for key in rates if key is not None], RATES_PAGE)
+    overdue_page = paginate(request, overdue, OVERDUE_PAGE)
+    wanted = {row.pk for row in grid_page} | {item.community_id for item in overdue_page}
+    communities = Community.objects.select_related("township").in_bulk(wanted)
+    shown = {row.township_id for row in grid_page} | set(rates_page)
+    townships = {t.pk: t for t in Township.objects.filter(pk__in=shown)}
+
+    grid, current = [], None
+    for row in grid_page:
+        community = communities[row.pk]
+        if row.township_id != current:
+            current = row.township_id
+            grid.append({"township": townships[current]})
+        cells = [cell_for(row, period, found, today) for period in months]
+        grid.append({"community": community, "cells": cells})
+    return render(
+        request,
+        "returns/report_completeness.html",
+        {
+            "form": form,
+            "first": first,
+            "last": last,
+            "months": months,
+            "month_heads": [{"period": m, "due": today > due_on(m)} for m in months],
+            "grid": grid,
+            "grid_page": grid_page,
+            "community_count": len(rows),
+            "rate_tables": _rate_tables(rates, rates_page, townships, months),
+            "rates_page": rates_page,
+            "rates_pager": _pager(request, rates_page, RATES_PAGE, "rates-heading"),
+            "overdue_page": overdue_page,
+            "overdue_pager": _pager(request, overdue_page, OVERDUE_PAGE, "overdue-heading"),
+            "overdue_rows": [
+                {
+                    "item": item,
+                    "community": communities[item.community_id],
+                    "symbol": CELL_SYMBOLS[item.status],
+                    "days": (today - item.due).days,
+                }
+                for item in overdue_page
+            ],
+            "legend": [
+                (status, CELL_SYMBOLS[status], CELL_STATUSES[status]) for status in CELL_STATUSES
+            ],
+            "today": today,
+            "has_sample": has_sample,
+        },
+    )
+
+
+def _rate_tables(rates, page, townships, months):
+    """The reporting and the on-time rate, each a table: one row per township of the page,
+    then the total of every township (on every page)."""
+    keys = list(page)
+    if len(rates) != 2:  # one township: its row and the total are the same
+        keys.append(None)
+    rates = {key: rates[key] for key in keys}
+    tables = []
+    for kind, title in (
+        ("reporting", _("Reporting rate")),
+        ("on_time", _("On-time rate")),
+    ):
+        rows = [
+            {
+                "label": townships[key].local_name if key else _("Total"),
+                "is_total": key is None,
+                "months": [getattr(row.months[m], kind) for m in months],
+                "overall": getattr(row.overall, kind),
+            }
+            for key, row in rates.items()
+        ]
+        tables.append({"kind": kind, "title": title, "rows": rows})
+    return tables
+
+
+# ---------------------------------------------------------------------------- aggregates
+
+
+def _aggregates(request):
+    """The form and, when it is valid, the table: shared by the page, print and exports."""
+    access = _aggregates_access(request)
+    form = AggregatesForm(request.GET, access=access, today=timezone.localdate())
+    table = None
+    if form.is_valid():
+        data = form.cleaned_data
+        table = aggregate_table(
+            user=request.user,
+            indicator=data["indicator_obj"],
+            level=data["level"],
+            grain=data["grain"],
+            first=data["first"],
+            last=data["last"],
+            counted=data["counted"],
+            township_id=form.township_id,
+            total_label=_total_label(access),
+        )
+    return access, form, table
+
+
+def _total_label(access):
+    if access.is_county:
+        return _("County total")
+    if access.role == TOWNSHIP:
+        return _("Township total")
+    return _("Community")
+
+
+def _chart(table):
+    """Bars for one series, lines for up to MAX_CHART_SERIES areas, else the total alone."""
+    indicator = table.indicator
+    # A partial period is marked where it is drawn, so its low bar is not read as a drop.
+    categories = [
+        f"{row.label}* ({row.reported}/{row.expected})" if row.partial else row.label
+        for row in table.rows
+    ]
+    if len(table.areas) == 1 or len(table.areas) > MAX_CHART_SERIES:
+        label = table.areas[0].label if len(table.areas) == 1 else _("Total")
+        series = [charts.Series(label, [row.total for row in table.rows])]
+    else:
+        series = [
+            charts.Series(area.label, [row.values[i] for row in table.rows])
+            for i, area in enumerate(table.areas)
+        ]
+    title = _("%(indicator)s, %(first)s to %(last)s") % {
+        "indicator": indicator.local_name,
+        "first": f"{table.first:%Y-%m}",
+        "last": f"{table.last:%Y-%m}",
+    }
+    peak = max(
+        ((v, categories[i], s.label) for s in series for i, v in enumerate(s.values) if v),
+        default=None,
+        key=lambda item: item[0],
+    )
+    desc = _("%(count)s periods, %(series)s series.") % {
+        "count": len(categories),
+        "series": len(series),
+    }
+    if peak:
+        desc += " " + _("Highest: %(value)s (%(area)s, %(period)s).") % {
+            "value": charts.format_number(peak[0]),
+            "area": peak[2],
+            "period": peak[1],
+        }
+    draw = charts.bar_chart if len(series) == 1 else charts.line_chart
+    return draw(
+        id_prefix="aggregate-chart",
+        title=title,
+        desc=desc,
+        categories=categories,
+        series=series,
+        unit=indicator.unit,
+        integer=indicator.value_type == Indicator.ValueType.INTEGER,
+    )
+
+
+def _aggregates_context(request, template):
+    _access, form, table = _aggregates(request)
+    context = {
+        "form": form,
+        "table": table,
+        "reported_basis": REPORTED_BASIS,
+        "chart": _chart(table) if table and table.has_data else "",
+        "chart_is_total": table is not None and len(table.areas) > MAX_CHART_SERIES,
+        "query": request.GET.urlencode(),
+        "grain_label": dict(Grain.CHOICES).get(form.cleaned_data.get("grain"), "")
+        if form.is_valid()
+        else "",
+        "counted_label": dict(Counted.CHOICES).get(form.cleaned_data.get("counted"), "")
+        if form.is_valid()
+        else "",
+    }
+    return render(request, template, context)
+
+
+@login_required
+@require_safe
+def aggregates(request):
+    """One indicator per area and period: a table with totals and a chart drawn on the server."""
+    return _aggregates_context(request, "returns/report_aggregates.html")
+
+
+@login_required
+@require_safe
+def aggregates_print(request):
+    """The same table and chart on a bare page for printing (A4 landscape)."""
+    return _aggregates_context(request, "returns/report_aggregates_print.html")
+
+
+def _export_rows(table):
+    """The header, a line per period and the whole range: each names the indicator and its
+    unit, and how many communities' returns it holds of those owed (a partial period's
+    sums are not the county's figure)."""
+    indicator = table.indicator
+    header = [
+        _("Indicator"),
+        _("Unit"),
+        _("Period"),
+        *[area.label for area in table.areas],
+    ]
+    if table.has_total_column:
+        header.append(_("Total"))
+    header += [_("Returns counted"), _("Returns owed"), _("Complete")]
+    rows = [header]
+    for row in [*table.rows, table.footer]:
+        line = [indicator.local_name, indicator.unit, row.label, *map(_number, row.values)]
+        if table.has_total_column:
+            line.append(_number(row.total))
+        line += [row.reported, row.expected, _("No") if row.partial else _("Yes")]
+        rows.append(line)
+    return rows
+
+
+def _number(value):
+    """1234 and 12.5 rather than 1234.00 and 12.50: an int or a normalized Decimal."""
+    if value is None:
+        return None
+    value = value.normalize()
+    return int(value) if value == value.to_integral_value() else value
+
+
+def _filename(table, extension):
+    return (
+        f"aggregates-{table.indicator.code}-{table.grain}-"
+        f"{table.first:%Y%m}-{table.last:%Y%m}.{extension}"
+    )
+
+
+def _bad_request(form):
+    errors = "\n".join(
+        f"{field}: {message}" for field, messages in form.errors.items() for message in messages
+    )
+    return HttpResponseBadRequest(errors or _("Choose an indicator."), content_type="text/plain")
+
+
+@login_required
+@require_safe
+def aggregates_csv(request):
+    """The table as CSV (UTF-8 with a byte-order mark, so that Excel reads the Chinese)."""
+    _access, form, table = _aggregates(request)
+    if table is None:
+        return _bad_request(form)
+    return csv_response(_filename(table, "csv"), _export_rows(table))
+
+
+@login_required
+@require_safe
+def aggregates_xlsx(request):
+    """The table as an .xlsx workbook: numbers as numbers, the header row frozen."""
+    _access, form, table = _aggregates(request)
+    if table is None:
+        return _bad_request(form)
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = table.indicator.code[:31]
+    sheet.freeze_panes = "D2"
+    for line in _export_rows(table):
+        append_row(sheet, line)
+    return xlsx_response(_filename(table, "xlsx"), workbook)

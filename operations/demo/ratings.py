@@ -1,0 +1,102 @@
+"""Loading the rating rounds for `manage.py load_chunan`, and the validity rule of a rating.
+
+The 2008 round and its results are facts (operations.demo.ratings_2008), asserted on every run; the
+current round's dates, status and example scheme are `initial`: county staff adjust the
+scheme and move the round on, and a re-run must not undo that.
+"""
+
+import datetime
+from decimal import Decimal
+
+from communities.loading import Loader
+from operations.demo import ratings_2008 as data
+from ratings.models import Criterion, CutOff, Rating, Round, RoundStatus
+
+
+def rating_valid_until(round_: Round) -> datetime.date:
+    """The last day a rating from this round holds: 31 December of year + valid_years - 1.
+
+    A rule of this portal, not of the speech (which gives no validity): a rating counts
+    for `valid_years` calendar years including the round's own, e.g. 2008 → 2010-12-31.
+    """
+    return datetime.date(round_.year + round_.valid_years - 1, 12, 31)
+
+
+def load_ratings(loader: Loader, communities: dict) -> Round:
+    """The 2008 round with its results from the record."""
+    spec = dict(data.ROUND_2008)
+    round_2008 = loader.put(Round, {"code": spec.pop("code")}, facts=spec)
+    valid_until = rating_valid_until(round_2008)
+    for code, (tier, stars) in data.RESULTS_2008.items():
+        loader.put(
+            Rating,
+            {"round": round_2008, "community": communities[code]},
+            facts={
+                "tier": tier,
+                "stars": stars,
+                "score": None,
+                "rank": None,
+                "valid_until": valid_until,
+                "explanation": data.RESULTS_2008_NOTE,
+            },
+        )
+
+    return round_2008
+
+
+def load_example_round(loader: Loader, *, today: datetime.date) -> Round:
+    """The demo's example round of this year with its example scheme (`--demo-accounts`).
+
+    Its dates lie around `today`: declarations open. A round of the example scheme that is
+    still under way is kept as it is (staff may have moved it on); once it is confirmed or
+    archived, a later year's load adds that year's round.
+    """
+    under_way = (
+        Round.objects.filter(scheme_is_example=True)
+        .exclude(status__in=[RoundStatus.FINAL, RoundStatus.ARCHIVED])
+        .order_by("-year")
+        .first()
+    )
+    if under_way is not None and under_way.year < today.year - 1:
+        under_way = None
+    if under_way is not None:
+        loader.count(Round, "unchanged")
+        current = under_way
+    else:
+        dates = {
+            field: today + datetime.timedelta(days=days)
+            for field, days in data.ROUND_CURRENT_DAYS.items()
+        }
+        current = loader.put(
+            Round,
+            {"code": str(today.year)},
+            initial={
+                "year": today.year,
+                "name": data.ROUND_CURRENT_NAME % {"year": today.year},
+                **data.ROUND_CURRENT,
+                **dates,
+            },
+        )
+    for order, (tier, code, name, name_en, max_points, source) in enumerate(
+        data.EXAMPLE_CRITERIA, start=1
+    ):
+        loader.put(
+            Criterion,
+            {"round": current, "code": code},
+            initial={
+                "tier": tier,
+                "name": name,
+                "name_en": name_en,
+                "max_points": Decimal(max_points),
+                "weight": Decimal(1),
+                "source": source,
+                "sort_order": order,
+            },
+        )
+    for tier, stars, min_score in data.EXAMPLE_CUTOFFS:
+        loader.put(
+            CutOff,
+            {"round": current, "tier": tier, "stars": stars},
+            initial={"min_score": min_score},
+        )
+    return current

@@ -1,0 +1,397 @@
+"""The county dashboard at /manage/dashboard/: the speech's concerns at a glance.
+
+County staff see the county with a row per township; township staff their township. Every
+figure links to the list behind it, filtered to the same month, township and range.
+
+Clerks are sent to their own community's workspace rather than refused: the dashboard sums
+many communities while a clerk keeps one, and the workspace is where their own returns,
+terms and premises are (as /manage/ does for them). Judges and users without a role: 403.
+"""
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from chunan_community.charts import format_number
+from communities.access import CLERK, COUNTY, TOWNSHIP, access_for
+from communities.models import Community, Township
+from communities.returns.checks import due_on
+from communities.returns.reports import Grain, Level
+from portal.dashboard import (
+    FUNDS_COUNTED,
+    FUNDS_INDICATOR,
+    TIERS,
+    Dashboard,
+    Figures,
+    dashboard,
+)
+from ratings.models import Tier
+from services.reports import HOURS_RECORDED_BASIS
+
+# A county has some twenty townships: one page. Province-scale data pages the table, so that
+# the page's size does not grow with the townships.
+TOWNSHIPS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure: its value as shown, what it counts, and the list behind it."""
+
+    id: str
+    value: str
+    label: str
+    url: str = ""
+    detail: str = ""
+    attention: bool = False
+    minor: bool = False  # a part of the figure above it, shown smaller
+
+
+@dataclass
+class Card:
+    id: str
+    title: str
+    figures: list[Figure] = field(default_factory=list)
+    basis: str = ""
+    basis_url: str = ""
+    empty: str = ""
+    sample: bool = False
+
+
+def _url(name, params=None, *, args=None, fragment=""):
+    url = reverse(name, args=args)
+    if params:
+        url += "?" + urlencode(params)
+    return url + (f"#{fragment}" if fragment else "")
+
+
+def _percent(rate) -> str:
+    return "—" if rate.percent is None else f"{rate.percent}%"
+
+
+def _links(board: Dashboard, access, township=None) -> dict[str, str]:
+    """The lists behind one row's figures: the whole scope (township None) or one township."""
+    place = {"township": township.code} if township is not None else {}
+    month = f"{board.month:%Y-%m}"
+    this_month = f"{board.today:%Y-%m}"
+    last_month = f"{board.last_month:%Y-%m}"
+    year_start = f"{board.year_start:%Y-%m}"
+    links = {
+        "communities": _url("communities:workspace", place),
+        "completeness": _url(
+            "returns:completeness", {"month_from": month, "month_to": month, **place}
+        ),
+        "space_standard": _url("communities:space_standard", place),
+        "terms_due": _url("communities:terms_due", {"days": board.terms_days, **place}),
+        "coverage": _url("services:report_coverage", place),
+        "hours_last_month": _url(
+            "services:report_hours", {"month_from": last_month, "month_to": last_month, **place}
+        ),
+        "hours_year": _url(
+            "services:report_hours", {"month_from": year_start, "month_to": this_month, **place}
+        ),
+    }
+    if board.funds_indicator is not None:
+        if township is not None:
+            level = Level.COMMUNITY  # the township's communities side by side
+        else:
+            level = Level.TOWNSHIP if access.role == COUNTY else Level.TOTAL
+        links["funds"] = _url(
+            "returns:aggregates",
+            {
+                "indicator": FUNDS_INDICATOR,
+                "level": level,
+                "grain": Grain.YEAR,
+                "month_from": year_start,
+                "month_to": this_month,
+                "counted": FUNDS_COUNTED,
+                **place,
+            },
+        )
+    if board.round is not None:
+        # The round's results list every community by category; star ones from one star up.
+        fragments = {
+            Tier.NORMATIVE: "category-normative",
+            Tier.STAR: f"category-star-{board.total.lowest_stars or 1}",
+            Tier.GARDEN: "category-garden",
+        }
+        for tier, fragment in fragments.items():
+            links[tier] = _url("ratings:round_results", args=[board.round.code], fragment=fragment)
+    return links
+
+
+def _cards(board: Dashboard, links: dict[str, str]) -> list[Card]:
+    total = board.total
+    year = board.year_start.year
+    ratings = Card("ratings", _("Communities by rating tier"))
+    if board.round is None:
+        ratings.empty = _("No rating round has been confirmed yet.")
+    else:
+        ratings.basis = _("Latest confirmed round: %(round)s") % {"round": board.round.name}
+        ratings.basis_url = _url("ratings:round_results", args=[board.round.code])
+        # A tier no community holds has no list on the results page to open.
+        ratings.figures = [
+            Figure(
+                f"tier-{tier}",
+                format_number(total.tiers[tier]),
+                tier.label,
+                links[tier] if total.tiers[tier] else "",
+            )
+            for tier in TIERS
+        ]
+        ratings.figures.append(
+            Figure(
+                "tier-unrated",
+                format_number(total.unrated),
+                _("Not rated in this round (or the rating revoked)"),
+            )
+        )
+
+    returns = Card(
+        "returns",
+        _("Monthly returns for %(month)s") % {"month": f"{board.month:%Y-%m}"},
+        basis=_("The latest month already due (by %(due)s).")
+        % {"due": f"{due_on(board.month):%Y-%m-%d}"},
+        figures=[
+            Figure(
+                "reporting-rate",
+                _percent(total.reporting),
+                _("Reporting rate"),
+                links["completeness"],
+                _("%(done)s of %(of)s communities reported")
+                % {
+                    "done": format_number(total.reporting.done),
+                    "of": format_number(total.reporting.of),
+                },
+                attention=total.reporting.done < total.reporting.of,
+            ),
+            Figure(
+                "on-time-rate",
+                _percent(total.on_time),
+                _("On-time rate"),
+                links["completeness"],
+                _("%(done)s of %(of)s returns reported by the due date")
+                % {
+                    "done": format_number(total.on_time.done),
+                    "of": format_number(total.on_time.of),
+                },
+                attention=total.on_time.done < total.on_time.of,
+            ),
+        ],
+    )
+
+    space = Card(
+        "space",
+        _("Premises: 20 m² for every 100 households"),
+        figures=[
+            Figure(
+                "below-standard",
+                format_number(total.below_standard),
+                _("communities below the space standard"),
+                links["space_standard"],
+                attention=total.below_standard > 0,
+            ),
+            Figure(
+                "shortfall",
+                format_number(total.shortfall_m2),
+                _("m² of premises missing in all"),
+                links["space_standard"],
+            ),
+        ],
+    )
+
+    terms = Card(
+        "terms",
+        _("Term elections (换届)"),
+        figures=[
+            Figure(
+                "terms-due",
+                format_number(total.terms_due),
+                _("due within %(days)s days or overdue") % {"days": board.terms_days},
+                links["terms_due"],
+                _("%(count)s already overdue") % {"count": format_number(total.terms_overdue)},
+                attention=total.terms_due > 0,
+            )
+        ],
+    )
+
+    networks = Card(
+        "networks",
+        _("The five service networks"),
+        figures=[
+            Figure(
+                "network-coverage",
+                _percent(total.coverage),
+                _("coverage: networks established of five in every community"),
+                links["coverage"],
+                _("%(done)s of %(of)s")
+                % {
+                    "done": format_number(total.coverage.done),
+                    "of": format_number(total.coverage.of),
+                },
+            ),
+            *[
+                Figure(
+                    f"network-{kind}",
+                    _percent(share),
+                    kind.label,
+                    links["coverage"],
+                    _("%(done)s of %(of)s communities")
+                    % {"done": format_number(count), "of": format_number(total.communities)},
+                    minor=True,
+                )
+                for kind, count, share in total.network_shares
+            ],
+        ],
+    )
+
+    hours = Card(
+        "hours",
+        _("Volunteer service recorded"),
+        sample=board.has_sample_hours,
+        basis=str(HOURS_RECORDED_BASIS),
+        figures=[
+            Figure(
+                "hours-last-month",
+                format_number(total.hours_last_month),
+                _("hours of service recorded in %(month)s")
+                % {"month": f"{board.last_month:%Y-%m}"},
+                links["hours_last_month"],
+            ),
+            Figure(
+                "hours-year",
+                format_number(total.hours_year),
+                _("hours of service recorded in %(year)s so far") % {"year": year},
+                links["hours_year"],
+            ),
+        ],
+    )
+
+    funds = Card("funds", _("Co-building funds"), sample=board.has_sample_funds)
+    if board.funds_indicator is None:
+        funds.empty = _("The co-building funds indicator is not in the catalogue.")
+    else:
+        funds.basis = _("Submitted, approved and accepted monthly returns.")
+        funds.figures = [
+            Figure(
+                "funds-year",
+                format_number(total.funds_year or 0),
+                _("%(unit)s received in %(year)s so far")
+                % {"unit": board.funds_indicator.unit, "year": year},
+                links["funds"],
+            )
+        ]
+    return [ratings, returns, space, terms, networks, hours, funds]
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    url: str = ""
+
+
+def _row_cells(figures: Figures, links: dict[str, str], board: Dashboard) -> list[Cell]:
+    """The breakdown table's cells after the township's name, in the columns' order."""
+    tiers = [Cell(format_number(figures.tiers[tier])) for tier in TIERS]
+    if board.round is not None:
+        tiers.append(Cell(format_number(figures.unrated)))
+    else:
+        tiers = []
+    return [
+        Cell(format_number(figures.communities), links["communities"]),
+        *tiers,
+        Cell(_percent(figures.reporting), links["completeness"]),
+        Cell(_percent(figures.on_time), links["completeness"]),
+        Cell(format_number(figures.below_standard), links["space_standard"]),
+        Cell(format_number(figures.shortfall_m2), links["space_standard"]),
+        Cell(format_number(figures.terms_due), links["terms_due"]),
+        Cell(_percent(figures.coverage), links["coverage"]),
+        Cell(format_number(figures.hours_last_month), links["hours_last_month"]),
+        Cell(format_number(figures.hours_year), links["hours_year"]),
+        *(
+            [Cell(format_number(figures.funds_year), links["funds"])]
+            if board.funds_indicator is not None
+            else []
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    when: str = ""  # the month, year or unit, kept on one line under the label
+
+
+def _columns(board: Dashboard) -> list[Column]:
+    month, last_month = f"{board.month:%Y-%m}", f"{board.last_month:%Y-%m}"
+    year = str(board.year_start.year)
+    columns = [Column(_("Communities"))]
+    if board.round is not None:
+        columns += [Column(str(tier.label)) for tier in TIERS] + [Column(_("Not rated"))]
+    columns += [
+        Column(_("Reporting rate"), month),
+        Column(_("On-time rate"), month),
+        Column(_("Below the space standard")),
+        Column(_("Shortfall (m²)")),
+        Column(_("Term elections due")),
+        Column(_("Network coverage")),
+        Column(_("Service hours recorded"), last_month),
+        Column(_("Service hours recorded"), year),
+    ]
+    if board.funds_indicator is not None:
+        columns.append(
+            Column(_("Co-building funds (%(unit)s)") % {"unit": board.funds_indicator.unit}, year)
+        )
+    return columns
+
+
+@login_required
+@require_safe
+def county_dashboard(request):
+    """The figures of the user's scope, with a row per township for the county."""
+    access = access_for(request.user)
+    if access.role == CLERK:
+        community = Community.objects.only("code").get(pk=access.community_id)
+        return redirect(community.get_workspace_url())
+    if access.role not in (COUNTY, TOWNSHIP):
+        raise PermissionDenied
+    board = dashboard(request.user)
+    links = _links(board, access)
+    rows, page = [], None
+    if access.role == COUNTY:
+        page = Paginator(board.rows, TOWNSHIPS_PER_PAGE).get_page(request.GET.get("page"))
+        for figures in page:
+            row_links = _links(board, access, figures.township)
+            rows.append(
+                {
+                    "township": figures.township,
+                    "url": row_links["communities"],
+                    "cells": _row_cells(figures, row_links, board),
+                }
+            )
+    township = None
+    if access.role == TOWNSHIP:
+        # Their township, even when it has no active community (and so no row).
+        township = (
+            board.rows[0].township if board.rows else Township.objects.get(pk=access.township_id)
+        )
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "board": board,
+            "township": township,
+            "communities_url": links["communities"],
+            "cards": _cards(board, links),
+            "columns": _columns(board),
+            "rows": rows,
+            "page": page,
+            "total_cells": _row_cells(board.total, links, board),
+        },
+    )
