@@ -32,3 +32,12 @@ def error_summary(form, *, row: int | None = None, link_form_errors: bool = Fals
                 text = _("Row %(row)s, %(error)s") % {"row": row, "error": text}
             summary.append({"id": target, "text": text})
     return summary
+
+
+class Refused(Exception):
+    """A domain rule refused the action; the message says why, in the user's language."""
+
+    @property
+    def message(self) -> str:
+        """The reason, as given (what the page shows)."""
+        return self.args[0] if self.args else ""

@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from chunan_community.admin_paging import EstimatedCountPaginator
+from chunan_community.errors import Refused
 from chunan_community.forms import PortalModelForm, VisibleTextMixin
 from chunan_community.months import parse_month
 from chunan_community.spreadsheets import csv_response
@@ -49,7 +50,7 @@ from communities.models import (
     Township,
     UserScope,
 )
-from communities.returns.domain import ReturnRefused, available_transitions, return_accept
+from communities.returns.domain import available_transitions, return_accept
 
 User = get_user_model()
 
@@ -830,7 +831,7 @@ class MonthlyReturnAdmin(ScopedModelAdmin):
                 continue
             try:
                 return_accept(monthly_return=monthly_return, by=request.user)
-            except ReturnRefused as refusal:
+            except Refused as refusal:
                 self.message_user(request, f"{monthly_return}: {refusal.message}", messages.ERROR)
             else:
                 accepted += 1

@@ -30,8 +30,9 @@ from chunan_community.months import add_months, month_start
 from communities.access import access_for
 from communities.models import Community, Indicator, ReturnValue, Township
 from communities.queries import terms_due
-from communities.returns.checks import due_on
-from communities.returns.reports import REPORTED, Counted, Rate
+from communities.returns.checks import due_on, owes_return
+from communities.returns.models import REPORTED
+from communities.returns.reports import Counted, Rate
 from ratings.models import Rating, Round, Tier
 from ratings.queries import CONFIRMED
 from services.models import ServiceNetwork, ServiceRecord
@@ -135,14 +136,6 @@ def latest_confirmed_round() -> Round | None:
     )
 
 
-def _founded_by(period: datetime.date) -> Q:
-    """The community owes `period`'s return: founded by then (returns_reports.founding_month:
-    its founding month, else January of its founding year)."""
-    return Q(founded_on__isnull=False, founded_on__lt=add_months(period, 1)) | Q(
-        founded_on__isnull=True, founded_year__lte=period.year
-    )
-
-
 def community_sums(user, *, month: datetime.date, round_id: int | None) -> dict[int, dict]:
     """Township id → counts of its active communities in scope (one query).
 
@@ -167,7 +160,7 @@ def community_sums(user, *, month: datetime.date, round_id: int | None) -> dict[
             below=Count("pk", filter=Q(space_gap__gt=0)),
             shortfall=Sum("space_gap", filter=Q(space_gap__gt=0)),
             # Expected: founded by the month, or a return saved for it all the same.
-            expected=Count("pk", filter=_founded_by(month) | Q(month_return__id__isnull=False)),
+            expected=Count("pk", filter=owes_return(month) | Q(month_return__id__isnull=False)),
             reported=Count("pk", filter=reported),
             on_time=Count("pk", filter=reported & Q(month_return__is_late=False)),
             lowest_stars=Min("rating__stars"),

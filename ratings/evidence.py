@@ -33,14 +33,13 @@ from communities.models import (
     FacilityKind,
     GovernanceBody,
     MonthlyReturn,
-    ReturnStatus,
     Term,
 )
+from communities.returns.models import REPORTED
 from ratings.models import Criterion, Declaration, Round
 from ratings.scoring import Finding
 
 Source = Criterion.Source
-RETURNED_STATUSES = (ReturnStatus.SUBMITTED, ReturnStatus.APPROVED, ReturnStatus.ACCEPTED)
 MONTHS = 12
 
 
@@ -61,7 +60,7 @@ def _communities(community_ids, *, on: datetime.date, year: int):
     latest = committee_terms.order_by("-starts_on")
     submitted_months = (
         MonthlyReturn.objects.filter(
-            community=OuterRef("pk"), period__year=year, status__in=RETURNED_STATUSES
+            community=OuterRef("pk"), period__year=year, status__in=REPORTED
         )
         .order_by()
         .values("community")

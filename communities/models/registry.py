@@ -72,9 +72,6 @@ class CommunityQuerySet(ScopedQuerySet):
     def public(self):
         return self.filter(status=Community.Status.ACTIVE)
 
-    def in_township(self, township):
-        return self.filter(township=township)
-
     def with_space_standard(self):
         """Annotate the required premises (m2) and the shortfall (negative when met)."""
         required = ExpressionWrapper(

@@ -9,8 +9,24 @@ import statistics
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import Q
 
-from chunan_community.months import month_end
+from chunan_community.months import add_months, month_end
+
+
+def founding_month(founded_year: int, founded_on: datetime.date | None) -> datetime.date:
+    """The first month a community owes a return: its founding month, else January of its
+    founding year (only the year is known for most communities)."""
+    if founded_on:
+        return founded_on.replace(day=1)
+    return datetime.date(founded_year, 1, 1)
+
+
+def owes_return(period: datetime.date) -> Q:
+    """The communities that owe `period`'s return, as a filter: `founding_month` by then."""
+    return Q(founded_on__isnull=False, founded_on__lt=add_months(period, 1)) | Q(
+        founded_on__isnull=True, founded_year__lte=period.year
+    )
 
 
 def due_on(period: datetime.date) -> datetime.date:

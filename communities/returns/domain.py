@@ -2,7 +2,7 @@
 
 Views, the Excel import, admin actions and commands all call these functions: each rule of
 the workflow lives here once. Every function locks the return's row (select_for_update) so
-that two people acting at once produce exactly one change; the second gets ReturnRefused.
+that two people acting at once produce exactly one change; the second gets Refused.
 """
 
 import datetime
@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from chunan_community.errors import Refused
 from chunan_community.months import month_start
 from communities.access import CLERK, COUNTY, TOWNSHIP, access_for
 from communities.models import MonthlyReturn, ReturnEvent, ReturnStatus, ReturnValue
@@ -23,15 +24,7 @@ from communities.returns.checks import closes_on, due_on
 EDITABLE = (ReturnStatus.DRAFT, ReturnStatus.RETURNED)
 
 
-class ReturnRefused(Exception):
-    """A change the workflow does not allow; `message` says why, in the user's language."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class StaleReturn(ReturnRefused):
+class StaleReturn(Refused):
     """Someone else saved the return since this form was opened."""
 
 
@@ -89,7 +82,7 @@ def _locked(monthly_return) -> MonthlyReturn:
         )
     except MonthlyReturn.DoesNotExist:
         # A month nobody has saved yet (the page shows an unsaved draft): nothing to move.
-        raise ReturnRefused(_("This return has not been saved yet.")) from None
+        raise Refused(_("This return has not been saved yet.")) from None
 
 
 def _validate(monthly_return):
@@ -136,7 +129,7 @@ def return_save(
     Side effects: creates the return on its first save; saves only the values that changed
     (each change leaves a history row: who, when, old → new); bumps the version; records a
     ReturnEvent; on submission sets the status, the submission time and the late flag.
-    Raises ReturnRefused when the return cannot be changed now (edit_refusal says why).
+    Raises Refused when the return cannot be changed now (edit_refusal says why).
     """
     today = today or timezone.localdate()
     comments = comments or {}
@@ -163,7 +156,7 @@ def return_save(
     monthly_return.community = community
     refusal = edit_refusal(by, monthly_return, today=today)
     if refusal:
-        raise ReturnRefused(refusal)
+        raise Refused(refusal)
 
     existing = {row.indicator_id: row for row in monthly_return.values.all()}
     new_rows, changed_rows = [], []
@@ -237,9 +230,9 @@ def _transition(monthly_return, name, *, by, action, reason="", **fields):
     if not access.covers(locked.community) or not any(
         access.role in roles for roles in allowed.values()
     ):
-        raise ReturnRefused(_("You may not do this for this return."))
+        raise Refused(_("You may not do this for this return."))
     if access.role not in allowed.get(locked.status, ()):
-        raise ReturnRefused(
+        raise Refused(
             _("This return is now “%(status)s”; reload the page to see its current state.")
             % {"status": locked.get_status_display()}
         )
@@ -257,7 +250,7 @@ def _transition(monthly_return, name, *, by, action, reason="", **fields):
 def _required_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ReturnRefused(_("Give a reason: the community sees it with the return."))
+        raise Refused(_("Give a reason: the community sees it with the return."))
     return reason
 
 

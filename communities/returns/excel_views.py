@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
+from chunan_community.errors import Refused
 from chunan_community.forms import PortalForm, posted, posted_files
 from chunan_community.months import add_months, month_start
 from chunan_community.spreadsheets import (
@@ -40,8 +41,6 @@ from communities.returns.excel import (
 )
 from communities.returns.forms import MonthField
 from communities.returns.imports import (
-    ImportRefused,
-    WorkbookRefused,
     import_preview,
     return_import_apply,
     return_import_create,
@@ -166,7 +165,7 @@ def return_import(request):
     if request.method == "POST" and form.is_valid():
         try:
             checked = return_import_create(upload=form.cleaned_data["file"], by=request.user)
-        except WorkbookRefused as refused:
+        except Refused as refused:
             form.add_error("file", refused.message)
         else:
             return redirect("returns:import_preview", pk=checked.pk)
@@ -200,7 +199,7 @@ def return_import_preview(request, pk):
     if request.method == "POST":
         try:
             count = return_import_apply(return_import=return_import, by=request.user)
-        except ImportRefused as refused:
+        except Refused as refused:
             messages.error(request, refused.message)
         else:
             messages.success(

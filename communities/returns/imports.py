@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from chunan_community.errors import Refused
 from chunan_community.months import month_start, parse_month
 from chunan_community.spreadsheets import unescape_text
 from communities.models import (
@@ -42,7 +43,7 @@ from communities.models import (
     ReturnImport,
     ReturnValue,
 )
-from communities.returns.domain import ReturnRefused, StaleReturn, edit_refusal, return_save
+from communities.returns.domain import StaleReturn, edit_refusal, return_save
 from communities.returns.excel import (
     COMMUNITY,
     FIXED_LABELS,
@@ -83,18 +84,6 @@ XML_MARKERS = tuple(
     for encoding in ("ascii", "utf-16-le", "utf-16-be")
 )
 SCAN_CHUNK = 64 * 1024
-
-
-class WorkbookRefused(Exception):
-    """An upload refused as a whole; `message` says why, in the user's language."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class ImportRefused(ReturnRefused):
-    """A confirmed import that could not be applied; nothing of it was saved."""
 
 
 # ---------- Gate 1: the file ----------
@@ -155,14 +144,14 @@ def _other_format(data: bytes, name: str) -> str | None:
 def check_upload(data: bytes, name: str = "") -> None:
     """Refuse anything but a plain, reasonably sized xlsx, before any XML is parsed."""
     if not data:
-        raise WorkbookRefused(_("The file is empty."))
+        raise Refused(_("The file is empty."))
     if len(data) > settings.RETURN_UPLOAD_MAX_BYTES:
-        raise WorkbookRefused(_too_big())
+        raise Refused(_too_big())
     kind = _other_format(data, name)
     if kind:
-        raise WorkbookRefused(_save_as_xlsx(kind))
+        raise Refused(_save_as_xlsx(kind))
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise WorkbookRefused(
+        raise Refused(
             _(
                 "This is an old .xls workbook or a password-protected one. Save it as an Excel "
                 "workbook (.xlsx) without a password and upload it again."
@@ -173,34 +162,34 @@ def check_upload(data: bytes, name: str = "") -> None:
         "upload it without changing its format."
     )
     if not data.startswith(b"PK\x03\x04"):
-        raise WorkbookRefused(not_xlsx)
+        raise Refused(not_xlsx)
     damaged = _("The workbook is damaged and cannot be read. Save it again in Excel and upload it.")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        raise WorkbookRefused(damaged) from None
+        raise Refused(damaged) from None
     names = {member.filename for member in members}
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise WorkbookRefused(not_xlsx)
+        raise Refused(not_xlsx)
     bomb = _(
         "The workbook unpacks to more than %(limit)s, far more than a returns sheet needs. "
         "It was refused for safety."
     ) % {"limit": _size(settings.RETURN_UPLOAD_MAX_UNZIPPED_BYTES)}
     if len(members) > MAX_ZIP_MEMBERS:
-        raise WorkbookRefused(bomb)
+        raise Refused(bomb)
     # zipfile never yields more than a member's declared size, so the declared sizes bound
     # what openpyxl can unpack.
     if sum(member.file_size for member in members) > settings.RETURN_UPLOAD_MAX_UNZIPPED_BYTES:
-        raise WorkbookRefused(bomb)
+        raise Refused(bomb)
     for member in members:
         if member.flag_bits & 0x1:
-            raise WorkbookRefused(not_xlsx)
+            raise Refused(not_xlsx)
         if (
             member.file_size > RATIO_CHECKED_FROM_BYTES
             and member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1)
         ):
-            raise WorkbookRefused(
+            raise Refused(
                 _(
                     "The workbook is compressed far more than a spreadsheet can be (a zip "
                     "bomb). It was refused for safety."
@@ -211,14 +200,14 @@ def check_upload(data: bytes, name: str = "") -> None:
             if member.filename.endswith((".xml", ".rels", ".vml")) and _declares_dtd(
                 archive, member
             ):
-                raise WorkbookRefused(
+                raise Refused(
                     _(
                         "The workbook contains XML entity declarations (a DTD), which Excel "
                         "never writes. It was refused for safety."
                     )
                 )
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError):
-        raise WorkbookRefused(damaged) from None
+        raise Refused(damaged) from None
 
 
 def _declares_dtd(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
@@ -271,12 +260,12 @@ def _all_labels(key) -> set[str]:
 
 
 def read_sheet(data: bytes) -> Sheet:
-    """The returns sheet of an xlsx already past check_upload; WorkbookRefused if unusable."""
+    """The returns sheet of an xlsx already past check_upload; Refused if unusable."""
     workbook = None
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         return _read_returns_sheet(workbook)
-    except WorkbookRefused:
+    except Refused:
         raise
     except Exception as error:
         # openpyxl raises many kinds of errors on malformed parts (and wraps defusedxml's in
@@ -284,11 +273,11 @@ def read_sheet(data: bytes) -> Sheet:
         if isinstance(error, DefusedXmlException) or isinstance(
             error.__cause__, DefusedXmlException
         ):
-            raise WorkbookRefused(
+            raise Refused(
                 _("The workbook contains XML entity declarations. It was refused for safety.")
             ) from None
         logger.info("unreadable workbook", exc_info=True)
-        raise WorkbookRefused(
+        raise Refused(
             _("The workbook is damaged and cannot be read. Save it again in Excel and upload it.")
         ) from None
     finally:
@@ -307,7 +296,7 @@ def _header_row(worksheet) -> tuple[int, list[str]]:
             while header and not header[-1]:
                 header.pop()
             return number, header
-    raise WorkbookRefused(
+    raise Refused(
         _(
             "None of the first %(count)s rows of the “returns” sheet holds the column codes "
             "of the template (community_code, month, version and the indicator codes). Keep "
@@ -324,13 +313,11 @@ def _read_returns_sheet(workbook) -> Sheet:
     else:
         sheets = [name for name in workbook.sheetnames if name != INDICATORS_SHEET]
         if not sheets:
-            raise WorkbookRefused(_("The workbook has no “returns” sheet."))
+            raise Refused(_("The workbook has no “returns” sheet."))
         worksheet = workbook[sheets[0]]
     header_row, header = _header_row(worksheet)
     if len(header) > MAX_COLUMNS:
-        raise WorkbookRefused(
-            _("The sheet has more than %(count)s columns.") % {"count": MAX_COLUMNS}
-        )
+        raise Refused(_("The sheet has more than %(count)s columns.") % {"count": MAX_COLUMNS})
     columns, unknown, repeated = {}, [], []
     for index, text in enumerate(header):
         if not text:
@@ -343,7 +330,7 @@ def _read_returns_sheet(workbook) -> Sheet:
             columns[code] = index
     missing = [key for key in REQUIRED_COLUMNS if key not in columns]
     if missing:
-        raise WorkbookRefused(
+        raise Refused(
             _(
                 "The row of column codes (row %(row)s of the “returns” sheet) lacks the "
                 "column(s) %(missing)s. Download a new template and copy the figures into it."
@@ -362,7 +349,7 @@ def _read_returns_sheet(workbook) -> Sheet:
     ):
         seen += 1
         if seen > MAX_SHEET_ROWS:
-            raise WorkbookRefused(
+            raise Refused(
                 _("The sheet has more than %(count)s rows; delete the empty rows below the data.")
                 % {"count": MAX_SHEET_ROWS}
             )
@@ -376,12 +363,12 @@ def _read_returns_sheet(workbook) -> Sheet:
             continue  # the template's label row
         rows.append((number, values))
         if len(rows) > MAX_DATA_ROWS:
-            raise WorkbookRefused(
+            raise Refused(
                 _("The workbook has more than %(count)s rows of returns; split it.")
                 % {"count": MAX_DATA_ROWS}
             )
     if not rows:
-        raise WorkbookRefused(_("The workbook has no rows of returns to import."))
+        raise Refused(_("The workbook has no rows of returns to import."))
     known = set(FIXED_LABELS)
     stems = {c: comment_stem(c) or c for c in columns if c not in known}
     indicator_codes = set(
@@ -736,11 +723,11 @@ def check_rows(sheet: Sheet, *, user, today: datetime.date | None = None) -> Che
 def return_import_create(*, upload, by, today=None) -> ReturnImport:
     """Check an uploaded workbook and keep its rows and errors for the preview.
 
-    Raises WorkbookRefused (nothing stored) when the file itself is unusable.
+    Raises Refused (nothing stored) when the file itself is unusable.
     Side effects: creates one ReturnImport, `previewed` without errors, else `rejected`.
     """
     if upload.size > settings.RETURN_UPLOAD_MAX_BYTES:
-        raise WorkbookRefused(_too_big())
+        raise Refused(_too_big())
     data = upload.read(settings.RETURN_UPLOAD_MAX_BYTES + 1)
     check_upload(data, upload.name or "")
     checked = check_rows(read_sheet(data), user=by, today=today)
@@ -759,14 +746,14 @@ def return_import_apply(*, return_import, by, today=None) -> int:
     Side effects: for each row, domain.return_save (values, history, version, an IMPORTED
     event); the import becomes `applied`. If any row is refused (a stale version, a return
     locked since the check), nothing is saved, the import becomes `rejected` with the reason
-    and ImportRefused is raised.
+    and Refused is raised.
     """
     try:
         with transaction.atomic():
             # The row lock makes a double-clicked confirmation apply once.
             locked = ReturnImport.objects.select_for_update().get(pk=return_import.pk)
             if locked.status != ReturnImport.Status.PREVIEWED or locked.errors:
-                raise ImportRefused(
+                raise Refused(
                     _("This import cannot be confirmed: %(status)s.")
                     % {"status": locked.get_status_display()}
                 )
@@ -776,7 +763,7 @@ def return_import_apply(*, return_import, by, today=None) -> int:
                 community = communities.get(row["community"])
                 try:
                     if community is None:
-                        raise ReturnRefused(_("This return is outside your area."))
+                        raise Refused(_("This return is outside your area."))
                     return_save(
                         community=community,
                         period=parse_month(row["period"]),
@@ -793,7 +780,7 @@ def return_import_apply(*, return_import, by, today=None) -> int:
                 except StaleReturn as stale:
                     # Not the entry page's "your figures are in the form below": the
                     # workbook is the clerk's copy, and nothing of it was saved.
-                    raise ImportRefused(
+                    raise Refused(
                         _(
                             "Row %(row)s (%(community)s, %(month)s): someone saved this return "
                             "after your workbook was checked. Nothing was imported. Your "
@@ -807,8 +794,8 @@ def return_import_apply(*, return_import, by, today=None) -> int:
                             "month": row["period"],
                         }
                     ) from stale
-                except ReturnRefused as refused:
-                    raise ImportRefused(
+                except Refused as refused:
+                    raise Refused(
                         _(
                             "Row %(row)s (%(community)s, %(month)s): %(reason)s Nothing was "
                             "imported."
@@ -823,7 +810,7 @@ def return_import_apply(*, return_import, by, today=None) -> int:
             locked.status = ReturnImport.Status.APPLIED
             locked.applied_at = timezone.now()
             locked.save(update_fields=["status", "applied_at"])
-    except ImportRefused as refused:
+    except Refused as refused:
         if return_import.status == ReturnImport.Status.PREVIEWED:
             ReturnImport.objects.filter(
                 pk=return_import.pk, status=ReturnImport.Status.PREVIEWED

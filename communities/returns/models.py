@@ -180,9 +180,9 @@ class ReturnStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted by county")
 
 
-class MonthlyReturnQuerySet(ScopedQuerySet):
-    def for_period(self, period):
-        return self.filter(period=period)
+# A return counts as reported once submitted; sent back means it has to come in again. The
+# completeness grid, the dashboard and the ratings' evidence all count these.
+REPORTED = frozenset({ReturnStatus.SUBMITTED, ReturnStatus.APPROVED, ReturnStatus.ACCEPTED})
 
 
 class MonthlyReturn(models.Model):
@@ -219,7 +219,7 @@ class MonthlyReturn(models.Model):
     )
     is_sample = models.BooleanField(_("sample data"), default=False)
 
-    objects = MonthlyReturnQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("monthly return")

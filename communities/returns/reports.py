@@ -22,7 +22,8 @@ from chunan_community.charts import format_number
 from chunan_community.months import add_months, months_between
 from communities.access import access_for
 from communities.models import Community, MonthlyReturn, ReturnStatus, ReturnValue, Township
-from communities.returns.checks import due_on
+from communities.returns.checks import due_on, founding_month
+from communities.returns.models import REPORTED
 
 # ---------------------------------------------------------------------------- months
 
@@ -31,8 +32,6 @@ from communities.returns.checks import due_on
 
 NOT_STARTED = "not_started"
 NOT_FOUNDED = "not_founded"
-# A return counts as reported once submitted; sent back means it has to come in again.
-REPORTED = frozenset({ReturnStatus.SUBMITTED, ReturnStatus.APPROVED, ReturnStatus.ACCEPTED})
 UNSUBMITTED = frozenset({NOT_STARTED, ReturnStatus.DRAFT, ReturnStatus.RETURNED})
 CELL_STATUSES = {
     NOT_STARTED: gettext_lazy("Not started"),
@@ -53,14 +52,6 @@ CELL_SYMBOLS = {
     ReturnStatus.ACCEPTED: "★",
     NOT_FOUNDED: "—",
 }
-
-
-def founding_month(founded_year: int, founded_on: datetime.date | None) -> datetime.date:
-    """The first month a community owes a return: its founding month, else January of its
-    founding year (only the year is known for most communities)."""
-    if founded_on:
-        return founded_on.replace(day=1)
-    return datetime.date(founded_year, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -265,11 +256,6 @@ def overdue_returns(
 
 
 # ---------------------------------------------------------------------------- aggregates
-
-
-def is_stock(indicator) -> bool:
-    """Stocks (households, members …) take a period's last month; flows add up."""
-    return indicator.is_stock
 
 
 class Grain:
@@ -550,7 +536,7 @@ def aggregate_table(
     Three queries at most: the areas, the sums per period, the sums over the whole range.
     `stock` defaults to the indicator's own aggregation.
     """
-    stock = is_stock(indicator) if stock is None else stock
+    stock = indicator.is_stock if stock is None else stock
     areas = aggregate_areas(user, level, township_id, total_label or _("Total"))
     common = {
         "user": user,

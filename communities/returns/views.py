@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from chunan_community.errors import error_summary
+from chunan_community.errors import Refused, error_summary
 from chunan_community.months import add_months, month_start, months_back
 from chunan_community.paging import paginate
 from communities.access import CLERK, COUNTY, TOWNSHIP, access_for
@@ -429,7 +429,7 @@ def return_detail(request, code, month):
         )
     except domain.StaleReturn as stale:
         return _stale(request, community, period, context, form, stale.message)
-    except domain.ReturnRefused as refused:
+    except Refused as refused:
         current = MonthlyReturn.objects.filter(pk=monthly_return.pk).first()
         if current is not None:
             current.community = community
@@ -533,7 +533,7 @@ def return_transition(request, code, month, action):
     kwargs = {"reason": reason_form.cleaned_data["reason"]} if needs_reason else {}
     try:
         function(monthly_return=monthly_return, by=request.user, **kwargs)
-    except domain.ReturnRefused as refused:
+    except Refused as refused:
         messages.error(request, refused.message)
         return redirect(url)
     messages.success(request, _transition_message(action))

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from chunan_community.months import add_months, month_start
-from communities.models import ReturnStatus, Role
+from communities.models import Community, ReturnStatus, Role
+from communities.returns.checks import founding_month, owes_return
 from communities.returns.reports import (
     NOT_FOUNDED,
     NOT_STARTED,
@@ -22,7 +23,6 @@ from communities.returns.reports import (
     community_rows,
     completeness_communities,
     completeness_rates,
-    founding_month,
     overdue_returns,
 )
 from tests.factories import make_community, make_return, make_township, make_user
@@ -226,6 +226,35 @@ def test_founded_year_months_before_founding_are_not_missing():
 def test_founding_month_prefers_the_exact_date():
     assert founding_month(2008, None) == datetime.date(2008, 1, 1)
     assert founding_month(2008, datetime.date(2008, 6, 18)) == datetime.date(2008, 6, 1)
+
+
+def test_owes_return_filters_as_founding_month_decides(tree):
+    """The rule in SQL (the dashboard) and in Python (the grid) name the same communities."""
+    founded = [
+        (2026, None),
+        (2026, datetime.date(2026, 3, 31)),
+        (2026, datetime.date(2026, 4, 1)),
+        (2025, datetime.date(2025, 12, 31)),
+        (2027, None),
+    ]
+    for n, (year, on) in enumerate(founded):
+        make_community(township=tree["south"], code=f"owes{n}", founded_year=year, founded_on=on)
+    mine = Community.objects.filter(code__startswith="owes")
+    for period in (
+        datetime.date(2025, 12, 1),
+        datetime.date(2026, 1, 1),
+        datetime.date(2026, 3, 1),
+        datetime.date(2026, 4, 1),
+        datetime.date(2027, 1, 1),
+    ):
+        in_sql = set(mine.filter(owes_return(period)).values_list("code", flat=True))
+        in_python = {
+            f"owes{n}" for n, (year, on) in enumerate(founded) if founding_month(year, on) <= period
+        }
+        assert in_sql == in_python, period
+    assert set(
+        mine.filter(owes_return(datetime.date(2026, 3, 1))).values_list("code", flat=True)
+    ) == {"owes0", "owes1", "owes3"}
 
 
 def test_community_rows_read_founded_year_from_the_database(tree, users):

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from chunan_community.errors import Refused
 from chunan_community.months import add_months, month_start
 from communities.access import access_for
 from communities.models import (
@@ -28,7 +29,7 @@ from communities.models import (
 )
 from communities.returns import domain
 from communities.returns.excel import template_workbook
-from communities.returns.imports import WorkbookRefused, check_rows, read_sheet
+from communities.returns.imports import check_rows, read_sheet
 from tests.factories import make_community, make_indicator, make_rule, make_volunteer
 
 # The moment this module's dates are built for: each test keeps it, should the run cross
@@ -900,7 +901,7 @@ def test_entity_declaration_is_refused_by_openpyxl_too(tree, users, indicators):
         BILLION_LAUGHS,
     )
 
-    with translation.override("en"), pytest.raises(WorkbookRefused) as caught:
+    with translation.override("en"), pytest.raises(Refused) as caught:
         read_sheet(data)
 
     assert caught.value.message == (

@@ -6,9 +6,10 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
+from chunan_community.errors import Refused
 from communities.models import MonthlyReturn, ReturnEvent, ReturnStatus, ReturnValue
 from communities.returns import domain
-from communities.returns.domain import ReturnRefused, StaleReturn
+from communities.returns.domain import StaleReturn
 from communities.returns.queries import value_changes
 from tests.factories import make_indicator
 
@@ -206,7 +207,7 @@ def test_return_accept_by_county_locks(tree, users, indicators):
         "county",
         "",
     )
-    with pytest.raises(ReturnRefused) as refused:
+    with pytest.raises(Refused) as refused:
         save(users["clerk"], tree["home"], indicators, version=4, households=1)
     assert refused.value.message.startswith("Accepted by the county on ")
     assert refused.value.message.endswith("and locked. Only county staff can reopen it.")
@@ -252,7 +253,7 @@ def test_available_transitions_by_role_and_status(tree, users, indicators):
 
 
 def test_return_save_other_community_refused(tree, users, indicators):
-    with pytest.raises(ReturnRefused) as refused:
+    with pytest.raises(Refused) as refused:
         save(users["other_clerk"], tree["home"], indicators, version=0, households=1)
 
     assert refused.value.message == "This return is outside your area."
@@ -260,7 +261,7 @@ def test_return_save_other_community_refused(tree, users, indicators):
 
 
 def test_return_save_by_township_refused(tree, users, indicators):
-    with pytest.raises(ReturnRefused) as refused:
+    with pytest.raises(Refused) as refused:
         save(users["township"], tree["home"], indicators, version=0, households=1)
 
     assert refused.value.message == (
@@ -272,7 +273,7 @@ def test_return_save_by_township_refused(tree, users, indicators):
 def test_return_approve_other_township_refused(tree, users, indicators):
     result = submitted(users, tree, indicators)
 
-    with pytest.raises(ReturnRefused) as refused:
+    with pytest.raises(Refused) as refused:
         domain.return_approve(monthly_return=result, by=users["other_township"])
 
     assert refused.value.message == "You may not do this for this return."
@@ -283,7 +284,7 @@ def test_return_approve_other_township_refused(tree, users, indicators):
 def test_return_approve_other_community_clerk_refused(tree, users, indicators):
     result = submitted(users, tree, indicators)
 
-    with pytest.raises(ReturnRefused) as refused:
+    with pytest.raises(Refused) as refused:
         domain.return_approve(monthly_return=result, by=users["other_clerk"])
 
     assert refused.value.message == "You may not do this for this return."
@@ -292,7 +293,7 @@ def test_return_approve_other_community_clerk_refused(tree, users, indicators):
 def test_return_save_closed_window_refused_for_clerk(tree, users, indicators):
     draft = save(users["clerk"], tree["home"], indicators, version=0, households=100)
 
-    with pytest.raises(ReturnRefused) as refused:
+    with pytest.raises(Refused) as refused:
         save(
             users["clerk"],
             tree["home"],
@@ -318,7 +319,7 @@ def test_return_save_closed_window_still_open_to_county(tree, users, indicators)
 
 
 def test_return_save_future_month_refused(tree, users, indicators):
-    with pytest.raises(ReturnRefused) as refused:
+    with pytest.raises(Refused) as refused:
         save(
             users["clerk"],
             tree["home"],
@@ -334,7 +335,7 @@ def test_return_save_future_month_refused(tree, users, indicators):
 def test_return_save_submitted_refused(tree, users, indicators):
     result = submitted(users, tree, indicators)
 
-    with pytest.raises(ReturnRefused) as refused:
+    with pytest.raises(Refused) as refused:
         save(users["clerk"], tree["home"], indicators, version=result.version, households=1)
 
     assert refused.value.message.startswith("Submitted on ")
@@ -346,7 +347,7 @@ def test_return_save_approved_refused(tree, users, indicators):
         monthly_return=submitted(users, tree, indicators), by=users["township"]
     )
 
-    with pytest.raises(ReturnRefused) as refused:
+    with pytest.raises(Refused) as refused:
         save(users["clerk"], tree["home"], indicators, version=approved.version, households=1)
 
     assert refused.value.message.startswith("Approved by the township on ")
@@ -380,7 +381,7 @@ def test_return_save_two_first_saves_second_is_stale(tree, users, indicators):
 def test_return_send_back_without_reason_refused(tree, users, indicators):
     result = submitted(users, tree, indicators)
 
-    with pytest.raises(ReturnRefused) as refused:
+    with pytest.raises(Refused) as refused:
         domain.return_send_back(monthly_return=result, by=users["township"], reason="   ")
 
     assert refused.value.message == "Give a reason: the community sees it with the return."
@@ -391,7 +392,7 @@ def test_return_send_back_without_reason_refused(tree, users, indicators):
 def test_return_clerk_approving_refused(tree, users, indicators):
     result = submitted(users, tree, indicators)
 
-    with pytest.raises(ReturnRefused) as refused:
+    with pytest.raises(Refused) as refused:
         domain.return_approve(monthly_return=result, by=users["clerk"])
 
     assert refused.value.message == "You may not do this for this return."
@@ -404,7 +405,7 @@ def test_return_township_accepting_refused(tree, users, indicators):
         monthly_return=submitted(users, tree, indicators), by=users["township"]
     )
 
-    with pytest.raises(ReturnRefused) as refused:
+    with pytest.raises(Refused) as refused:
         domain.return_accept(monthly_return=approved, by=users["township"])
 
     assert refused.value.message == "You may not do this for this return."
@@ -418,7 +419,7 @@ def test_return_township_reopening_refused(tree, users, indicators):
     )
     accepted = domain.return_accept(monthly_return=approved, by=users["county"])
 
-    with pytest.raises(ReturnRefused):
+    with pytest.raises(Refused):
         domain.return_reopen(monthly_return=accepted, by=users["township"], reason="更正")
 
     accepted.refresh_from_db()
@@ -431,7 +432,7 @@ def test_return_county_reopening_without_reason_refused(tree, users, indicators)
     )
     accepted = domain.return_accept(monthly_return=approved, by=users["county"])
 
-    with pytest.raises(ReturnRefused) as refused:
+    with pytest.raises(Refused) as refused:
         domain.return_reopen(monthly_return=accepted, by=users["county"], reason="")
 
     assert refused.value.message == "Give a reason: the community sees it with the return."
@@ -442,7 +443,7 @@ def test_return_county_reopening_without_reason_refused(tree, users, indicators)
 def test_return_accept_of_submitted_refused_with_current_status(tree, users, indicators):
     result = submitted(users, tree, indicators)
 
-    with pytest.raises(ReturnRefused) as refused:
+    with pytest.raises(Refused) as refused:
         domain.return_accept(monthly_return=result, by=users["county"])
 
     assert refused.value.message == (
@@ -453,7 +454,7 @@ def test_return_accept_of_submitted_refused_with_current_status(tree, users, ind
 def test_return_transition_of_unsaved_return_refused(tree, users):
     unsaved = MonthlyReturn(community=tree["home"], period=PERIOD, version=0)
 
-    with pytest.raises(ReturnRefused) as refused:
+    with pytest.raises(Refused) as refused:
         domain.return_approve(monthly_return=unsaved, by=users["county"])
 
     assert refused.value.message == "This return has not been saved yet."
@@ -466,7 +467,7 @@ def test_return_two_approvals_make_one_event(tree, users, indicators):
     seen_by_county = MonthlyReturn.objects.get(pk=result.pk)
 
     domain.return_approve(monthly_return=seen_by_township, by=users["township"])
-    with pytest.raises(ReturnRefused) as refused:
+    with pytest.raises(Refused) as refused:
         domain.return_approve(monthly_return=seen_by_county, by=users["county"])
 
     assert refused.value.message == (

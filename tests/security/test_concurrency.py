@@ -17,9 +17,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 
+from chunan_community.errors import Refused
 from communities.models import MonthlyReturn, ReturnEvent, ReturnImport, ReturnStatus
 from communities.returns import domain as returns_domain
-from communities.returns.imports import ImportRefused, return_import_apply
+from communities.returns.imports import return_import_apply
 from ratings import domain as ratings_domain
 from ratings.models import Rating, Round, RoundEvent, RoundStatus
 from services.admission import (
@@ -75,7 +76,7 @@ def test_two_approvals_of_one_return_approve_it_once(tree, users):
     )
 
     assert len(_succeeded(outcomes)) == 1
-    assert _refused(outcomes) == [returns_domain.ReturnRefused]
+    assert _refused(outcomes) == [Refused]
     [event] = ReturnEvent.objects.filter(monthly_return=monthly_return)
     assert (event.action, event.from_status, event.to_status) == (
         "approved",
@@ -216,7 +217,7 @@ def test_one_import_confirmed_twice_at_once_imports_once(tree, users):
     outcomes = race(confirm, confirm, slow=ReturnImport)
 
     assert _succeeded(outcomes) == [3]
-    assert _refused(outcomes) == [ImportRefused]
+    assert _refused(outcomes) == [Refused]
     assert MonthlyReturn.objects.filter(period=PERIOD).count() == 3
     assert ReturnEvent.objects.filter(action=ReturnEvent.Action.IMPORTED).count() == 3
     assert ReturnImport.objects.get().status == ReturnImport.Status.APPLIED
