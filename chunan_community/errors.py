@@ -32,3 +32,7 @@ def error_summary(form, *, row: int | None = None, link_form_errors: bool = Fals
                 text = _("Row %(row)s, %(error)s") % {"row": row, "error": text}
             summary.append({"id": target, "text": text})
     return summary
+
+
+class Refused(Exception):
+    """A domain rule refused the action; the message says why, in the user's language."""

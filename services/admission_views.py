@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from chunan_community.errors import error_summary
+from chunan_community.errors import Refused, error_summary
 from chunan_community.paging import paginate
 from chunan_community.public_cache import public_page
 from chunan_community.spreadsheets import csv_response
@@ -136,8 +136,8 @@ def admission_decide(request, pk, action):
         return _render_detail(request, admission_request, bound=form, status=400)
     try:
         function(admission_request=admission_request, by=request.user, **form.cleaned_data)
-    except admission.AdmissionRefused as refused:
-        messages.error(request, refused.message)
+    except Refused as refused:
+        messages.error(request, str(refused))
     else:
         if action == "approve":
             messages.success(request, _("Approved: the task is admitted to its communities."))
@@ -169,8 +169,8 @@ def _save(request, form, save, *, item=None):
     except ValidationError as invalid:
         form.add_error(None, invalid)
         return _form_page(request, form, item=item, status=400)
-    except admission.AdmissionRefused as refused:
-        return _form_page(request, form, item=item, refusal=refused.message, status=409)
+    except Refused as refused:
+        return _form_page(request, form, item=item, refusal=str(refused), status=409)
     return saved
 
 

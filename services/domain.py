@@ -15,17 +15,10 @@ from django.db.models import DecimalField, F, Subquery, Sum, Value, Window
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from chunan_community.errors import Refused
 from services.models import HOURS, ServiceRecord, TimeBankEntry, Volunteer
 
 ZERO = Decimal("0.00")
-
-
-class TimeBankRefused(Exception):
-    """A time-bank change the rules do not allow; `message` says why, in the user's language."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def _floor() -> Decimal:
@@ -89,7 +82,7 @@ def time_bank_draw(
     """Draw `hours` from the volunteer's account for service they or their family received.
 
     Side effects: creates one draw TimeBankEntry (negative hours). Raises ValidationError
-    when hours are not positive, TimeBankRefused when the balance would fall below
+    when hours are not positive, Refused when the balance would fall below
     settings.TIME_BANK_FLOOR_HOURS.
     """
     hours = Decimal(hours)
@@ -103,7 +96,7 @@ def time_bank_draw(
     balance = time_bank_balance(volunteer)
     floor = _floor()
     if balance - hours < floor:
-        raise TimeBankRefused(
+        raise Refused(
             _(
                 "Cannot draw %(hours)s hours: the balance is %(balance)s hours and may not "
                 "go below %(floor)s hours."

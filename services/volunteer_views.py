@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from chunan_community.errors import error_summary
+from chunan_community.errors import Refused, error_summary
 from chunan_community.forms import posted
 from chunan_community.paging import paginate
 from chunan_community.spreadsheets import append_row, xlsx_response
@@ -35,7 +35,6 @@ from services.access import services_community
 from services.domain import (
     ZERO,
     SessionRejected,
-    TimeBankRefused,
     service_record,
     service_record_batch,
     time_bank_balance,
@@ -366,8 +365,8 @@ def time_bank_withdraw(request, code, pk):
                 note=form.cleaned_data["note"],
                 by=request.user,
             )
-        except TimeBankRefused as refused:
-            form.add_error("hours", refused.message)
+        except Refused as refused:
+            form.add_error("hours", str(refused))
         except ValidationError as error:
             _add_model_errors(form, error)
         else:
