@@ -8,13 +8,13 @@ printed statement and its export show them in full. Messages never carry a name:
 message storage may keep them in a (signed, not encrypted) cookie.
 """
 
+import datetime
 from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, DecimalField, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Sum
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -43,7 +43,6 @@ from services.domain import (
 )
 from services.masking import mask_name, mask_phone
 from services.models import (
-    HOURS,
     AssistedHousehold,
     ContributionPoints,
     ServiceRecord,
@@ -110,21 +109,12 @@ def _add_model_errors(form, error: ValidationError) -> None:
 # ---------- The list ----------
 
 
-def _with_balance(queryset):
-    """Each volunteer with `balance`: the sum of their ledger, in the same query."""
-    return queryset.annotate(
-        balance=Coalesce(
-            Sum("time_bank_entries__hours"), Value(ZERO), output_field=DecimalField(**HOURS)
-        )
-    )
-
-
 @login_required
 @require_safe
 def volunteer_list(request, code):
     """The community's volunteers, masked, each with their time-bank balance."""
     community = _community(request, code)
-    volunteers = _with_balance(Volunteer.objects.filter(community=community)).order_by("name", "id")
+    volunteers = Volunteer.objects.filter(community=community).with_balance().order_by("name", "id")
     filterset = VolunteerFilter(request.GET, queryset=volunteers)
     page = paginate(request, filterset.qs)
     for volunteer in page:
@@ -195,10 +185,7 @@ def _brought_forward(volunteer, year) -> Decimal | None:
     """The balance at the start of `year` (None when the statement covers all years)."""
     if year is None:
         return None
-    total = TimeBankEntry.objects.filter(volunteer=volunteer, on__year__lt=year).aggregate(
-        total=Coalesce(Sum("hours"), Value(ZERO), output_field=DecimalField(**HOURS))
-    )["total"]
-    return Decimal(total).quantize(ZERO)
+    return time_bank_balance(volunteer, before=datetime.date(year, 1, 1))
 
 
 @login_required
