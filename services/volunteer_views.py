@@ -13,10 +13,10 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.http import HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,8 +30,7 @@ from chunan_community.errors import Refused, error_summary
 from chunan_community.forms import posted
 from chunan_community.paging import paginate
 from chunan_community.spreadsheets import append_row, xlsx_response
-from communities.permissions import can_change
-from services.access import services_community
+from services.access import services_community, services_record
 from services.domain import (
     ZERO,
     SessionRejected,
@@ -73,11 +72,7 @@ def _community(request, code, *, model=Volunteer, write=False):
 
 def _volunteer(request, community, pk, *, write=False) -> Volunteer:
     """The community's volunteer `pk`, else 404; for a write, one this user may change."""
-    volunteer = get_object_or_404(Volunteer.objects.filter(community=community), pk=pk)
-    volunteer.community = community
-    if write and not can_change(request.user, Volunteer, volunteer):
-        raise PermissionDenied
-    return volunteer
+    return services_record(request, Volunteer, community=community, pk=pk, write=write)
 
 
 def _detail_url(volunteer) -> str:
