@@ -207,7 +207,7 @@ def admission_edit(request, pk):
 
 def _tasks_context(request, code):
     community = services_community(request, code)
-    tasks = admission.admitted_tasks_for(community).annotate(community_count=Count("communities"))
+    tasks = admission.admitted_tasks_for(community)
     return community, tasks
 
 

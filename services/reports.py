@@ -153,10 +153,6 @@ class Table:
     last: datetime.date | None = None
     areas: list[str] = field(default_factory=list)  # the hours table's columns of figures
 
-    @property
-    def has_data(self) -> bool:
-        return bool(self.rows)
-
     def display(self, rows: Iterable[Row]) -> list[dict]:
         """The rows with each cell's text and alignment, for the template."""
         return [

@@ -40,6 +40,7 @@ from services.domain import (
     time_bank_draw,
     time_bank_statement,
 )
+from services.households_forms import add_domain_errors
 from services.masking import mask_name, mask_phone
 from services.models import (
     AssistedHousehold,
@@ -87,18 +88,6 @@ def _active_households(community) -> dict:
         "household_name", "id"
     )
     return {household.pk: household for household in rows}
-
-
-# ---------- Errors ----------
-
-
-def _add_model_errors(form, error: ValidationError) -> None:
-    """A model's ValidationError onto the form: on its field when the form has it."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
 
 
 # ---------- The list ----------
@@ -319,7 +308,7 @@ def session_record(request, code, pk):
         try:
             record = service_record(**form.session(), by=request.user)
         except ValidationError as error:
-            _add_model_errors(form, error)
+            add_domain_errors(form, error)
         else:
             messages.success(
                 request,
@@ -350,7 +339,7 @@ def time_bank_withdraw(request, code, pk):
         except Refused as refused:
             form.add_error("hours", str(refused))
         except ValidationError as error:
-            _add_model_errors(form, error)
+            add_domain_errors(form, error)
         else:
             messages.success(
                 request,
@@ -425,7 +414,7 @@ def sessions_bulk(request, code):
                     sessions=[form.session() for form in filled], by=request.user
                 )
             except SessionRejected as rejected:
-                _add_model_errors(filled[rejected.index], rejected.error)
+                add_domain_errors(filled[rejected.index], rejected.error)
             else:
                 hours = sum((record.hours for record in records), ZERO).quantize(ZERO)
                 messages.success(
