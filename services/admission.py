@@ -20,20 +20,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from chunan_community.errors import Refused
 from communities.models import Community
 from communities.permissions import can_add, can_change
 from services.models import AdmissionRequest
 
 Status = AdmissionRequest.Status
 ZERO = Decimal(0)
-
-
-class AdmissionRefused(Exception):
-    """A change the admission rules do not allow; `message` says why, in the user's language."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 # ---------- Reads ----------
@@ -106,7 +99,7 @@ def edit_refusal(admission_request) -> str | None:
 def _check_county(by, *, adding=False):
     allowed = can_add(by, AdmissionRequest) if adding else can_change(by, AdmissionRequest)
     if not allowed:
-        raise AdmissionRefused(_("Only county staff record and decide admission requests."))
+        raise Refused(_("Only county staff record and decide admission requests."))
 
 
 def _check_communities(communities):
@@ -174,7 +167,7 @@ def admission_submit(
 
     `received_on` is the day the request reached the county (today if not given), never
     after today. Side effects: creates one AdmissionRequest and its community links (each
-    with a history row naming `by`). Raises AdmissionRefused when `by` is not county staff,
+    with a history row naming `by`). Raises Refused when `by` is not county staff,
     and ValidationError (by field) when the funds rule fails, the received date is after
     today, no community is chosen, or a field is invalid.
     """
@@ -219,14 +212,14 @@ def admission_update(
     received date; `received_on` None keeps it).
 
     Side effects: saves the request and its community links, with history rows naming
-    `by`. Raises AdmissionRefused when `by` is not county staff or the request has been
+    `by`. Raises Refused when `by` is not county staff or the request has been
     decided meanwhile, and ValidationError as admission_submit does.
     """
     _check_county(by)
     locked = _locked(admission_request)
     refusal = edit_refusal(locked)
     if refusal:
-        raise AdmissionRefused(refusal)
+        raise Refused(refusal)
     communities = list(communities)
     locked.department = (department or "").strip()
     locked.task = (task or "").strip()
@@ -251,10 +244,10 @@ def _decide(admission_request, *, to: str, reason: str, by) -> AdmissionRequest:
     locked = _locked(admission_request)
     refusal = edit_refusal(locked)
     if refusal:
-        raise AdmissionRefused(refusal)
+        raise Refused(refusal)
     decided_on = timezone.localdate()
     if locked.received_on and locked.received_on > decided_on:
-        raise AdmissionRefused(
+        raise Refused(
             _(
                 "This request was received on %(date)s, after today: correct the received "
                 "date before deciding it."
@@ -278,7 +271,7 @@ def admission_approve(
     """Approve a submitted request: the task is admitted to its communities.
 
     `reason` is an optional note on the decision. Side effects: status, reason, decided_by,
-    decided_on (today), a history row. Raises AdmissionRefused when `by` is not county
+    decided_on (today), a history row. Raises Refused when `by` is not county
     staff or the request is no longer submitted.
     """
     return _decide(admission_request, to=Status.APPROVED, reason=(reason or "").strip(), by=by)
@@ -289,10 +282,10 @@ def admission_refuse(*, admission_request: AdmissionRequest, by, reason: str) ->
     """Refuse a submitted request, with the reason the department is given (required).
 
     Side effects: status, reason, decided_by, decided_on (today), a history row. Raises
-    AdmissionRefused when the reason is blank, `by` is not county staff, or the request is
+    Refused when the reason is blank, `by` is not county staff, or the request is
     no longer submitted.
     """
     reason = (reason or "").strip()
     if not reason:
-        raise AdmissionRefused(_("Give the reason for the refusal: the department is told it."))
+        raise Refused(_("Give the reason for the refusal: the department is told it."))
     return _decide(admission_request, to=Status.REFUSED, reason=reason, by=by)

@@ -10,7 +10,7 @@ only the published fields.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, F
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,14 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from chunan_community.errors import error_summary
+from chunan_community.errors import Refused, error_summary
 from chunan_community.paging import paginate
 from chunan_community.public_cache import public_page
 from chunan_community.spreadsheets import csv_response
-from communities.access import access_for
-from communities.permissions import can_add, can_change
 from services import admission
-from services.access import services_community
+from services.access import may_add, may_change, services_community, services_staff
 from services.admission_forms import (
     AdmissionFilter,
     AdmissionRequestForm,
@@ -40,19 +38,6 @@ DECISIONS = {
 }
 
 
-def _staff(request):
-    access = access_for(request.user)
-    if not access.keeps_registry:
-        raise PermissionDenied
-    return access
-
-
-def _county(request):
-    _staff(request)
-    if not can_add(request.user, AdmissionRequest):
-        raise PermissionDenied
-
-
 def _get_request(pk) -> AdmissionRequest:
     return get_object_or_404(AdmissionRequest.objects.select_related("decided_by"), pk=pk)
 
@@ -64,7 +49,7 @@ def _get_request(pk) -> AdmissionRequest:
 @require_safe
 def admission_list(request):
     """Every request, newest first, filtered by status, department and year."""
-    _staff(request)
+    services_staff(request)
     queryset = AdmissionRequest.objects.annotate(community_count=Count("communities")).order_by(
         F("received_on").desc(nulls_last=True), "-submitted_at", "-id"
     )
@@ -75,15 +60,15 @@ def admission_list(request):
         {
             "filter": filterset,
             "page": paginate(request, filterset.qs),
-            "may_add": can_add(request.user, AdmissionRequest),
+            "may_add": may_add(request.user, AdmissionRequest),
         },
     )
 
 
 def _render_detail(request, admission_request, *, bound=None, status=200):
-    may_change = can_change(request.user, AdmissionRequest)
+    changeable = may_change(request.user, AdmissionRequest)
     refusal = admission.edit_refusal(admission_request)
-    may_decide = may_change and refusal is None
+    may_decide = changeable and refusal is None
     decisions = []
     if may_decide:
         for name, (_function, required) in DECISIONS.items():
@@ -101,7 +86,7 @@ def _render_detail(request, admission_request, *, bound=None, status=200):
             "item": admission_request,
             "communities": communities,
             "decisions": decisions,
-            "may_change": may_change,
+            "may_change": changeable,
             "refusal": refusal,
             "error_summary": error_summary(bound) if bound is not None else [],
         },
@@ -114,7 +99,7 @@ def _render_detail(request, admission_request, *, bound=None, status=200):
 def admission_detail(request, pk):
     """One request: what the task is, what follows it, its communities and its decision;
     county staff approve or refuse it here while it is submitted."""
-    _staff(request)
+    services_staff(request)
     return _render_detail(request, _get_request(pk))
 
 
@@ -122,7 +107,7 @@ def admission_detail(request, pk):
 @require_POST
 def admission_decide(request, pk, action):
     """Approve or refuse a submitted request; the domain refuses a second decision."""
-    _county(request)
+    services_staff(request, model=AdmissionRequest, write=True)
     admission_request = _get_request(pk)
     if action not in DECISIONS:
         raise Http404
@@ -136,8 +121,8 @@ def admission_decide(request, pk, action):
         return _render_detail(request, admission_request, bound=form, status=400)
     try:
         function(admission_request=admission_request, by=request.user, **form.cleaned_data)
-    except admission.AdmissionRefused as refused:
-        messages.error(request, refused.message)
+    except Refused as refused:
+        messages.error(request, str(refused))
     else:
         if action == "approve":
             messages.success(request, _("Approved: the task is admitted to its communities."))
@@ -169,8 +154,8 @@ def _save(request, form, save, *, item=None):
     except ValidationError as invalid:
         form.add_error(None, invalid)
         return _form_page(request, form, item=item, status=400)
-    except admission.AdmissionRefused as refused:
-        return _form_page(request, form, item=item, refusal=refused.message, status=409)
+    except Refused as refused:
+        return _form_page(request, form, item=item, refusal=str(refused), status=409)
     return saved
 
 
@@ -178,7 +163,7 @@ def _save(request, form, save, *, item=None):
 @require_http_methods(["GET", "HEAD", "POST"])
 def admission_new(request):
     """Record a department's request (county staff)."""
-    _county(request)
+    services_staff(request, model=AdmissionRequest, write=True)
     if request.method != "POST":
         return _form_page(request, AdmissionRequestForm())
     result = _save(request, AdmissionRequestForm(request.POST), admission.admission_submit)
@@ -192,7 +177,7 @@ def admission_new(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 def admission_edit(request, pk):
     """Correct a submitted request (county staff); a decided one cannot change."""
-    _county(request)
+    services_staff(request, model=AdmissionRequest, write=True)
     admission_request = _get_request(pk)
     refusal = admission.edit_refusal(admission_request)
     if refusal and request.method != "POST":
@@ -222,7 +207,7 @@ def admission_edit(request, pk):
 
 def _tasks_context(request, code):
     community = services_community(request, code)
-    tasks = admission.admitted_tasks_for(community).annotate(community_count=Count("communities"))
+    tasks = admission.admitted_tasks_for(community)
     return community, tasks
 
 

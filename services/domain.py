@@ -11,33 +11,30 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import DecimalField, F, Subquery, Sum, Value, Window
-from django.db.models.functions import Coalesce
+from django.db.models import F, Sum, Window
 from django.utils.translation import gettext as _
 
-from services.models import HOURS, ServiceRecord, TimeBankEntry, Volunteer
+from chunan_community.errors import Refused
+from services.models import ServiceRecord, TimeBankEntry, Volunteer, time_bank_balance_sum
 
 ZERO = Decimal("0.00")
 
 
-class TimeBankRefused(Exception):
-    """A time-bank change the rules do not allow; `message` says why, in the user's language."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-def _floor() -> Decimal:
+def time_bank_floor() -> Decimal:
+    """The lowest balance (hours) a draw may leave: settings.TIME_BANK_FLOOR_HOURS."""
     # str() first: the setting may be a float read from the environment.
     return Decimal(str(settings.TIME_BANK_FLOOR_HOURS))
 
 
-def time_bank_balance(volunteer) -> Decimal:
-    """The volunteer's balance in hours: the sum of the ledger, in one query."""
-    total = TimeBankEntry.objects.filter(volunteer=volunteer).aggregate(
-        total=Coalesce(Sum("hours"), Value(ZERO), output_field=DecimalField(**HOURS))
-    )["total"]
+def time_bank_balance(volunteer, *, before: datetime.date | None = None) -> Decimal:
+    """The volunteer's balance in hours, in one query: the sum of their ledger
+    (`time_bank_balance_sum`), of the lines dated before `before` when it is given."""
+    total = (
+        Volunteer.objects.filter(pk=volunteer.pk)
+        .with_balance(before=before)
+        .values_list("balance", flat=True)
+        .get()
+    )
     # SQLite hands back "2" for 2.00: quantize so every backend prints the same.
     return Decimal(total).quantize(ZERO)
 
@@ -89,7 +86,7 @@ def time_bank_draw(
     """Draw `hours` from the volunteer's account for service they or their family received.
 
     Side effects: creates one draw TimeBankEntry (negative hours). Raises ValidationError
-    when hours are not positive, TimeBankRefused when the balance would fall below
+    when hours are not positive, Refused when the balance would fall below
     settings.TIME_BANK_FLOOR_HOURS.
     """
     hours = Decimal(hours)
@@ -101,9 +98,9 @@ def time_bank_draw(
     # Deposits need no lock: they only raise the balance.
     Volunteer.objects.select_for_update().only("pk").get(pk=volunteer.pk)
     balance = time_bank_balance(volunteer)
-    floor = _floor()
+    floor = time_bank_floor()
     if balance - hours < floor:
-        raise TimeBankRefused(
+        raise Refused(
             _(
                 "Cannot draw %(hours)s hours: the balance is %(balance)s hours and may not "
                 "go below %(floor)s hours."
@@ -130,23 +127,14 @@ def time_bank_statement(volunteer, year: int | None = None):
     One query: the running sum is a window function; for a single year the balance
     brought forward is a subquery of the same statement.
     """
-    hours_field = DecimalField(**HOURS)
     entries = TimeBankEntry.objects.filter(volunteer=volunteer)
     running = Window(Sum("hours"), order_by=[F("on").asc(), F("id").asc()])
     if year is None:
         return entries.annotate(balance=running).order_by("on", "id")
-    brought_forward = (
-        TimeBankEntry.objects.filter(volunteer=volunteer, on__year__lt=year)
-        .values("volunteer")
-        .annotate(total=Sum("hours"))
-        .values("total")
-    )
+    brought_forward = time_bank_balance_sum(volunteer, before=datetime.date(year, 1, 1))
     return (
         entries.filter(on__year=year)
-        .annotate(
-            balance=Coalesce(Subquery(brought_forward), Value(ZERO), output_field=hours_field)
-            + running
-        )
+        .annotate(balance=brought_forward + running)
         .order_by("on", "id")
     )
 

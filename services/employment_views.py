@@ -10,9 +10,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,10 +20,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from chunan_community.months import month_start
 from chunan_community.paging import paginate
-from communities.permissions import can_add, can_change
 from services import employment_domain as domain
 from services import employment_queries as queries
-from services.access import may_change, services_community
+from services.access import may_add, may_change, services_community, services_record
 from services.employment_forms import (
     ProcessingProjectForm,
     ReemploymentOutcomeForm,
@@ -164,8 +163,8 @@ def employment(request, code):
             "training_totals": queries.training_totals(community, year) if valid else [],
             "processing_totals": queries.processing_totals(community, year) if valid else [],
             "outcome_totals": queries.outcome_totals(community, year) if valid else [],
-            "may_add": {kind: can_add(user, spec.model) for kind, spec in KINDS.items()},
-            "may_change": {kind: can_change(user, spec.model) for kind, spec in KINDS.items()},
+            "may_add": {kind: may_add(user, spec.model) for kind, spec in KINDS.items()},
+            "may_change": {kind: may_change(user, spec.model) for kind, spec in KINDS.items()},
         },
     )
 
@@ -210,10 +209,6 @@ def record_add(request, code, kind):
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def record_edit(request, code, kind, pk):
-    model = KINDS[kind].model
     community = services_community(request, code)
-    instance = get_object_or_404(model, pk=pk, community=community)
-    instance.community = community
-    if not may_change(request.user, model, instance):
-        raise PermissionDenied
+    instance = services_record(request, KINDS[kind].model, community=community, pk=pk, write=True)
     return _record_form(request, community, kind, instance)

@@ -7,8 +7,8 @@ masked; the household's own page is the one place with the full name and phone.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,9 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from chunan_community.months import add_months, month_start
 from chunan_community.paging import paginate
-from communities.permissions import can_add
 from services import households_domain as domain
-from services.access import may_change, services_community
+from services.access import may_add, may_change, services_community, services_record
 from services.households_forms import (
     HouseholdFilter,
     HouseholdForm,
@@ -40,11 +39,10 @@ from services.masking import mask_name, mask_phone
 from services.models import AssistanceVisit, AssistedHousehold, HelperPairing
 
 
-def _household(community, pk) -> AssistedHousehold:
-    """The household `pk` of this community, or 404 (also for another community's)."""
-    household = get_object_or_404(AssistedHousehold, pk=pk, community=community)
-    household.community = community
-    return household
+def _household(request, community, pk, *, write=False) -> AssistedHousehold:
+    """The household `pk` of this community, or 404 (also for another community's); for a
+    write, one this user may change."""
+    return services_record(request, AssistedHousehold, community=community, pk=pk, write=write)
 
 
 def _detail_url(community, household, anchor=""):
@@ -74,7 +72,7 @@ def household_list(request, code):
             "filter": filterset,
             "page": page,
             "year": today.year,
-            "may_add": can_add(request.user, AssistedHousehold),
+            "may_add": may_add(request.user, AssistedHousehold),
         },
     )
 
@@ -122,9 +120,7 @@ def household_edit(request, code, pk):
     community = services_community(
         request, code, personal=True, model=AssistedHousehold, write=True
     )
-    household = _household(community, pk)
-    if not may_change(request.user, AssistedHousehold, household):
-        raise PermissionDenied
+    household = _household(request, community, pk, write=True)
     return _household_form(request, community, household)
 
 
@@ -143,7 +139,7 @@ def _render_detail(request, community, household, *, pairing_form=None, ended=No
     """The household page; `pairing_form` or `ended` = (pairing id, form) carry a rejected
     submission back to the page with its errors and the typed values."""
     today = timezone.localdate()
-    may_pair = can_add(request.user, HelperPairing)
+    may_pair = may_add(request.user, HelperPairing)
     if pairing_form is None and may_pair:
         pairing_form = _pairing_form(None, community, today)
     may_end = may_change(request.user, HelperPairing)
@@ -172,7 +168,7 @@ def _render_detail(request, community, household, *, pairing_form=None, ended=No
             "visits": paginate(request, visits),
             "may_edit": may_change(request.user, AssistedHousehold, household),
             "may_pair": may_pair,
-            "may_visit": can_add(request.user, AssistanceVisit),
+            "may_visit": may_add(request.user, AssistanceVisit),
         },
     )
 
@@ -182,7 +178,7 @@ def _render_detail(request, community, household, *, pairing_form=None, ended=No
 def household_detail(request, code, pk):
     """The household in full: name and phone, helpers, and the visit log, newest first."""
     community = services_community(request, code, personal=True)
-    return _render_detail(request, community, _household(community, pk))
+    return _render_detail(request, community, _household(request, community, pk))
 
 
 # ---------- Helpers ----------
@@ -192,7 +188,7 @@ def household_detail(request, code, pk):
 @require_POST
 def helper_add(request, code, pk):
     community = services_community(request, code, personal=True, model=HelperPairing, write=True)
-    household = _household(community, pk)
+    household = _household(request, community, pk)
     form = _pairing_form(request.POST, community, timezone.localdate())
     if form.is_valid():
         try:
@@ -209,10 +205,10 @@ def helper_add(request, code, pk):
 @require_POST
 def helper_end(request, code, pk, pairing_pk):
     community = services_community(request, code, personal=True, model=HelperPairing, write=True)
-    household = _household(community, pk)
-    pairing = get_object_or_404(HelperPairing, pk=pairing_pk, household=household)
-    if not may_change(request.user, HelperPairing, pairing):
-        raise PermissionDenied
+    household = _household(request, community, pk)
+    pairing = services_record(
+        request, HelperPairing, household=household, pk=pairing_pk, write=True
+    )
     form = PairingEndForm(request.POST, prefix=f"end-{pairing.pk}")
     if form.is_valid():
         try:
@@ -233,7 +229,7 @@ def helper_end(request, code, pk, pairing_pk):
 def visit_add(request, code, pk):
     """Record a visit to the household: the date, the help given, who went, for how long."""
     community = services_community(request, code, personal=True, model=AssistanceVisit, write=True)
-    household = _household(community, pk)
+    household = _household(request, community, pk)
     volunteers = volunteers_of(community)
     if request.method == "POST":
         form = VisitForm(request.POST, volunteers=volunteers)

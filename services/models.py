@@ -6,13 +6,15 @@ hold personal data (names, phones): lists show them masked (`services.masking`),
 never appear on a public page or in a public export.
 """
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -20,6 +22,8 @@ from communities.models import CoBuildingUnit, Community, ScopedQuerySet
 from services.masking import mask_name
 
 HOURS = {"max_digits": 7, "decimal_places": 2}
+# Sums of many HOURS values need more digits than one value has (7): 100,000 hours and more.
+SUM_HOURS = models.DecimalField(max_digits=14, decimal_places=2)
 MONEY = {"max_digits": 12, "decimal_places": 2}
 YEAR_VALIDATORS = [MinValueValidator(1949), MaxValueValidator(2100)]
 MAX_SERVICE_HOURS = Decimal(24)
@@ -172,6 +176,32 @@ class AssistedHousehold(models.Model):
         return mask_name(self.household_name)
 
 
+def time_bank_balance_sum(volunteer, *, before: datetime.date | None = None):
+    """The time-bank balance of `volunteer` (an instance or an OuterRef) in hours, as an
+    expression: the sum of their ledger, 0 without any line; only the lines dated before
+    `before` when it is given (the balance brought forward to that day).
+
+    The one place the balance is summed: `Volunteer.objects.with_balance()`,
+    `services.domain.time_bank_balance` and the statement's balance brought forward use it.
+    A subquery, so that it also annotates rows grouped otherwise (a report's volunteers
+    counted per community).
+    """
+    lines = TimeBankEntry.objects.filter(volunteer=volunteer)
+    if before is not None:
+        lines = lines.filter(on__lt=before)
+    total = lines.order_by().values("volunteer").annotate(total=Sum("hours")).values("total")
+    return Coalesce(
+        Subquery(total, output_field=SUM_HOURS), Value(Decimal("0.00")), output_field=SUM_HOURS
+    )
+
+
+class VolunteerQuerySet(ScopedQuerySet):
+    def with_balance(self, *, before: datetime.date | None = None):
+        """Each volunteer with `balance`: their time-bank balance in hours (before a day,
+        when given), computed in the same query (`time_bank_balance_sum`)."""
+        return self.annotate(balance=time_bank_balance_sum(OuterRef("pk"), before=before))
+
+
 class Volunteer(models.Model):
     """A volunteer of a community. Name and phone are personal data: show them masked."""
 
@@ -195,7 +225,7 @@ class Volunteer(models.Model):
     is_sample = models.BooleanField(_("sample data"), default=False)
     history = HistoricalRecords()
 
-    objects = ScopedQuerySet.as_manager()
+    objects = VolunteerQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("volunteer")

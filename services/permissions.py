@@ -6,6 +6,9 @@ and the public; a clerk sees their own community's, the county all. Service reco
 time-bank entries change only through services.domain: read-only in the admin. Networks,
 outlets, training, processing work and re-employment follow the registry's scope.
 Admission requests and commendations: county edits, all staff read.
+
+These are the rows of the policy, registered at start-up (services.apps); the views do not
+read them here but ask services.access, which applies them to a request.
 """
 
 from communities.access import CLERK, COUNTY

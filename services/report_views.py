@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import openpyxl
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
@@ -29,11 +28,12 @@ from chunan_community.forms import PortalForm
 from chunan_community.months import add_months, month_start
 from chunan_community.paging import paginate
 from chunan_community.spreadsheets import append_row, csv_response, xlsx_response
-from communities.access import CLERK, access_for
+from communities.access import CLERK
 from communities.models import Township
 from communities.returns.forms import MonthField
 from communities.returns.report_views import MonthRangeMixin, TownshipChoiceField
 from services import reports
+from services.access import services_staff
 
 DEFAULT_MONTHS = 12
 MAX_HOURS_MONTHS = 36
@@ -180,16 +180,9 @@ REPORTS = {
 }
 
 
-def _access(request):
-    access = access_for(request.user)
-    if not access.keeps_registry:
-        raise PermissionDenied
-    return access
-
-
 def _prepare(request, slug):
     """The report, its form and, when the form is valid, its table."""
-    access = _access(request)
+    access = services_staff(request)
     report = REPORTS[slug]
     form = report.form_class(request.GET, access=access, today=timezone.localdate())
     table = report.build(request.user, access, form) if form.is_valid() else None
@@ -249,7 +242,7 @@ def _hours_chart(table) -> str:
 @require_safe
 def index(request):
     """The four reports, each with a line on what it shows."""
-    _access(request)
+    services_staff(request)
     return render(
         request,
         "services/reports/index.html",

@@ -20,17 +20,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from django.conf import settings
-from django.db.models import (
-    Count,
-    DateField,
-    DecimalField,
-    Max,
-    OuterRef,
-    Q,
-    Subquery,
-    Sum,
-)
+from django.db.models import Count, DateField, Exists, Max, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -39,7 +29,9 @@ from chunan_community.charts import format_number
 from chunan_community.months import add_months, months_between
 from communities.models import Community, Township
 from communities.returns.reports import plain_number
+from services.domain import time_bank_floor
 from services.models import (
+    SUM_HOURS,
     ServiceNetwork,
     ServiceOutlet,
     ServiceRecord,
@@ -56,8 +48,6 @@ HOURS_RECORDED_BASIS = gettext_lazy(
     "in the time bank), by the day of service. The “volunteer service hours” the clerks report "
     "in the monthly returns are summed in the returns' aggregates and may differ."
 )
-# Sums of many HOURS values need more digits than one value has (7): 100,000 hours and more.
-SUM_HOURS = DecimalField(max_digits=14, decimal_places=2)
 RATE_PLACES = Decimal("0.01")
 PER_RESIDENTS = 1000
 
@@ -162,10 +152,6 @@ class Table:
     first: datetime.date | None = None
     last: datetime.date | None = None
     areas: list[str] = field(default_factory=list)  # the hours table's columns of figures
-
-    @property
-    def has_data(self) -> bool:
-        return bool(self.rows)
 
     def display(self, rows: Iterable[Row]) -> list[dict]:
         """The rows with each cell's text and alignment, for the template."""
@@ -504,23 +490,6 @@ def hours_table(
 # ---------------------------------------------------------------------------- 4. balances
 
 
-def time_bank_floor() -> Decimal:
-    # str() first: the setting may be a float read from the environment.
-    return Decimal(str(settings.TIME_BANK_FLOOR_HOURS))
-
-
-def _volunteer_balance():
-    """A volunteer's balance: the sum of their ledger, as a correlated subquery."""
-    return Subquery(
-        TimeBankEntry.objects.filter(volunteer=OuterRef("pk"))
-        .order_by()
-        .values("volunteer")
-        .annotate(total=Sum("hours", output_field=SUM_HOURS))
-        .values("total"),
-        output_field=SUM_HOURS,
-    )
-
-
 def _sum_lines(lines: str, kind: str):
     return Sum(f"{lines}__hours", filter=Q(**{f"{lines}__kind": kind}), output_field=SUM_HOURS)
 
@@ -540,7 +509,6 @@ def balances_table(user, *, township=None, with_totals=True, county=False) -> Ta
             deposited=_sum_lines(lines, "deposit"),
             drawn=_sum_lines(lines, "draw"),
             adjusted=_sum_lines(lines, "adjustment"),
-            balance=Sum(f"{lines}__hours", output_field=SUM_HOURS),
             accounts=Count("volunteers", filter=Q(**{f"{lines}__isnull": False}), distinct=True),
             sample_accounts=Count(
                 "volunteers",
@@ -554,8 +522,8 @@ def balances_table(user, *, township=None, with_totals=True, county=False) -> Ta
         for row in Volunteer.objects.filter(
             community__in=communities_in_scope(user, township).order_by().values("pk")
         )
-        .annotate(balance=_volunteer_balance())
-        .filter(balance__isnull=False)
+        .filter(Exists(TimeBankEntry.objects.filter(volunteer=OuterRef("pk"))))
+        .with_balance()
         .order_by()
         .values("community_id")
         .annotate(
@@ -570,15 +538,19 @@ def balances_table(user, *, township=None, with_totals=True, county=False) -> Ta
         counted = floors.get(community.pk, {})
         sample = community.sample_accounts > 0
         has_sample = has_sample or sample
+        deposited = Decimal(community.deposited or 0)
+        drawn = -Decimal(community.drawn or 0)
+        adjusted = Decimal(community.adjusted or 0)
         rows.append(
             _community_row(
                 community,
                 [
                     community.accounts,
-                    Decimal(community.deposited or 0),
-                    -Decimal(community.drawn or 0),
-                    Decimal(community.adjusted or 0),
-                    Decimal(community.balance or 0),
+                    deposited,
+                    drawn,
+                    adjusted,
+                    # Every line is one of the three kinds (services_timebank_sign_matches_kind).
+                    deposited - drawn + adjusted,
                     counted.get("below", 0),
                     counted.get("at", 0),
                 ],

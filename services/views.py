@@ -2,14 +2,13 @@
 pages (volunteers and the time bank, households, re-employment)."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
 from chunan_community.paging import paginate
-from communities.access import CLERK, access_for
+from communities.access import CLERK
 from communities.models import Community
-from services.access import services_community
+from services.access import services_community, services_staff
 
 
 @login_required
@@ -17,9 +16,7 @@ from services.access import services_community
 def hub(request):
     """The communities in scope, each linking to its services pages; a clerk goes straight
     to their own community."""
-    access = access_for(request.user)
-    if not access.keeps_registry:
-        raise PermissionDenied
+    access = services_staff(request)
     communities = Community.objects.visible_to(request.user).select_related("township")
     if access.role == CLERK:
         community = communities.first()
@@ -36,8 +33,8 @@ def hub(request):
 @require_safe
 def community_hub(request, code):
     """One community's service work: links to each part this user may open."""
+    access = services_staff(request)
     community = services_community(request, code)
-    access = access_for(request.user)
     return render(
         request,
         "services/community.html",

@@ -8,15 +8,15 @@ printed statement and its export show them in full. Messages never carry a name:
 message storage may keep them in a (signed, not encrypted) cookie.
 """
 
+import datetime
 from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, DecimalField, Sum, Value
-from django.db.models.functions import Coalesce
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Sum
 from django.http import HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,25 +26,23 @@ from django.views.decorators.http import require_http_methods, require_safe
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from chunan_community.errors import error_summary
+from chunan_community.errors import Refused, error_summary
 from chunan_community.forms import posted
 from chunan_community.paging import paginate
 from chunan_community.spreadsheets import append_row, xlsx_response
-from communities.permissions import can_change
-from services.access import services_community
+from services.access import services_community, services_record
 from services.domain import (
     ZERO,
     SessionRejected,
-    TimeBankRefused,
     service_record,
     service_record_batch,
     time_bank_balance,
     time_bank_draw,
     time_bank_statement,
 )
+from services.households_forms import add_domain_errors
 from services.masking import mask_name, mask_phone
 from services.models import (
-    HOURS,
     AssistedHousehold,
     ContributionPoints,
     ServiceRecord,
@@ -75,11 +73,7 @@ def _community(request, code, *, model=Volunteer, write=False):
 
 def _volunteer(request, community, pk, *, write=False) -> Volunteer:
     """The community's volunteer `pk`, else 404; for a write, one this user may change."""
-    volunteer = get_object_or_404(Volunteer.objects.filter(community=community), pk=pk)
-    volunteer.community = community
-    if write and not can_change(request.user, Volunteer, volunteer):
-        raise PermissionDenied
-    return volunteer
+    return services_record(request, Volunteer, community=community, pk=pk, write=write)
 
 
 def _detail_url(volunteer) -> str:
@@ -96,28 +90,7 @@ def _active_households(community) -> dict:
     return {household.pk: household for household in rows}
 
 
-# ---------- Errors ----------
-
-
-def _add_model_errors(form, error: ValidationError) -> None:
-    """A model's ValidationError onto the form: on its field when the form has it."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
-
-
 # ---------- The list ----------
-
-
-def _with_balance(queryset):
-    """Each volunteer with `balance`: the sum of their ledger, in the same query."""
-    return queryset.annotate(
-        balance=Coalesce(
-            Sum("time_bank_entries__hours"), Value(ZERO), output_field=DecimalField(**HOURS)
-        )
-    )
 
 
 @login_required
@@ -125,7 +98,7 @@ def _with_balance(queryset):
 def volunteer_list(request, code):
     """The community's volunteers, masked, each with their time-bank balance."""
     community = _community(request, code)
-    volunteers = _with_balance(Volunteer.objects.filter(community=community)).order_by("name", "id")
+    volunteers = Volunteer.objects.filter(community=community).with_balance().order_by("name", "id")
     filterset = VolunteerFilter(request.GET, queryset=volunteers)
     page = paginate(request, filterset.qs)
     for volunteer in page:
@@ -196,10 +169,7 @@ def _brought_forward(volunteer, year) -> Decimal | None:
     """The balance at the start of `year` (None when the statement covers all years)."""
     if year is None:
         return None
-    total = TimeBankEntry.objects.filter(volunteer=volunteer, on__year__lt=year).aggregate(
-        total=Coalesce(Sum("hours"), Value(ZERO), output_field=DecimalField(**HOURS))
-    )["total"]
-    return Decimal(total).quantize(ZERO)
+    return time_bank_balance(volunteer, before=datetime.date(year, 1, 1))
 
 
 @login_required
@@ -338,7 +308,7 @@ def session_record(request, code, pk):
         try:
             record = service_record(**form.session(), by=request.user)
         except ValidationError as error:
-            _add_model_errors(form, error)
+            add_domain_errors(form, error)
         else:
             messages.success(
                 request,
@@ -366,10 +336,10 @@ def time_bank_withdraw(request, code, pk):
                 note=form.cleaned_data["note"],
                 by=request.user,
             )
-        except TimeBankRefused as refused:
-            form.add_error("hours", refused.message)
+        except Refused as refused:
+            form.add_error("hours", str(refused))
         except ValidationError as error:
-            _add_model_errors(form, error)
+            add_domain_errors(form, error)
         else:
             messages.success(
                 request,
@@ -444,7 +414,7 @@ def sessions_bulk(request, code):
                     sessions=[form.session() for form in filled], by=request.user
                 )
             except SessionRejected as rejected:
-                _add_model_errors(filled[rejected.index], rejected.error)
+                add_domain_errors(filled[rejected.index], rejected.error)
             else:
                 hours = sum((record.hours for record in records), ZERO).quantize(ZERO)
                 messages.success(

@@ -23,13 +23,8 @@ from communities.returns import domain as returns_domain
 from communities.returns.imports import return_import_apply
 from ratings import domain as ratings_domain
 from ratings.models import Rating, Round, RoundEvent, RoundStatus
-from services.admission import (
-    AdmissionRefused,
-    admission_approve,
-    admission_refuse,
-    admission_submit,
-)
-from services.domain import TimeBankRefused, service_record, time_bank_balance, time_bank_draw
+from services.admission import admission_approve, admission_refuse, admission_submit
+from services.domain import service_record, time_bank_balance, time_bank_draw
 from services.households_domain import helper_end, helper_pair
 from services.models import AdmissionRequest, HelperPairing, TimeBankEntry, Volunteer
 from tests.factories import make_household, make_indicator, make_return, make_volunteer
@@ -132,7 +127,7 @@ def test_two_decisions_on_one_admission_request_decide_it_once(tree, users):
     )
 
     [decided] = _succeeded(outcomes)
-    assert _refused(outcomes) == [AdmissionRefused]
+    assert _refused(outcomes) == [Refused]
     request.refresh_from_db()
     assert (request.status, request.decision_reason) == (decided.status, decided.decision_reason)
     # One decision in the history (the request's creation wrote the submitted rows).
@@ -198,7 +193,7 @@ def test_two_draws_that_together_overdraw_give_one_draw(tree, users):
     outcomes = race(draw, draw, slow=TimeBankEntry)
 
     assert len(_succeeded(outcomes)) == 1
-    assert _refused(outcomes) == [TimeBankRefused]
+    assert _refused(outcomes) == [Refused]
     assert TimeBankEntry.objects.filter(kind=TimeBankEntry.Kind.DRAW).count() == 1
     assert time_bank_balance(Volunteer.objects.get(pk=volunteer.pk)) == Decimal("1.00")
 

@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from chunan_community.errors import Refused
 from communities.models import Community, Role
 from services.admission import (
-    AdmissionRefused,
     admission_approve,
     admission_refuse,
     admission_submit,
@@ -527,7 +527,7 @@ def test_a_decided_request_cannot_be_edited(english, users, tree, pending):
 
 def test_domain_update_refuses_a_decided_request(users, tree, pending):
     admission_refuse(admission_request=pending, by=users["county"], reason="No funds.")
-    with pytest.raises(AdmissionRefused):
+    with pytest.raises(Refused):
         admission_update(
             admission_request=pending,
             department="x",
@@ -644,12 +644,12 @@ def test_cannot_decide_twice(english, users, pending, first, second):
 
 def test_domain_rules(users, tree, pending):
     county = users["county"]
-    with pytest.raises(AdmissionRefused, match="Give the reason for the refusal"):
+    with pytest.raises(Refused, match="Give the reason for the refusal"):
         admission_refuse(admission_request=pending, by=county, reason=" ")
-    with pytest.raises(AdmissionRefused, match="Only county staff"):
+    with pytest.raises(Refused, match="Only county staff"):
         admission_approve(admission_request=pending, by=users["township"])
     admission_refuse(admission_request=pending, by=county, reason="No funds for it.")
-    with pytest.raises(AdmissionRefused, match="was refused on"):
+    with pytest.raises(Refused, match="was refused on"):
         admission_approve(admission_request=pending, by=county)
     pending.refresh_from_db()
     assert pending.status == "refused"
@@ -664,7 +664,7 @@ def test_domain_submit_checks_funds_and_communities(users, tree):
     with pytest.raises(ValidationError) as none:
         submit(users["county"], [])
     assert list(none.value.message_dict) == ["communities"]
-    with pytest.raises(AdmissionRefused):
+    with pytest.raises(Refused):
         submit(users["clerk"], [tree["home"]])
     assert AdmissionRequest.objects.count() == 0
 

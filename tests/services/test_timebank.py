@@ -4,14 +4,15 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from chunan_community.errors import Refused
 from services.domain import (
-    TimeBankRefused,
     service_record,
     time_bank_balance,
     time_bank_draw,
+    time_bank_floor,
     time_bank_statement,
 )
-from services.models import ServiceRecord, TimeBankEntry
+from services.models import ServiceRecord, TimeBankEntry, Volunteer
 from tests.factories import make_community, make_household, make_user, make_volunteer
 
 pytestmark = pytest.mark.django_db
@@ -88,10 +89,10 @@ def test_draw_within_the_balance_is_entered(volunteer, clerk):
 def test_draw_beyond_the_balance_is_refused_at_the_default_floor(volunteer, clerk):
     serve(volunteer, "2", day(3, 1), clerk)
 
-    with pytest.raises(TimeBankRefused) as error:
+    with pytest.raises(Refused) as error:
         time_bank_draw(volunteer=volunteer, hours=D("2.5"), on=day(3, 9), by=clerk)
 
-    assert error.value.message == (
+    assert str(error.value) == (
         "Cannot draw 2.5 hours: the balance is 2.00 hours and may not go below 0 hours."
     )
     assert time_bank_balance(volunteer) == D("2.00")
@@ -110,11 +111,11 @@ def test_floor_below_zero_allows_a_small_overdraft(volunteer, clerk, settings):
     serve(volunteer, "1", day(3, 1), clerk)
 
     time_bank_draw(volunteer=volunteer, hours=D("3"), on=day(3, 9), by=clerk)
-    with pytest.raises(TimeBankRefused) as error:
+    with pytest.raises(Refused) as error:
         time_bank_draw(volunteer=volunteer, hours=D("0.5"), on=day(3, 10), by=clerk)
 
     assert time_bank_balance(volunteer) == D("-2.00")
-    assert error.value.message == (
+    assert str(error.value) == (
         "Cannot draw 0.5 hours: the balance is -2.00 hours and may not go below -2 hours."
     )
 
@@ -184,3 +185,75 @@ def test_statement_of_a_year_without_earlier_entries_starts_at_zero(volunteer, c
     lines = [(e.on, e.balance) for e in time_bank_statement(volunteer, year=2026)]
 
     assert lines == [(day(1, 2), D("1.00"))]
+
+
+# ---------- One balance: the list's annotation and the single volunteer's figure ----------
+
+
+def _mixed_accounts(clerk):
+    """Volunteers of two communities: no account, deposits only, deposits and draws across a
+    year end, an adjustment taking the balance below zero."""
+    community = make_community()
+    empty = make_volunteer(community=community)
+    saver = make_volunteer(community=community)
+    serve(saver, "2.5", day(3, 1), clerk)
+    serve(saver, "0.25", day(3, 2), clerk)
+    spender = make_volunteer(community=community)
+    serve(spender, "4", datetime.date(2025, 12, 30), clerk)
+    time_bank_draw(volunteer=spender, hours=D("1.5"), on=datetime.date(2025, 12, 31), by=clerk)
+    serve(spender, "1", day(1, 2), clerk)
+    corrected = make_volunteer()
+    serve(corrected, "1", day(2, 1), clerk)
+    TimeBankEntry.objects.create(
+        volunteer=corrected,
+        kind=TimeBankEntry.Kind.ADJUSTMENT,
+        hours=D("-3.75"),
+        on=day(2, 3),
+        note="录入更正",
+        created_by=clerk,
+    )
+    return [empty, saver, spender, corrected]
+
+
+def test_with_balance_equals_the_single_volunteer_balance(clerk):
+    volunteers = _mixed_accounts(clerk)
+
+    listed = {v.pk: v.balance for v in Volunteer.objects.with_balance()}
+
+    assert listed == {v.pk: time_bank_balance(v) for v in volunteers}
+    assert [time_bank_balance(v) for v in volunteers] == [
+        D("0.00"),
+        D("2.75"),
+        D("3.50"),
+        D("-2.75"),
+    ]
+
+
+def test_with_balance_before_a_day_equals_the_balance_brought_forward(clerk):
+    volunteers = _mixed_accounts(clerk)
+    new_year = datetime.date(2026, 1, 1)
+
+    listed = {v.pk: v.balance for v in Volunteer.objects.with_balance(before=new_year)}
+
+    assert listed == {v.pk: time_bank_balance(v, before=new_year) for v in volunteers}
+    assert [listed[v.pk] for v in volunteers] == [D("0"), D("0"), D("2.50"), D("0")]
+
+
+@pytest.mark.parametrize("size", [1, 4])
+def test_with_balance_is_one_query_whatever_the_volunteers(clerk, size, django_assert_num_queries):
+    community = make_community()
+    for n in range(size):
+        volunteer = make_volunteer(community=community)
+        serve(volunteer, "1", day(3, n + 1), clerk)
+        serve(volunteer, "2", day(4, n + 1), clerk)
+
+    with django_assert_num_queries(1):
+        balances = [v.balance for v in Volunteer.objects.filter(community=community).with_balance()]
+
+    assert balances == [D("3.00")] * size
+
+
+def test_floor_is_read_from_the_setting(settings):
+    settings.TIME_BANK_FLOOR_HOURS = -1.5
+
+    assert time_bank_floor() == D("-1.5")
