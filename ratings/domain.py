@@ -20,9 +20,9 @@ from communities.access import CLERK, COUNTY, JUDGE, access_for
 from communities.models import Community
 from ratings import scoring
 from ratings.evidence import review_day
-from ratings.history import rating_valid_until
 from ratings.models import (
     MAX_STARS,
+    ROUND_FLOW,
     ConflictOfInterest,
     Criterion,
     CutOff,
@@ -36,10 +36,10 @@ from ratings.models import (
     Score,
     ScoreSheet,
     Tier,
+    rating_valid_until,
 )
 from ratings.queries import round_results, standings
 
-ROUND_FLOW = list(RoundStatus)
 # Judges and conflicts may change until scoring closes.
 PANEL_OPEN = (
     RoundStatus.PLANNED,
@@ -433,7 +433,7 @@ def round_confirm(*, round, by, note: str = "", today: datetime.date | None = No
 
     Writes one Rating per community whose result reached a tier in this round (tier,
     stars, total, rank in its category, the explanation, valid until
-    history.rating_valid_until). A community that reached nothing new keeps the rating it
+    models.rating_valid_until). A community that reached nothing new keeps the rating it
     holds and gets no row: its standing is a rating of an earlier round, which stays in
     force. Side effects: the round becomes FINAL with finalised_on = today; a RoundEvent.
     The round's row is locked first, so two confirmations give one set of ratings.

@@ -10,16 +10,7 @@ from decimal import Decimal
 
 from communities.loading import Loader
 from ratings import chunan_2008 as data
-from ratings.models import Criterion, CutOff, Rating, Round, RoundStatus
-
-
-def rating_valid_until(round_: Round) -> datetime.date:
-    """The last day a rating from this round holds: 31 December of year + valid_years - 1.
-
-    A rule of this portal, not of the speech (which gives no validity): a rating counts
-    for `valid_years` calendar years including the round's own, e.g. 2008 → 2010-12-31.
-    """
-    return datetime.date(round_.year + round_.valid_years - 1, 12, 31)
+from ratings.models import Criterion, CutOff, Rating, Round, RoundStatus, rating_valid_until
 
 
 def load_ratings(loader: Loader, communities: dict) -> Round:

@@ -25,6 +25,7 @@ from communities.models import Community, Township
 from ratings import scoring
 from ratings.evidence import review_day, round_evidence
 from ratings.models import (
+    CONFIRMED,
     MAX_STARS,
     PUBLISHED,
     TIER_RANK,
@@ -39,8 +40,6 @@ from ratings.models import (
     Tier,
 )
 from ratings.scoring import tier_label
-
-CONFIRMED = (RoundStatus.FINAL, RoundStatus.ARCHIVED)
 
 
 @dataclass
@@ -220,7 +219,7 @@ def county_overview(on: datetime.date) -> Overview:
     where the county stood, and says so. A community with two ratings in force counts by
     the newer round.
     """
-    in_force = Rating.objects.in_force(on).filter(round__status__in=CONFIRMED)
+    in_force = Rating.objects.in_force(on)
     counts = _tiers_by_township(in_force.order_by("-round__year", "-round__code"))
     basis, round_, valid_until = "in_force", None, None
     if not any(tier for _township, tier in counts):
@@ -272,10 +271,6 @@ def rating_history(community: Community) -> list[Rating]:
         .select_related("round")
         .order_by("-round__year", "-round__code")
     )
-
-
-def rating_in_force(rating: Rating, on: datetime.date) -> bool:
-    return rating.revoked_on is None and rating.valid_until >= on
 
 
 # ---------- A round's scored results ----------

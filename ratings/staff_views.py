@@ -32,6 +32,7 @@ from ratings.forms import (
     points_field_name,
 )
 from ratings.models import (
+    ROUND_FLOW,
     ConflictOfInterest,
     Criterion,
     Declaration,
@@ -64,14 +65,14 @@ def _manage_url(round_) -> str:
 
 def _stages(round_):
     """Each stage of the flow with whether it is past, current or to come."""
-    current = domain.ROUND_FLOW.index(RoundStatus(round_.status))
+    current = ROUND_FLOW.index(RoundStatus(round_.status))
     return [
         {
             "status": s,
             "label": s.label,
             "state": "past" if i < current else "current" if i == current else "next",
         }
-        for i, s in enumerate(domain.ROUND_FLOW)
+        for i, s in enumerate(ROUND_FLOW)
     ]
 
 

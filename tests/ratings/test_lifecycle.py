@@ -7,7 +7,7 @@ import time_machine
 from django.urls import reverse
 
 from ratings import domain
-from ratings.models import Round, RoundEvent, RoundStatus
+from ratings.models import ROUND_FLOW, Round, RoundEvent, RoundStatus
 from tests.ratings.factories import make_round
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_ui")]
@@ -18,13 +18,13 @@ SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 def test_round_advance_records_each_move_up_to_the_notice(users):
     round_ = make_round(contact_phone="0571-65021234", contact_address="千岛湖镇新安东路1号")
-    moves = domain.ROUND_FLOW[1 : domain.ROUND_FLOW.index(RoundStatus.NOTICE) + 1]
+    moves = ROUND_FLOW[1 : ROUND_FLOW.index(RoundStatus.NOTICE) + 1]
     for to in moves:
         round_ = domain.round_advance(round=round_, to=to, by=users["county"], today=TODAY)
 
     assert round_.status == RoundStatus.NOTICE
     events = list(RoundEvent.objects.filter(round=round_).values_list("from_status", "to_status"))
-    assert events == list(zip(domain.ROUND_FLOW[:-3], moves, strict=True))
+    assert events == list(zip(ROUND_FLOW[:-3], moves, strict=True))
     assert set(RoundEvent.objects.values_list("by", flat=True)) == {users["county"].pk}
 
 
