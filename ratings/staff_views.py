@@ -4,7 +4,6 @@ Views stay thin: who sees what is ratings.permissions, every write is a ratings.
 and a refusal comes back as RatingRefused with the sentence to show.
 """
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -15,19 +14,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from chunan_community.forms import PortalForm, posted
+from chunan_community.forms import posted
 from communities.access import CLERK, JUDGE, PUBLIC, access_for
 from communities.models import Community
 from ratings import domain, exports
 from ratings.forms import (
     AdvanceForm,
     AssignJudgeForm,
+    ConfirmForm,
     ConflictForm,
     DeclarationForm,
     NoticeOpenForm,
+    RevokeForm,
     ScoreSheetForm,
     points_field_name,
 )
@@ -674,37 +674,6 @@ def staff_ranking(request, code):
     )
 
 
-class ConfirmForm(AdvanceForm):
-    """The note, and while opinions still wait for moderation, the county's word that each
-    one was handled or considered: confirming must not quietly pass over an objection."""
-
-    objections_considered = forms.BooleanField(
-        label=gettext_lazy("I have handled or considered every objection"), required=False
-    )
-
-    def __init__(self, *args, pending: int, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.pending = pending
-        if not pending:
-            del self.fields["objections_considered"]
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.pending and not cleaned.get("objections_considered"):
-            self.add_error(
-                "objections_considered",
-                ngettext(
-                    "%(count)d opinion is still waiting for moderation: handle it, or tick "
-                    "the box to confirm that you have considered it.",
-                    "%(count)d opinions are still waiting for moderation: handle them, or "
-                    "tick the box to confirm that you have considered every one.",
-                    self.pending,
-                )
-                % {"count": self.pending},
-            )
-        return cleaned
-
-
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def staff_round_confirm(request, code):
@@ -745,14 +714,6 @@ def staff_round_confirm(request, code):
             "refusal": domain.confirm_refusal(round_, timezone.localdate()),
         },
         status=status,
-    )
-
-
-class RevokeForm(PortalForm):
-    reason = forms.CharField(
-        label=gettext_lazy("Reason for revoking the rating (摘牌)"),
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 4}),
     )
 
 
