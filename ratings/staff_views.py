@@ -7,9 +7,8 @@ and a refusal comes back as RatingRefused with the sentence to show.
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -17,8 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from chunan_community.forms import posted
-from communities.access import CLERK, JUDGE, PUBLIC, access_for
-from communities.models import Community
+from communities.access import access_for
 from ratings import domain, exports
 from ratings.forms import (
     AdvanceForm,
@@ -39,22 +37,27 @@ from ratings.models import (
     JudgeAssignment,
     Objection,
     Rating,
-    Round,
     RoundEvent,
     RoundStatus,
     Score,
     ScoreSheet,
 )
 from ratings.permissions import (
-    RANKED,
+    declarations_in_reach,
+    declares_own_community,
     get_assignment_for_judge,
     get_declaration_for_judge,
     get_declaring_community,
+    get_own_community,
+    get_rating_for_revoking,
+    get_round_for_confirming,
+    get_round_for_county,
     get_round_for_declaring,
     get_round_for_progress,
     get_round_for_staff,
+    get_rounds_for_staff,
     ranking_access,
-    rounds_for,
+    results_in_reach,
 )
 from ratings.queries import results_in_categories, round_results
 
@@ -83,13 +86,12 @@ def _stages(round_):
 @require_safe
 def staff_round_list(request):
     """County: every round, with its next stage. Others: the rounds that concern them."""
-    access = access_for(request.user)
-    if access.role == PUBLIC:
-        raise Http404
-    rounds = list(rounds_for(request.user).order_by("-year", "-code"))
+    rounds = list(get_rounds_for_staff(request.user).order_by("-year", "-code"))
     today = timezone.localdate()
     for round_ in rounds:
         round_.actions = domain.round_actions(round_, request.user, today)
+    # The page's own columns and links: the county's, a clerk's, a judge's.
+    access = access_for(request.user)
     return render(
         request,
         "ratings/staff_round_list.html",
@@ -113,9 +115,7 @@ def _move_page(request, round_, check, form, action_url, status=200):
 def staff_round_advance(request, code):
     """Move a round on: the first POST shows a confirmation with what the round's dates say;
     the confirmed one moves it (with a second yes when the move goes against the dates)."""
-    round_ = get_round_for_staff(request.user, code)
-    if not access_for(request.user).is_county:
-        raise Http404
+    round_ = get_round_for_county(request.user, code)
     to = request.POST.get("to", "")
     if to not in RoundStatus.values:
         raise Http404
@@ -162,14 +162,9 @@ def staff_round_advance(request, code):
 
 
 def _detail_context(request, round_, *, judge_form=None, conflict_form=None):
-    access = access_for(request.user)
-    if access.role == JUDGE:
-        in_scope = Q(status=Declaration.Status.SUBMITTED)
-    else:
-        in_scope = access.q("community")
+    actions = domain.round_actions(round_, request.user)
     declarations = (
-        Declaration.objects.filter(round=round_)
-        .filter(in_scope)
+        declarations_in_reach(request.user, round_)
         .select_related("community", "community__township", "submitted_by")
         .order_by("community__township__code", "community__code")
     )
@@ -178,23 +173,14 @@ def _detail_context(request, round_, *, judge_form=None, conflict_form=None):
         "stages": _stages(round_),
         "events": RoundEvent.objects.filter(round=round_).select_related("by"),
         "declarations": declarations,
-        "is_county": access.is_county,
-        "actions": domain.round_actions(round_, request.user),
-        # Township staff and clerks see their own lines; of the judges, only the chair.
-        "show_ranking": round_.status in RANKED
-        and (
-            access.role != JUDGE
-            or JudgeAssignment.objects.filter(
-                round=round_, judge=request.user, is_chair=True
-            ).exists()
-        ),
+        "actions": actions,
         "declare_url": reverse("ratings:declaration_own", kwargs={"code": round_.code})
-        if access.role == CLERK
+        if declares_own_community(request.user)
         else None,
     }
-    if access.is_county:
+    if actions.manage:
         judges = JudgeAssignment.objects.filter(round=round_).select_related("judge")
-        panel_open = context["actions"].change_panel
+        panel_open = actions.change_panel
         if conflict_form is None and panel_open:
             # Built only where shown: its community picker reads the communities.
             conflict_form = ConflictForm(judges=_judge_users(round_))
@@ -225,9 +211,7 @@ def staff_round_detail(request, code):
 @login_required
 @require_POST
 def staff_judge_assign(request, code):
-    round_ = get_round_for_staff(request.user, code)
-    if not access_for(request.user).is_county:
-        raise Http404
+    round_ = get_round_for_county(request.user, code)
     form = AssignJudgeForm(request.POST)
     if not form.is_valid():
         return render(
@@ -252,9 +236,7 @@ def staff_judge_assign(request, code):
 @login_required
 @require_POST
 def staff_conflict_declare(request, code):
-    round_ = get_round_for_staff(request.user, code)
-    if not access_for(request.user).is_county:
-        raise Http404
+    round_ = get_round_for_county(request.user, code)
     form = ConflictForm(request.POST, judges=_judge_users(round_))
     if not form.is_valid():
         return render(
@@ -285,10 +267,7 @@ def staff_conflict_declare(request, code):
 @require_safe
 def declaration_own(request, code):
     """The clerk's own community's declaration page."""
-    access = access_for(request.user)
-    if access.role != CLERK:
-        raise Http404
-    community = Community.objects.get(pk=access.community_id)
+    community = get_own_community(request.user)
     return redirect("ratings:declaration_edit", code=code, community=community.code)
 
 
@@ -412,14 +391,9 @@ def judging_list(request, code):
 
 def _sheet_context(request, assignment, declaration, form):
     round_ = assignment.round
-    closed = round_.status not in (
-        RoundStatus.PLANNED,
-        RoundStatus.DECLARATIONS_OPEN,
-        RoundStatus.DECLARATIONS_CLOSED,
-        RoundStatus.REVIEW,
-    )
+    actions = domain.round_actions(round_, request.user)
     all_sheets = None
-    if closed and assignment.is_chair:
+    if actions.see_all_sheets:
         # Only after the chair closes scoring, and only for the chair: everyone's scores.
         all_sheets = list(
             ScoreSheet.objects.filter(declaration=declaration)
@@ -440,7 +414,7 @@ def _sheet_context(request, assignment, declaration, form):
         "form": form,
         "rows": form.rows(),
         "conflict": conflict,
-        "editable": conflict is None and round_.status == RoundStatus.REVIEW,
+        "editable": conflict is None and actions.score,
         "all_sheets": all_sheets,
         "evidence": _evidence(declaration),
     }
@@ -564,7 +538,6 @@ def judging_progress(request, code):
         state: sum(1 for row in rows for cell in row["cells"] if cell["state"] == state)
         for state in ("scored", "abstained", "conflicted", "missing")
     }
-    move = domain.round_actions(round_, request.user).move
     return render(
         request,
         "ratings/judging_progress.html",
@@ -573,7 +546,7 @@ def judging_progress(request, code):
             "judges": judges,
             "rows": rows,
             "totals": totals,
-            "can_close": move is not None and move.kind == "close_scoring",
+            "can_close": domain.round_actions(round_, request.user).close_scoring,
         },
     )
 
@@ -642,12 +615,7 @@ def _breakdown(result, judges):
 def staff_ranking(request, code):
     """The ranked results of a round by category, with each declaration's score sheet."""
     round_, full = ranking_access(request.user, code)
-    results = round_results(round_)
-    if not full:
-        access = access_for(request.user)
-        results = [r for r in results if access.covers(r.declaration.community)]
-        if not results:
-            raise Http404
+    results = results_in_reach(request.user, round_results(round_), full)
     judges = list(JudgeAssignment.objects.filter(round=round_).select_related("judge"))
     for number, judge in enumerate(judges, start=1):
         judge.number = number
@@ -657,8 +625,7 @@ def staff_ranking(request, code):
     for result in results:
         result.rows = _breakdown(result, judges)
         result.rating = ratings.get(result.community_id)
-    is_county = access_for(request.user).is_county
-    move = domain.round_actions(round_, request.user).move
+    actions = domain.round_actions(round_, request.user)
     return render(
         request,
         "ratings/staff_ranking.html",
@@ -668,8 +635,8 @@ def staff_ranking(request, code):
             "judges": judges,
             "show_names": full,
             "can_export": full,
-            "can_revoke": is_county,
-            "can_confirm": move is not None and move.kind == "confirm",
+            "can_revoke": actions.revoke,
+            "can_confirm": actions.confirm_page,
         },
     )
 
@@ -679,9 +646,7 @@ def staff_ranking(request, code):
 def staff_round_confirm(request, code):
     """Confirm a round's results (county): the page shows what will be recorded, and warns
     of opinions still waiting for moderation (confirming then needs an extra tick)."""
-    if not access_for(request.user).is_county:
-        raise Http404
-    round_ = get_object_or_404(Round, code=code, status=RoundStatus.NOTICE)
+    round_ = get_round_for_confirming(request.user, code)
     pending = Objection.objects.filter(round=round_, status=Objection.Status.PENDING).count()
     form = ConfirmForm(posted(request), pending=pending)
     status = 200
@@ -711,7 +676,7 @@ def staff_round_confirm(request, code):
             "kept": [r for r in results if not r.reached],
             "check": domain.move_check(round_, RoundStatus.FINAL),
             # The button is enabled only when confirming is allowed today.
-            "refusal": domain.confirm_refusal(round_, timezone.localdate()),
+            "refusal": domain.round_actions(round_, request.user).confirm_refusal,
         },
         status=status,
     )
@@ -721,13 +686,7 @@ def staff_round_confirm(request, code):
 @require_http_methods(["GET", "HEAD", "POST"])
 def staff_rating_revoke(request, code, community):
     """Revoke a community's rating from this round (county), with the reason."""
-    if not access_for(request.user).is_county:
-        raise Http404
-    rating = get_object_or_404(
-        Rating.objects.select_related("round", "community"),
-        round__code=code,
-        community__code=community,
-    )
+    rating = get_rating_for_revoking(request.user, code, community)
     form = RevokeForm(posted(request))
     status = 200
     if request.method == "POST":

@@ -354,9 +354,9 @@ def test_round_actions_at_the_review_meeting(users, who, kind):
 def test_round_actions_nobody_but_county_moves_the_round(users, role):
     round_ = make_round(status=RoundStatus.DECLARATIONS_OPEN)
 
-    assert domain.round_actions(round_, users[role]) == domain.RoundActions(
-        move=None, change_panel=False, moderate=False
-    )
+    actions = domain.round_actions(round_, users[role])
+
+    assert (actions.move, actions.change_panel, actions.moderate) == (None, False, False)
 
 
 def test_staff_round_advance_page_says_what_the_dates_say_and_asks_again(client, tree, users):
