@@ -170,6 +170,11 @@ class Round(models.Model):
     def is_published(self) -> bool:
         return self.status in PUBLISHED
 
+    @property
+    def is_confirmed(self) -> bool:
+        """Its results are confirmed: its ratings are recorded."""
+        return self.status in CONFIRMED
+
 
 class Criterion(models.Model):
     class Source(models.TextChoices):

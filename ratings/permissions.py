@@ -42,6 +42,12 @@ def rounds_for(user):
     return Round.objects.none()
 
 
+def is_county_staff(user) -> bool:
+    """County civil-affairs staff: every round, its scheme and panel, in the portal and the
+    admin."""
+    return access_for(user).is_county
+
+
 def get_rounds_for_staff(user):
     """The rounds of the staff list (rounds_for); Http404 for the public."""
     if access_for(user).role == PUBLIC:
@@ -65,6 +71,11 @@ def get_own_community(user) -> Community:
 def declares_own_community(user) -> bool:
     """Does the user declare for a community of their own (a clerk)?"""
     return access_for(user).role == CLERK
+
+
+def sits_on_panels(user) -> bool:
+    """Is the user a review-panel judge (their score sheets are on the judging pages)?"""
+    return access_for(user).role == JUDGE
 
 
 def declarations_in_reach(user, round):
@@ -198,7 +209,7 @@ def get_declaration_for_evidence(user, pk: int) -> Declaration:
 
 def get_round_for_county(user, code: str) -> Round:
     """Any round, for county staff; Http404 for everyone else (opinions hold personal data)."""
-    if not access_for(user).is_county:
+    if not is_county_staff(user):
         raise Http404
     return get_object_or_404(Round, code=code)
 

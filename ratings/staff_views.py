@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from chunan_community.forms import posted
-from communities.access import access_for
 from ratings import domain, exports
 from ratings.forms import (
     AdvanceForm,
@@ -56,8 +55,10 @@ from ratings.permissions import (
     get_round_for_progress,
     get_round_for_staff,
     get_rounds_for_staff,
+    is_county_staff,
     ranking_access,
     results_in_reach,
+    sits_on_panels,
 )
 from ratings.queries import results_in_categories, round_results
 
@@ -91,11 +92,15 @@ def staff_round_list(request):
     for round_ in rounds:
         round_.actions = domain.round_actions(round_, request.user, today)
     # The page's own columns and links: the county's, a clerk's, a judge's.
-    access = access_for(request.user)
     return render(
         request,
         "ratings/staff_round_list.html",
-        {"rounds": rounds, "is_county": access.is_county, "role": access.role},
+        {
+            "rounds": rounds,
+            "is_county": is_county_staff(request.user),
+            "declares": declares_own_community(request.user),
+            "judges": sits_on_panels(request.user),
+        },
     )
 
 
@@ -620,7 +625,7 @@ def staff_ranking(request, code):
     for number, judge in enumerate(judges, start=1):
         judge.number = number
     ratings = {}
-    if round_.status in (RoundStatus.FINAL, RoundStatus.ARCHIVED):
+    if round_.is_confirmed:
         ratings = {r.community_id: r for r in Rating.objects.filter(round=round_).order_by()}
     for result in results:
         result.rows = _breakdown(result, judges)
