@@ -500,12 +500,13 @@ def rating_valid_until(round_: Round) -> datetime.date:
 
 
 class RatingQuerySet(ScopedQuerySet):
+    def not_revoked(self):
+        return self.filter(revoked_on__isnull=True)
+
     def in_force(self, on: datetime.date):
         """The ratings in force on `on`, the one rule for it: from a confirmed round, not
         revoked, and valid until `on` or later (rating_valid_until)."""
-        return self.filter(
-            round__status__in=CONFIRMED, revoked_on__isnull=True, valid_until__gte=on
-        )
+        return self.not_revoked().filter(round__status__in=CONFIRMED, valid_until__gte=on)
 
 
 class Rating(models.Model):

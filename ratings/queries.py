@@ -236,7 +236,7 @@ def county_overview(on: datetime.date) -> Overview:
         if round_ is not None:
             basis, valid_until = "latest_round", round_.until
             counts = _tiers_by_township(
-                Rating.objects.filter(round=round_, revoked_on__isnull=True).order_by()
+                Rating.objects.filter(round=round_).not_revoked().order_by()
             )
     townships = Township.objects.filter(pk__in={township for township, _tier in counts}).order_by(
         "sort_order", "code"
