@@ -52,8 +52,7 @@ from communities.models import (
 )
 from communities.returns.checks import closes_on, due_on
 from operations.demo import ratings_2008 as chunan_2008
-from operations.demo.ratings import rating_valid_until
-from ratings.models import Criterion, CutOff, Rating, Round, RoundStatus, Tier
+from ratings.models import Criterion, CutOff, Rating, Round, RoundStatus, Tier, rating_valid_until
 from services.models import ServiceNetwork, ServiceOutlet, ServiceRecord, TimeBankEntry, Volunteer
 
 PREFIX = "syn-"

@@ -13,7 +13,6 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from chunan_community.admin_paging import EstimatedCountPaginator
 from chunan_community.forms import PortalModelForm
-from communities.access import access_for
 from communities.admin import ScopedAdmin
 from ratings.models import (
     ConflictOfInterest,
@@ -27,10 +26,11 @@ from ratings.models import (
     RoundEvent,
     ScoreSheet,
 )
+from ratings.permissions import is_county_staff
 
 
 def _is_county(request) -> bool:
-    return access_for(request.user).is_county
+    return is_county_staff(request.user)
 
 
 class CountyOnly:

@@ -16,13 +16,14 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from communities.access import CLERK, COUNTY, JUDGE, access_for
+from communities.access import CLERK, COUNTY, JUDGE, TOWNSHIP, access_for
 from communities.models import Community
-from operations.demo.ratings import rating_valid_until
 from ratings import scoring
 from ratings.evidence import review_day
 from ratings.models import (
     MAX_STARS,
+    PUBLISHED,
+    ROUND_FLOW,
     ConflictOfInterest,
     Criterion,
     CutOff,
@@ -36,17 +37,12 @@ from ratings.models import (
     Score,
     ScoreSheet,
     Tier,
+    rating_valid_until,
 )
 from ratings.queries import round_results, standings
 
-ROUND_FLOW = list(RoundStatus)
-# Judges and conflicts may change until scoring closes.
-PANEL_OPEN = (
-    RoundStatus.PLANNED,
-    RoundStatus.DECLARATIONS_OPEN,
-    RoundStatus.DECLARATIONS_CLOSED,
-    RoundStatus.REVIEW,
-)
+# From scoring closed on: a ranking to show, and judges and conflicts no longer change.
+SCORING_CLOSED = tuple(ROUND_FLOW[ROUND_FLOW.index(RoundStatus.RANKING) :])
 
 
 class RatingRefused(Exception):
@@ -278,8 +274,8 @@ def notice_contacts_missing(round) -> str | None:
     return None
 
 
-def confirm_refusal(round, today: datetime.date) -> str | None:
-    """Why the round's results cannot be confirmed today, or None."""
+def _confirm_dates_refusal(round, today: datetime.date) -> str | None:
+    """Why the round's results cannot be confirmed today, by whoever asks, or None."""
     if round.status != RoundStatus.NOTICE:
         return _(
             "Only a round under public notice can be confirmed; the round is at “%(current)s”."
@@ -304,40 +300,160 @@ class Move:
 
 @dataclass(frozen=True)
 class RoundActions:
-    """What a user may do with a round now; pages ask this instead of restating the rules."""
+    """What a user may do with a round now: the one place where the round's status rules
+    are written. Pages read it; the domain's writes raise its refusals as RatingRefused.
 
+    Each `*_refusal` is None when the user may do it now, else the sentence saying why not.
+    `move` is the next move for the buttons (None when there is none for this user).
+    `manage`: county staff run the round (any stage); `moderate`: they moderate the
+    opinions of a published round; `revoke`: they revoke its ratings. `see_ranking`: the
+    ranking page, from scoring closed on (county, township, clerk, the panel's chair);
+    `see_all_sheets`: the chair sees every judge's sheet once scoring is closed."""
+
+    status: RoundStatus
     move: Move | None
-    change_panel: bool
+    manage: bool
     moderate: bool
+    revoke: bool
+    see_ranking: bool
+    see_all_sheets: bool
+    declare_refusal: str | None
+    score_refusal: str | None
+    close_refusal: str | None
+    confirm_refusal: str | None
+    panel_refusal: str | None
+
+    @property
+    def declare(self) -> bool:
+        """May change a declaration now (of a community in the user's reach)."""
+        return self.declare_refusal is None
+
+    @property
+    def score(self) -> bool:
+        """May save their own score sheets now (a judge on the panel, at the review meeting)."""
+        return self.score_refusal is None
+
+    @property
+    def close_scoring(self) -> bool:
+        return self.close_refusal is None
+
+    @property
+    def change_panel(self) -> bool:
+        """May assign judges and record conflicts of interest now."""
+        return self.manage and self.panel_refusal is None
+
+    @property
+    def confirm_page(self) -> bool:
+        """The confirmation page is open (county, a round under notice); confirming itself
+        waits for `confirm_refusal`."""
+        return self.move is not None and self.move.kind == "confirm"
+
+    def advance_refusal(self, to) -> str | None:
+        """Why the user may not move the round on to `to` now (round_advance), or None."""
+        if not self.manage:
+            return _("Only county civil-affairs staff move a round on.")
+        expected = next_status(self.status)
+        if expected is None:
+            return _("This round is archived: it has no further stage.")
+        if to != expected:
+            return _("The round is at “%(current)s”: it can only move on to “%(next)s”.") % {
+                "current": _label(self.status),
+                "next": _label(expected),
+            }
+        if expected == RoundStatus.FINAL:
+            return _("A round under public notice is made final by confirming its results.")
+        return None
+
+
+def _declarers_only() -> str:
+    return _("A declaration is made by the community's clerk or by county staff.")
+
+
+def _panel_place(round, user, role) -> JudgeAssignment | None:
+    # County, township and community staff are never on a panel (judge_assign takes judges
+    # only): no query for them.
+    if role in (COUNTY, TOWNSHIP, CLERK) or not user.is_authenticated:
+        return None
+    return JudgeAssignment.objects.filter(round=round, judge=user).first()
 
 
 def round_actions(round, user, today: datetime.date | None = None) -> RoundActions:
-    """What `user` may do with `round` today: its next move (None when there is none for
-    them), whether they may change the panel, whether they moderate opinions.
+    """What `user` may do with `round` today (see RoundActions).
 
-    No query for county staff; one for a judge while the round is at its review meeting
-    (are they the chair?)."""
+    No query for staff; one for anyone else signed in (their place on the panel)."""
     today = today or timezone.localdate()
     role = access_for(user).role
     county = role == COUNTY
-    to = next_status(round.status)
+    status = RoundStatus(round.status)
+    place = _panel_place(round, user, role)
+    chair = place is not None and place.is_chair
+    current = _label(status)
+    scoring_closed = status in SCORING_CLOSED
+
+    if role not in (CLERK, COUNTY):
+        declare_refusal = _declarers_only()
+    elif ROUND_FLOW.index(status) < ROUND_FLOW.index(RoundStatus.DECLARATIONS_OPEN):
+        declare_refusal = _("Declarations for this round are not open yet.")
+    elif status != RoundStatus.DECLARATIONS_OPEN:
+        declare_refusal = _(
+            "Declarations for this round are closed; the round is at “%(current)s”."
+        ) % {"current": current}
+    else:
+        declare_refusal = None
+
+    if place is None:
+        score_refusal = _("You are not on this round's panel.")
+    elif status != RoundStatus.REVIEW:
+        score_refusal = _(
+            "Scores can be entered only during the review meeting; the round is at “%(current)s”."
+        ) % {"current": current}
+    else:
+        score_refusal = None
+
+    if not (county or chair):
+        close_refusal = _("Only the chair of the panel or county staff close scoring.")
+    elif status != RoundStatus.REVIEW:
+        close_refusal = _(
+            "Scoring can be closed only during the review meeting; the round is at “%(current)s”."
+        ) % {"current": current}
+    else:
+        close_refusal = None
+
+    if county:
+        confirm_refusal = _confirm_dates_refusal(round, today)
+    else:
+        confirm_refusal = _("Only county civil-affairs staff confirm a round's results.")
+
+    panel_refusal = None
+    if scoring_closed:
+        panel_refusal = _(
+            "The panel can no longer change: scoring is closed (the round is at “%(current)s”)."
+        ) % {"current": current}
+
+    to = next_status(status)
     move = None
     if to == RoundStatus.FINAL:
         if county:
-            refusal = confirm_refusal(round, today)
-            move = Move("confirm", to, refusal is None, refusal)
+            move = Move("confirm", to, confirm_refusal is None, confirm_refusal)
     elif to == RoundStatus.RANKING:
-        if county or (
-            role == JUDGE
-            and JudgeAssignment.objects.filter(round=round, judge=user, is_chair=True).exists()
-        ):
+        if close_refusal is None:
             move = Move("close_scoring", to, True)
     elif to is not None and county:
         move = Move("advance", to, True)
+
     return RoundActions(
+        status=status,
         move=move,
-        change_panel=county and round.status in PANEL_OPEN,
-        moderate=county and round.is_published,
+        manage=county,
+        moderate=county and status in PUBLISHED,
+        revoke=county,
+        see_ranking=scoring_closed and (role in (COUNTY, TOWNSHIP, CLERK) or chair),
+        see_all_sheets=scoring_closed and chair,
+        declare_refusal=declare_refusal,
+        score_refusal=score_refusal,
+        close_refusal=close_refusal,
+        confirm_refusal=confirm_refusal,
+        panel_refusal=panel_refusal,
     )
 
 
@@ -365,29 +481,13 @@ def round_advance(
     on here: round_confirm confirms it, recording the ratings.
     """
     today = today or timezone.localdate()
-    if access_for(by).role != COUNTY:
-        raise RatingRefused(_("Only county civil-affairs staff move a round on."))
     locked = _lock(round)
-    _check_next(locked, to)
+    if refusal := round_actions(locked, by, today).advance_refusal(to):
+        raise RatingRefused(refusal)
     if to == RoundStatus.NOTICE and (missing := notice_contacts_missing(locked)):
         raise RatingRefused(missing)
     _refuse_against_dates(move_check(locked, to, today), despite_dates)
     return _move(locked, to, by, note, today)
-
-
-def _check_next(locked: Round, to):
-    expected = next_status(locked.status)
-    if expected is None:
-        raise RatingRefused(_("This round is archived: it has no further stage."))
-    if to != expected:
-        raise RatingRefused(
-            _("The round is at “%(current)s”: it can only move on to “%(next)s”.")
-            % {"current": _label(locked.status), "next": _label(expected)}
-        )
-    if expected == RoundStatus.FINAL:
-        raise RatingRefused(
-            _("A round under public notice is made final by confirming its results.")
-        )
 
 
 @transaction.atomic
@@ -406,10 +506,9 @@ def round_open_notice(
 
     Side effects: the round's contact_phone and contact_address, then round_advance's.
     """
-    if access_for(by).role != COUNTY:
-        raise RatingRefused(_("Only county civil-affairs staff move a round on."))
     locked = _lock(round)
-    _check_next(locked, RoundStatus.NOTICE)
+    if refusal := round_actions(locked, by, today).advance_refusal(RoundStatus.NOTICE):
+        raise RatingRefused(refusal)
     locked.contact_phone = (contact_phone or "").strip()
     locked.contact_address = (contact_address or "").strip()
     if missing := notice_contacts_missing(locked):
@@ -433,16 +532,14 @@ def round_confirm(*, round, by, note: str = "", today: datetime.date | None = No
 
     Writes one Rating per community whose result reached a tier in this round (tier,
     stars, total, rank in its category, the explanation, valid until
-    history.rating_valid_until). A community that reached nothing new keeps the rating it
+    models.rating_valid_until). A community that reached nothing new keeps the rating it
     holds and gets no row: its standing is a rating of an earlier round, which stays in
     force. Side effects: the round becomes FINAL with finalised_on = today; a RoundEvent.
     The round's row is locked first, so two confirmations give one set of ratings.
     """
     today = today or timezone.localdate()
-    if access_for(by).role != COUNTY:
-        raise RatingRefused(_("Only county civil-affairs staff confirm a round's results."))
     locked = _lock(round)
-    if refusal := confirm_refusal(locked, today):
+    if refusal := round_actions(locked, by, today).confirm_refusal:
         raise RatingRefused(refusal)
     valid_until = rating_valid_until(locked)
     for result in round_results(locked):
@@ -473,7 +570,7 @@ def rating_revoke(*, rating, by, reason: str, today: datetime.date | None = None
     A revoked rating is no longer in force; it stays in the community's rating history.
     """
     today = today or timezone.localdate()
-    if access_for(by).role != COUNTY:
+    if not round_actions(rating.round, by, today).revoke:
         raise RatingRefused(_("Only county civil-affairs staff revoke a rating."))
     reason = (reason or "").strip()
     if not reason:
@@ -506,18 +603,9 @@ def scoring_close(
     chair sees every judge's scores.
     """
     today = today or timezone.localdate()
-    is_chair = JudgeAssignment.objects.filter(round=round, judge=by, is_chair=True).exists()
-    if not is_chair and access_for(by).role != COUNTY:
-        raise RatingRefused(_("Only the chair of the panel or county staff close scoring."))
     locked = _lock(round)
-    if locked.status != RoundStatus.REVIEW:
-        raise RatingRefused(
-            _(
-                "Scoring can be closed only during the review meeting; "
-                "the round is at “%(current)s”."
-            )
-            % {"current": _label(locked.status)}
-        )
+    if refusal := round_actions(locked, by, today).close_refusal:
+        raise RatingRefused(refusal)
     _refuse_against_dates(move_check(locked, RoundStatus.RANKING, today), despite_dates)
     return _move(locked, RoundStatus.RANKING, by, note, today)
 
@@ -526,22 +614,14 @@ def scoring_close(
 
 
 def declaration_refusal(user, round, community) -> str | None:
-    """None if `user` may change `community`'s declaration in `round` now; otherwise why not.
+    """None if `user` may change `community`'s declaration in `round` now; otherwise why not
+    (round_actions' declare_refusal, for a community in the user's reach).
 
     The declaration page shows this sentence whenever its form is closed.
     """
-    access = access_for(user)
-    if access.role not in (CLERK, COUNTY) or not access.covers(community):
-        return _("A declaration is made by the community's clerk or by county staff.")
-    if round.status != RoundStatus.DECLARATIONS_OPEN:
-        if ROUND_FLOW.index(RoundStatus(round.status)) < ROUND_FLOW.index(
-            RoundStatus.DECLARATIONS_OPEN
-        ):
-            return _("Declarations for this round are not open yet.")
-        return _("Declarations for this round are closed; the round is at “%(current)s”.") % {
-            "current": _label(round.status)
-        }
-    return None
+    if not access_for(user).covers(community):
+        return _declarers_only()
+    return round_actions(round, user).declare_refusal
 
 
 def declaration_shortfall(*, round, community, target_tier: str) -> str | None:
@@ -665,14 +745,6 @@ def declaration_withdraw(*, declaration, by) -> Declaration:
 # ---------- The panel ----------
 
 
-def _panel_open(locked: Round):
-    if locked.status not in PANEL_OPEN:
-        raise RatingRefused(
-            _("The panel can no longer change: scoring is closed (the round is at “%(current)s”).")
-            % {"current": _label(locked.status)}
-        )
-
-
 @transaction.atomic
 def judge_assign(*, round, judge, is_chair: bool = False, by) -> JudgeAssignment:
     """Put a user with the judge role on the round's panel, as its chair if `is_chair`.
@@ -681,15 +753,17 @@ def judge_assign(*, round, judge, is_chair: bool = False, by) -> JudgeAssignment
     the chair flag. Side effects: making a judge the chair removes the flag from the former
     chair (one chair per round).
     """
-    if access_for(by).role != COUNTY:
+    locked = _lock(round)
+    actions = round_actions(locked, by)
+    if not actions.manage:
         raise RatingRefused(_("Only county civil-affairs staff assign judges."))
     if access_for(judge).role != JUDGE:
         raise RatingRefused(
             _("%(user)s does not have the review-panel judge role.")
             % {"user": judge.get_username()}
         )
-    locked = _lock(round)
-    _panel_open(locked)
+    if actions.panel_refusal:
+        raise RatingRefused(actions.panel_refusal)
     if is_chair:
         for former in JudgeAssignment.objects.filter(round=locked, is_chair=True).exclude(
             judge=judge
@@ -715,14 +789,15 @@ def conflict_declare(*, round, judge, community, reason: str, by) -> ConflictOfI
     Side effects: a sheet the judge already saved for that community is deleted (its history
     keeps it), so that it never counts.
     """
-    access = access_for(by)
-    if access.role != COUNTY and by.pk != judge.pk:
+    locked = _lock(round)
+    actions = round_actions(locked, by)
+    if not actions.manage and by.pk != judge.pk:
         raise RatingRefused(_("A conflict of interest is declared by county staff or the judge."))
     reason = (reason or "").strip()
     if not reason:
         raise RatingRefused(_("Say how the judge is linked to the community."))
-    locked = _lock(round)
-    _panel_open(locked)
+    if actions.panel_refusal:
+        raise RatingRefused(actions.panel_refusal)
     if not JudgeAssignment.objects.filter(round=locked, judge=judge).exists():
         raise RatingRefused(
             _("%(user)s is not on this round's panel.") % {"user": judge.get_username()}
@@ -762,16 +837,8 @@ def sheet_save(
     if by.pk != judge.pk:
         raise RatingRefused(_("A judge's scores are entered by that judge only."))
     locked = _lock(declaration.round)
-    if not JudgeAssignment.objects.filter(round=locked, judge=judge).exists():
-        raise RatingRefused(_("You are not on this round's panel."))
-    if locked.status != RoundStatus.REVIEW:
-        raise RatingRefused(
-            _(
-                "Scores can be entered only during the review meeting; "
-                "the round is at “%(current)s”."
-            )
-            % {"current": _label(locked.status)}
-        )
+    if refusal := round_actions(locked, judge).score_refusal:
+        raise RatingRefused(refusal)
     conflict = ConflictOfInterest.objects.filter(
         round=locked, judge=judge, community=declaration.community_id
     ).first()

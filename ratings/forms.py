@@ -1,9 +1,11 @@
-"""Forms of the staff and judging pages: they check input; the rules live in ratings.domain."""
+"""Forms of the staff, judging and public results pages: they check input; the rules live in
+ratings.domain."""
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from chunan_community.forms import PortalForm
 from communities.access import JUDGE, access_for
@@ -58,6 +60,45 @@ class NoticeOpenForm(AdvanceForm):
         ),
     )
     field_order = ["contact_phone", "contact_address", "note", "despite_dates"]
+
+
+class ConfirmForm(AdvanceForm):
+    """The note, and while opinions still wait for moderation, the county's word that each
+    one was handled or considered: confirming must not quietly pass over an objection."""
+
+    objections_considered = forms.BooleanField(
+        label=gettext_lazy("I have handled or considered every objection"), required=False
+    )
+
+    def __init__(self, *args, pending: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pending = pending
+        if not pending:
+            del self.fields["objections_considered"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.pending and not cleaned.get("objections_considered"):
+            self.add_error(
+                "objections_considered",
+                ngettext(
+                    "%(count)d opinion is still waiting for moderation: handle it, or tick "
+                    "the box to confirm that you have considered it.",
+                    "%(count)d opinions are still waiting for moderation: handle them, or "
+                    "tick the box to confirm that you have considered every one.",
+                    self.pending,
+                )
+                % {"count": self.pending},
+            )
+        return cleaned
+
+
+class RevokeForm(PortalForm):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason for revoking the rating (摘牌)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
 
 class DeclarationForm(PortalForm):
@@ -178,3 +219,55 @@ class ScoreSheetForm(PortalForm):
 
     def rows(self):
         return [{"criterion": c, "field": self[points_field_name(c)]} for c in self.criteria]
+
+
+# Up to this many townships, the results' township filter is a select; beyond, a text box
+# for a township's code or part of its name (a province's select would weigh more than the
+# results it filters).
+TOWNSHIP_SELECT_MAX = 50
+
+
+class ResultsFilterForm(PortalForm):
+    """Find a community in a round's results (a plain GET filter): by name or code, and by
+    township."""
+
+    q = forms.CharField(
+        label=gettext_lazy("Community name or code"), required=False, max_length=100
+    )
+    township = forms.CharField(
+        label=gettext_lazy("Township"),
+        required=False,
+        max_length=100,
+        help_text=gettext_lazy("Its code or part of its name."),
+    )
+
+    def __init__(self, data, *, townships):
+        super().__init__(data)
+        if len(townships) <= TOWNSHIP_SELECT_MAX:
+            self.fields["township"] = forms.ChoiceField(
+                label=gettext_lazy("Township"),
+                required=False,
+                choices=[("", gettext_lazy("All townships"))]
+                + [(township.code, township.local_name) for township in townships],
+            )
+
+    def communities(self):
+        """The communities the filter keeps (a queryset), or None when it keeps them all.
+        A bad value is ignored, with its error on the form."""
+        self.is_valid()
+        text = self.cleaned_data.get("q", "").strip()
+        township = self.cleaned_data.get("township", "").strip()
+        if not (text or township):
+            return None
+        communities = Community.objects.all()
+        if text:
+            communities = communities.filter(
+                Q(code__icontains=text) | Q(name__icontains=text) | Q(name_en__icontains=text)
+            )
+        if township:
+            communities = communities.filter(
+                Q(township__code=township)
+                | Q(township__name__icontains=township)
+                | Q(township__name_en__icontains=township)
+            )
+        return communities

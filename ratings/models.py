@@ -6,6 +6,7 @@ proposed results are publicly announced (公示) for opinions, then confirmed as
 Every change goes through ratings.domain.
 """
 
+import datetime
 import uuid
 from decimal import Decimal
 
@@ -54,9 +55,11 @@ class Prerequisite(models.TextChoices):
     )
 
 
-# The order a round moves through; the public sees a round from its notice on.
+# The order a round moves through; the public sees a round from its notice on, and its
+# ratings are recorded when it is confirmed (final).
 ROUND_FLOW = list(RoundStatus)
 PUBLISHED = (RoundStatus.NOTICE, RoundStatus.FINAL, RoundStatus.ARCHIVED)
+CONFIRMED = (RoundStatus.FINAL, RoundStatus.ARCHIVED)
 
 
 # The first path segments of the staff pages under /ratings/: a round code must differ.
@@ -166,6 +169,11 @@ class Round(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status in PUBLISHED
+
+    @property
+    def is_confirmed(self) -> bool:
+        """Its results are confirmed: its ratings are recorded."""
+        return self.status in CONFIRMED
 
 
 class Criterion(models.Model):
@@ -482,9 +490,23 @@ class Score(models.Model):
         return f"{self.criterion}: {self.points}"
 
 
+def rating_valid_until(round_: Round) -> datetime.date:
+    """The last day a rating from this round holds: 31 December of year + valid_years - 1.
+
+    A rule of this portal, not of the speech (which gives no validity): a rating counts
+    for `valid_years` calendar years including the round's own, e.g. 2008 → 2010-12-31.
+    """
+    return datetime.date(round_.year + round_.valid_years - 1, 12, 31)
+
+
 class RatingQuerySet(ScopedQuerySet):
-    def in_force(self, on):
-        return self.filter(revoked_on__isnull=True, valid_until__gte=on)
+    def not_revoked(self):
+        return self.filter(revoked_on__isnull=True)
+
+    def in_force(self, on: datetime.date):
+        """The ratings in force on `on`, the one rule for it: from a confirmed round, not
+        revoked, and valid until `on` or later (rating_valid_until)."""
+        return self.not_revoked().filter(round__status__in=CONFIRMED, valid_until__gte=on)
 
 
 class Rating(models.Model):

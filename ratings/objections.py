@@ -16,9 +16,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from communities.access import access_for
 from communities.models import Community
-from ratings.domain import RatingRefused
+from ratings.domain import RatingRefused, round_actions
 from ratings.models import Declaration, Objection, Rating, Round, RoundStatus
 
 TEXT_MIN = 5
@@ -139,10 +138,11 @@ def objection_moderate(
 ) -> Objection:
     """Publish or hide an opinion and record how it was handled, with a public reply.
 
-    Only county staff moderate (RatingRefused otherwise). Side effects: the objection's
-    status, handling record, public reply, handled_by and handled_at change.
+    Only county staff moderate (round_actions' moderate; RatingRefused otherwise). Side
+    effects: the objection's status, handling record, public reply, handled_by and
+    handled_at change.
     """
-    if not access_for(by).is_county:
+    if not round_actions(objection.round, by).moderate:
         raise RatingRefused(_("Only county staff moderate opinions."))
     if status not in (Objection.Status.PUBLISHED, Objection.Status.HIDDEN):
         raise RatingRefused(_("Choose whether to publish or hide the opinion."))

@@ -1,4 +1,6 @@
-"""Who may see which round, declaration and score sheet on the staff and judging pages.
+"""Who may see which round, declaration and score sheet on the staff and judging pages: the
+one place the ratings views ask. What a user may do with a round now (its status rules) is
+ratings.domain.round_actions, which these helpers ask in turn.
 
 Each helper returns the object or raises Http404 (never 403), so that nobody learns which
 rounds, communities or panels exist outside their reach.
@@ -8,8 +10,9 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from communities.access import CLERK, COUNTY, JUDGE, TOWNSHIP, access_for
+from communities.access import CLERK, COUNTY, JUDGE, PUBLIC, TOWNSHIP, access_for
 from communities.models import Community
+from ratings.domain import round_actions
 from ratings.models import (
     Declaration,
     Evidence,
@@ -18,10 +21,6 @@ from ratings.models import (
     Round,
     RoundStatus,
 )
-
-STAFF = (COUNTY, TOWNSHIP, CLERK)
-# From scoring closed on: the stages in which a round has a ranking to show.
-RANKED = (RoundStatus.RANKING, RoundStatus.NOTICE, RoundStatus.FINAL, RoundStatus.ARCHIVED)
 
 
 def rounds_for(user):
@@ -43,9 +42,50 @@ def rounds_for(user):
     return Round.objects.none()
 
 
+def is_county_staff(user) -> bool:
+    """County civil-affairs staff: every round, its scheme and panel, in the portal and the
+    admin."""
+    return access_for(user).is_county
+
+
+def get_rounds_for_staff(user):
+    """The rounds of the staff list (rounds_for); Http404 for the public."""
+    if access_for(user).role == PUBLIC:
+        raise Http404
+    return rounds_for(user)
+
+
 def get_round_for_staff(user, code: str) -> Round:
     """A round on the user's staff list (rounds_for), else Http404."""
     return get_object_or_404(rounds_for(user), code=code)
+
+
+def get_own_community(user) -> Community:
+    """A clerk's own community; Http404 for everyone else."""
+    access = access_for(user)
+    if access.role != CLERK:
+        raise Http404
+    return Community.objects.get(pk=access.community_id)
+
+
+def declares_own_community(user) -> bool:
+    """Does the user declare for a community of their own (a clerk)?"""
+    return access_for(user).role == CLERK
+
+
+def sits_on_panels(user) -> bool:
+    """Is the user a review-panel judge (their score sheets are on the judging pages)?"""
+    return access_for(user).role == JUDGE
+
+
+def declarations_in_reach(user, round):
+    """The round's declarations the staff page lists for the user: a judge sees the
+    submitted ones, staff those of the communities in their area (the county: all)."""
+    access = access_for(user)
+    in_reach = (
+        Q(status=Declaration.Status.SUBMITTED) if access.role == JUDGE else access.q("community")
+    )
+    return Declaration.objects.filter(round=round).filter(in_reach)
 
 
 def get_declaring_community(user, community_code: str) -> Community:
@@ -97,12 +137,13 @@ def get_declaration_for_judge(round, community_code: str) -> Declaration:
 
 
 def ranking_access(user, code: str) -> tuple[Round, bool]:
-    """(round, full) for the ranking page and the exports, from scoring closed on.
+    """(round, full) for the ranking page and the exports, from scoring closed on
+    (round_actions' see_ranking).
 
     County staff and the panel's chair see everything, judges' names included (`full`).
     Township staff and clerks see the lines of the communities in their area only, with
-    the judges numbered; ordinary judges and everyone else get Http404, as does a round
-    before scoring is closed.
+    the judges numbered (results_in_reach); ordinary judges and everyone else get Http404,
+    as does a round before scoring is closed.
     """
     access = access_for(user)
     if access.role == COUNTY:
@@ -114,9 +155,21 @@ def ranking_access(user, code: str) -> tuple[Round, bool]:
         round_, full = get_round_for_staff(user, code), False
     else:
         raise Http404
-    if round_.status not in RANKED:
+    if not round_actions(round_, user).see_ranking:
         raise Http404
     return round_, full
+
+
+def results_in_reach(user, results, full: bool) -> list:
+    """The ranking's results the user sees (after ranking_access): all when `full`, else
+    those of the communities in their area; Http404 when none is."""
+    if full:
+        return results
+    access = access_for(user)
+    results = [r for r in results if access.covers(r.declaration.community)]
+    if not results:
+        raise Http404
+    return results
 
 
 def get_evidence_for_user(user, pk: int) -> Evidence:
@@ -156,9 +209,31 @@ def get_declaration_for_evidence(user, pk: int) -> Declaration:
 
 def get_round_for_county(user, code: str) -> Round:
     """Any round, for county staff; Http404 for everyone else (opinions hold personal data)."""
-    if not access_for(user).is_county:
+    if not is_county_staff(user):
         raise Http404
     return get_object_or_404(Round, code=code)
+
+
+def get_round_for_confirming(user, code: str) -> Round:
+    """A round whose confirmation page the user may open (round_actions' confirm_page: the
+    county, a round under notice); else Http404."""
+    round_ = get_round_for_county(user, code)
+    if not round_actions(round_, user).confirm_page:
+        raise Http404
+    return round_
+
+
+def get_rating_for_revoking(user, code: str, community_code: str) -> Rating:
+    """A rating of the round `code` that the user may revoke (round_actions' revoke: county
+    staff); else Http404."""
+    rating = get_object_or_404(
+        Rating.objects.select_related("round", "community"),
+        round__code=code,
+        community__code=community_code,
+    )
+    if not round_actions(rating.round, user).revoke:
+        raise Http404
+    return rating
 
 
 def register_policy():

@@ -25,6 +25,7 @@ from communities.models import Community, Township
 from ratings import scoring
 from ratings.evidence import review_day, round_evidence
 from ratings.models import (
+    CONFIRMED,
     MAX_STARS,
     PUBLISHED,
     TIER_RANK,
@@ -39,8 +40,6 @@ from ratings.models import (
     Tier,
 )
 from ratings.scoring import tier_label
-
-CONFIRMED = (RoundStatus.FINAL, RoundStatus.ARCHIVED)
 
 
 @dataclass
@@ -220,7 +219,7 @@ def county_overview(on: datetime.date) -> Overview:
     where the county stood, and says so. A community with two ratings in force counts by
     the newer round.
     """
-    in_force = Rating.objects.in_force(on).filter(round__status__in=CONFIRMED)
+    in_force = Rating.objects.in_force(on)
     counts = _tiers_by_township(in_force.order_by("-round__year", "-round__code"))
     basis, round_, valid_until = "in_force", None, None
     if not any(tier for _township, tier in counts):
@@ -237,7 +236,7 @@ def county_overview(on: datetime.date) -> Overview:
         if round_ is not None:
             basis, valid_until = "latest_round", round_.until
             counts = _tiers_by_township(
-                Rating.objects.filter(round=round_, revoked_on__isnull=True).order_by()
+                Rating.objects.filter(round=round_).not_revoked().order_by()
             )
     townships = Township.objects.filter(pk__in={township for township, _tier in counts}).order_by(
         "sort_order", "code"
@@ -277,10 +276,6 @@ def rating_history(community: Community) -> list[Rating]:
 def profile_ratings(community: Community) -> dict:
     """The ratings section of the public profile (communities.sections)."""
     return {"rating_history": rating_history(community)}
-
-
-def rating_in_force(rating: Rating, on: datetime.date) -> bool:
-    return rating.revoked_on is None and rating.valid_until >= on
 
 
 # ---------- A round's scored results ----------

@@ -4,56 +4,61 @@ Views stay thin: who sees what is ratings.permissions, every write is a ratings.
 and a refusal comes back as RatingRefused with the sentence to show.
 """
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from chunan_community.forms import PortalForm, posted
-from communities.access import CLERK, JUDGE, PUBLIC, access_for
-from communities.models import Community
+from chunan_community.forms import posted
 from ratings import domain, exports
 from ratings.forms import (
     AdvanceForm,
     AssignJudgeForm,
+    ConfirmForm,
     ConflictForm,
     DeclarationForm,
     NoticeOpenForm,
+    RevokeForm,
     ScoreSheetForm,
     points_field_name,
 )
 from ratings.models import (
+    ROUND_FLOW,
     ConflictOfInterest,
     Criterion,
     Declaration,
     JudgeAssignment,
     Objection,
     Rating,
-    Round,
     RoundEvent,
     RoundStatus,
     Score,
     ScoreSheet,
 )
 from ratings.permissions import (
-    RANKED,
+    declarations_in_reach,
+    declares_own_community,
     get_assignment_for_judge,
     get_declaration_for_judge,
     get_declaring_community,
+    get_own_community,
+    get_rating_for_revoking,
+    get_round_for_confirming,
+    get_round_for_county,
     get_round_for_declaring,
     get_round_for_progress,
     get_round_for_staff,
+    get_rounds_for_staff,
+    is_county_staff,
     ranking_access,
-    rounds_for,
+    results_in_reach,
+    sits_on_panels,
 )
 from ratings.queries import results_in_categories, round_results
 
@@ -64,14 +69,14 @@ def _manage_url(round_) -> str:
 
 def _stages(round_):
     """Each stage of the flow with whether it is past, current or to come."""
-    current = domain.ROUND_FLOW.index(RoundStatus(round_.status))
+    current = ROUND_FLOW.index(RoundStatus(round_.status))
     return [
         {
             "status": s,
             "label": s.label,
             "state": "past" if i < current else "current" if i == current else "next",
         }
-        for i, s in enumerate(domain.ROUND_FLOW)
+        for i, s in enumerate(ROUND_FLOW)
     ]
 
 
@@ -82,17 +87,20 @@ def _stages(round_):
 @require_safe
 def staff_round_list(request):
     """County: every round, with its next stage. Others: the rounds that concern them."""
-    access = access_for(request.user)
-    if access.role == PUBLIC:
-        raise Http404
-    rounds = list(rounds_for(request.user).order_by("-year", "-code"))
+    rounds = list(get_rounds_for_staff(request.user).order_by("-year", "-code"))
     today = timezone.localdate()
     for round_ in rounds:
         round_.actions = domain.round_actions(round_, request.user, today)
+    # The page's own columns and links: the county's, a clerk's, a judge's.
     return render(
         request,
         "ratings/staff_round_list.html",
-        {"rounds": rounds, "is_county": access.is_county, "role": access.role},
+        {
+            "rounds": rounds,
+            "is_county": is_county_staff(request.user),
+            "declares": declares_own_community(request.user),
+            "judges": sits_on_panels(request.user),
+        },
     )
 
 
@@ -112,9 +120,7 @@ def _move_page(request, round_, check, form, action_url, status=200):
 def staff_round_advance(request, code):
     """Move a round on: the first POST shows a confirmation with what the round's dates say;
     the confirmed one moves it (with a second yes when the move goes against the dates)."""
-    round_ = get_round_for_staff(request.user, code)
-    if not access_for(request.user).is_county:
-        raise Http404
+    round_ = get_round_for_county(request.user, code)
     to = request.POST.get("to", "")
     if to not in RoundStatus.values:
         raise Http404
@@ -161,14 +167,9 @@ def staff_round_advance(request, code):
 
 
 def _detail_context(request, round_, *, judge_form=None, conflict_form=None):
-    access = access_for(request.user)
-    if access.role == JUDGE:
-        in_scope = Q(status=Declaration.Status.SUBMITTED)
-    else:
-        in_scope = access.q("community")
+    actions = domain.round_actions(round_, request.user)
     declarations = (
-        Declaration.objects.filter(round=round_)
-        .filter(in_scope)
+        declarations_in_reach(request.user, round_)
         .select_related("community", "community__township", "submitted_by")
         .order_by("community__township__code", "community__code")
     )
@@ -177,23 +178,14 @@ def _detail_context(request, round_, *, judge_form=None, conflict_form=None):
         "stages": _stages(round_),
         "events": RoundEvent.objects.filter(round=round_).select_related("by"),
         "declarations": declarations,
-        "is_county": access.is_county,
-        "actions": domain.round_actions(round_, request.user),
-        # Township staff and clerks see their own lines; of the judges, only the chair.
-        "show_ranking": round_.status in RANKED
-        and (
-            access.role != JUDGE
-            or JudgeAssignment.objects.filter(
-                round=round_, judge=request.user, is_chair=True
-            ).exists()
-        ),
+        "actions": actions,
         "declare_url": reverse("ratings:declaration_own", kwargs={"code": round_.code})
-        if access.role == CLERK
+        if declares_own_community(request.user)
         else None,
     }
-    if access.is_county:
+    if actions.manage:
         judges = JudgeAssignment.objects.filter(round=round_).select_related("judge")
-        panel_open = context["actions"].change_panel
+        panel_open = actions.change_panel
         if conflict_form is None and panel_open:
             # Built only where shown: its community picker reads the communities.
             conflict_form = ConflictForm(judges=_judge_users(round_))
@@ -224,9 +216,7 @@ def staff_round_detail(request, code):
 @login_required
 @require_POST
 def staff_judge_assign(request, code):
-    round_ = get_round_for_staff(request.user, code)
-    if not access_for(request.user).is_county:
-        raise Http404
+    round_ = get_round_for_county(request.user, code)
     form = AssignJudgeForm(request.POST)
     if not form.is_valid():
         return render(
@@ -251,9 +241,7 @@ def staff_judge_assign(request, code):
 @login_required
 @require_POST
 def staff_conflict_declare(request, code):
-    round_ = get_round_for_staff(request.user, code)
-    if not access_for(request.user).is_county:
-        raise Http404
+    round_ = get_round_for_county(request.user, code)
     form = ConflictForm(request.POST, judges=_judge_users(round_))
     if not form.is_valid():
         return render(
@@ -284,10 +272,7 @@ def staff_conflict_declare(request, code):
 @require_safe
 def declaration_own(request, code):
     """The clerk's own community's declaration page."""
-    access = access_for(request.user)
-    if access.role != CLERK:
-        raise Http404
-    community = Community.objects.get(pk=access.community_id)
+    community = get_own_community(request.user)
     return redirect("ratings:declaration_edit", code=code, community=community.code)
 
 
@@ -411,14 +396,9 @@ def judging_list(request, code):
 
 def _sheet_context(request, assignment, declaration, form):
     round_ = assignment.round
-    closed = round_.status not in (
-        RoundStatus.PLANNED,
-        RoundStatus.DECLARATIONS_OPEN,
-        RoundStatus.DECLARATIONS_CLOSED,
-        RoundStatus.REVIEW,
-    )
+    actions = domain.round_actions(round_, request.user)
     all_sheets = None
-    if closed and assignment.is_chair:
+    if actions.see_all_sheets:
         # Only after the chair closes scoring, and only for the chair: everyone's scores.
         all_sheets = list(
             ScoreSheet.objects.filter(declaration=declaration)
@@ -439,7 +419,7 @@ def _sheet_context(request, assignment, declaration, form):
         "form": form,
         "rows": form.rows(),
         "conflict": conflict,
-        "editable": conflict is None and round_.status == RoundStatus.REVIEW,
+        "editable": conflict is None and actions.score,
         "all_sheets": all_sheets,
         "evidence": _evidence(declaration),
     }
@@ -563,7 +543,6 @@ def judging_progress(request, code):
         state: sum(1 for row in rows for cell in row["cells"] if cell["state"] == state)
         for state in ("scored", "abstained", "conflicted", "missing")
     }
-    move = domain.round_actions(round_, request.user).move
     return render(
         request,
         "ratings/judging_progress.html",
@@ -572,7 +551,7 @@ def judging_progress(request, code):
             "judges": judges,
             "rows": rows,
             "totals": totals,
-            "can_close": move is not None and move.kind == "close_scoring",
+            "can_close": domain.round_actions(round_, request.user).close_scoring,
         },
     )
 
@@ -641,23 +620,17 @@ def _breakdown(result, judges):
 def staff_ranking(request, code):
     """The ranked results of a round by category, with each declaration's score sheet."""
     round_, full = ranking_access(request.user, code)
-    results = round_results(round_)
-    if not full:
-        access = access_for(request.user)
-        results = [r for r in results if access.covers(r.declaration.community)]
-        if not results:
-            raise Http404
+    results = results_in_reach(request.user, round_results(round_), full)
     judges = list(JudgeAssignment.objects.filter(round=round_).select_related("judge"))
     for number, judge in enumerate(judges, start=1):
         judge.number = number
     ratings = {}
-    if round_.status in (RoundStatus.FINAL, RoundStatus.ARCHIVED):
+    if round_.is_confirmed:
         ratings = {r.community_id: r for r in Rating.objects.filter(round=round_).order_by()}
     for result in results:
         result.rows = _breakdown(result, judges)
         result.rating = ratings.get(result.community_id)
-    is_county = access_for(request.user).is_county
-    move = domain.round_actions(round_, request.user).move
+    actions = domain.round_actions(round_, request.user)
     return render(
         request,
         "ratings/staff_ranking.html",
@@ -667,41 +640,10 @@ def staff_ranking(request, code):
             "judges": judges,
             "show_names": full,
             "can_export": full,
-            "can_revoke": is_county,
-            "can_confirm": move is not None and move.kind == "confirm",
+            "can_revoke": actions.revoke,
+            "can_confirm": actions.confirm_page,
         },
     )
-
-
-class ConfirmForm(AdvanceForm):
-    """The note, and while opinions still wait for moderation, the county's word that each
-    one was handled or considered: confirming must not quietly pass over an objection."""
-
-    objections_considered = forms.BooleanField(
-        label=gettext_lazy("I have handled or considered every objection"), required=False
-    )
-
-    def __init__(self, *args, pending: int, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.pending = pending
-        if not pending:
-            del self.fields["objections_considered"]
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.pending and not cleaned.get("objections_considered"):
-            self.add_error(
-                "objections_considered",
-                ngettext(
-                    "%(count)d opinion is still waiting for moderation: handle it, or tick "
-                    "the box to confirm that you have considered it.",
-                    "%(count)d opinions are still waiting for moderation: handle them, or "
-                    "tick the box to confirm that you have considered every one.",
-                    self.pending,
-                )
-                % {"count": self.pending},
-            )
-        return cleaned
 
 
 @login_required
@@ -709,9 +651,7 @@ class ConfirmForm(AdvanceForm):
 def staff_round_confirm(request, code):
     """Confirm a round's results (county): the page shows what will be recorded, and warns
     of opinions still waiting for moderation (confirming then needs an extra tick)."""
-    if not access_for(request.user).is_county:
-        raise Http404
-    round_ = get_object_or_404(Round, code=code, status=RoundStatus.NOTICE)
+    round_ = get_round_for_confirming(request.user, code)
     pending = Objection.objects.filter(round=round_, status=Objection.Status.PENDING).count()
     form = ConfirmForm(posted(request), pending=pending)
     status = 200
@@ -741,17 +681,9 @@ def staff_round_confirm(request, code):
             "kept": [r for r in results if not r.reached],
             "check": domain.move_check(round_, RoundStatus.FINAL),
             # The button is enabled only when confirming is allowed today.
-            "refusal": domain.confirm_refusal(round_, timezone.localdate()),
+            "refusal": domain.round_actions(round_, request.user).confirm_refusal,
         },
         status=status,
-    )
-
-
-class RevokeForm(PortalForm):
-    reason = forms.CharField(
-        label=gettext_lazy("Reason for revoking the rating (摘牌)"),
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 4}),
     )
 
 
@@ -759,13 +691,7 @@ class RevokeForm(PortalForm):
 @require_http_methods(["GET", "HEAD", "POST"])
 def staff_rating_revoke(request, code, community):
     """Revoke a community's rating from this round (county), with the reason."""
-    if not access_for(request.user).is_county:
-        raise Http404
-    rating = get_object_or_404(
-        Rating.objects.select_related("round", "community"),
-        round__code=code,
-        community__code=community,
-    )
+    rating = get_rating_for_revoking(request.user, code, community)
     form = RevokeForm(posted(request))
     status = 200
     if request.method == "POST":

@@ -5,22 +5,19 @@ Both pages stay the same size at any scale: the overview is paged by township, a
 results are paged within each category, with a township filter and a search for a community
 by name or code."""
 
-from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from chunan_community.charts import Series, bar_chart
-from chunan_community.forms import PortalForm
 from chunan_community.paging import paginate
 from chunan_community.public_cache import public_page
-from communities.models import Community, Township
+from communities.models import Township
 from ratings import queries
+from ratings.forms import TOWNSHIP_SELECT_MAX, ResultsFilterForm
 from ratings.models import Round, RoundStatus, Tier
 from ratings.queries import county_overview, paged_results_by_category, results_in_categories
 
@@ -113,58 +110,6 @@ def _pager(request, key: str, page, anchor: str) -> dict | None:
         "next": url(page.next_page_number()) if page.has_next() else None,
         "last": url(paginator.num_pages) if page.has_next() else None,
     }
-
-
-# Up to this many townships, the results' township filter is a select; beyond, a text box
-# for a township's code or part of its name (a province's select would weigh more than the
-# results it filters).
-TOWNSHIP_SELECT_MAX = 50
-
-
-class ResultsFilterForm(PortalForm):
-    """Find a community in a round's results: by name or code, and by township. (Here, not
-    in ratings/forms.py: only this page uses it, and it is a plain GET filter.)"""
-
-    q = forms.CharField(
-        label=gettext_lazy("Community name or code"), required=False, max_length=100
-    )
-    township = forms.CharField(
-        label=gettext_lazy("Township"),
-        required=False,
-        max_length=100,
-        help_text=gettext_lazy("Its code or part of its name."),
-    )
-
-    def __init__(self, data, *, townships):
-        super().__init__(data)
-        if len(townships) <= TOWNSHIP_SELECT_MAX:
-            self.fields["township"] = forms.ChoiceField(
-                label=gettext_lazy("Township"),
-                required=False,
-                choices=[("", gettext_lazy("All townships"))]
-                + [(township.code, township.local_name) for township in townships],
-            )
-
-    def communities(self):
-        """The communities the filter keeps (a queryset), or None when it keeps them all.
-        A bad value is ignored, with its error on the form."""
-        self.is_valid()
-        text = self.cleaned_data.get("q", "").strip()
-        township = self.cleaned_data.get("township", "").strip()
-        if not (text or township):
-            return None
-        communities = Community.objects.all()
-        if text:
-            communities = communities.filter(
-                Q(code__icontains=text) | Q(name__icontains=text) | Q(name_en__icontains=text)
-            )
-        if township:
-            communities = communities.filter(
-                Q(township__code=township)
-                | Q(township__name__icontains=township)
-                | Q(township__name_en__icontains=township)
-            )
-        return communities
 
 
 def _results_filter(request):

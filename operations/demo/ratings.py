@@ -1,8 +1,9 @@
-"""Loading the rating rounds for `manage.py load_chunan`, and the validity rule of a rating.
+"""Loading the rating rounds for `manage.py load_chunan` (the validity rule of a rating is
+ratings.models.rating_valid_until).
 
-The 2008 round and its results are facts (operations.demo.ratings_2008), asserted on every run; the
-current round's dates, status and example scheme are `initial`: county staff adjust the
-scheme and move the round on, and a re-run must not undo that.
+The 2008 round and its results are facts (operations.demo.ratings_2008), asserted on every
+run; the current round's dates, status and example scheme are `initial`: county staff adjust
+the scheme and move the round on, and a re-run must not undo that.
 """
 
 import datetime
@@ -10,16 +11,7 @@ from decimal import Decimal
 
 from communities.loading import Loader
 from operations.demo import ratings_2008 as data
-from ratings.models import Criterion, CutOff, Rating, Round, RoundStatus
-
-
-def rating_valid_until(round_: Round) -> datetime.date:
-    """The last day a rating from this round holds: 31 December of year + valid_years - 1.
-
-    A rule of this portal, not of the speech (which gives no validity): a rating counts
-    for `valid_years` calendar years including the round's own, e.g. 2008 → 2010-12-31.
-    """
-    return datetime.date(round_.year + round_.valid_years - 1, 12, 31)
+from ratings.models import Criterion, CutOff, Rating, Round, RoundStatus, rating_valid_until
 
 
 def load_ratings(loader: Loader, communities: dict) -> Round:

@@ -7,7 +7,7 @@ import time_machine
 from django.urls import reverse
 
 from ratings import domain
-from ratings.models import Round, RoundEvent, RoundStatus
+from ratings.models import ROUND_FLOW, Round, RoundEvent, RoundStatus
 from tests.ratings.factories import make_round
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_ui")]
@@ -18,13 +18,13 @@ SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 def test_round_advance_records_each_move_up_to_the_notice(users):
     round_ = make_round(contact_phone="0571-65021234", contact_address="千岛湖镇新安东路1号")
-    moves = domain.ROUND_FLOW[1 : domain.ROUND_FLOW.index(RoundStatus.NOTICE) + 1]
+    moves = ROUND_FLOW[1 : ROUND_FLOW.index(RoundStatus.NOTICE) + 1]
     for to in moves:
         round_ = domain.round_advance(round=round_, to=to, by=users["county"], today=TODAY)
 
     assert round_.status == RoundStatus.NOTICE
     events = list(RoundEvent.objects.filter(round=round_).values_list("from_status", "to_status"))
-    assert events == list(zip(domain.ROUND_FLOW[:-3], moves, strict=True))
+    assert events == list(zip(ROUND_FLOW[:-3], moves, strict=True))
     assert set(RoundEvent.objects.values_list("by", flat=True)) == {users["county"].pk}
 
 
@@ -354,9 +354,9 @@ def test_round_actions_at_the_review_meeting(users, who, kind):
 def test_round_actions_nobody_but_county_moves_the_round(users, role):
     round_ = make_round(status=RoundStatus.DECLARATIONS_OPEN)
 
-    assert domain.round_actions(round_, users[role]) == domain.RoundActions(
-        move=None, change_panel=False, moderate=False
-    )
+    actions = domain.round_actions(round_, users[role])
+
+    assert (actions.move, actions.change_panel, actions.moderate) == (None, False, False)
 
 
 def test_staff_round_advance_page_says_what_the_dates_say_and_asks_again(client, tree, users):

@@ -316,7 +316,7 @@ def test_results_township_filter_is_a_select_up_to_a_limit(en, big_round):
 
 
 def test_results_township_filter_is_a_text_box_beyond_the_limit(en, big_round, monkeypatch):
-    monkeypatch.setattr("ratings.views.TOWNSHIP_SELECT_MAX", 1)
+    monkeypatch.setattr("ratings.forms.TOWNSHIP_SELECT_MAX", 1)
 
     content = en.get(big_round.get_absolute_url()).content.decode()
     by_code = en.get(big_round.get_absolute_url(), {"township": "south"}).content.decode()
