@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -374,13 +375,29 @@ def _panel_place(round, user, role) -> JudgeAssignment | None:
     # only): no query for them.
     if role in (COUNTY, TOWNSHIP, CLERK) or not user.is_authenticated:
         return None
+    # A list of rounds reads the user's places once (with_panel_places): no query per round.
+    places = getattr(round, "panel_places", None)
+    if places is not None:
+        return next((place for place in places if place.judge_id == user.pk), None)
     return JudgeAssignment.objects.filter(round=round, judge=user).first()
+
+
+def with_panel_places(rounds, user):
+    """`rounds` with the user's own places on their panels, for round_actions (one query)."""
+    return rounds.prefetch_related(
+        Prefetch(
+            "judges",
+            queryset=JudgeAssignment.objects.filter(judge_id=user.pk),
+            to_attr="panel_places",
+        )
+    )
 
 
 def round_actions(round, user, today: datetime.date | None = None) -> RoundActions:
     """What `user` may do with `round` today (see RoundActions).
 
-    No query for staff; one for anyone else signed in (their place on the panel)."""
+    No query for staff; one for anyone else signed in (their place on the panel), none when
+    the round was read with_panel_places."""
     today = today or timezone.localdate()
     role = access_for(user).role
     county = role == COUNTY

@@ -87,7 +87,11 @@ def _stages(round_):
 @require_safe
 def staff_round_list(request):
     """County: every round, with its next stage. Others: the rounds that concern them."""
-    rounds = list(get_rounds_for_staff(request.user).order_by("-year", "-code"))
+    rounds = list(
+        domain.with_panel_places(get_rounds_for_staff(request.user), request.user).order_by(
+            "-year", "-code"
+        )
+    )
     today = timezone.localdate()
     for round_ in rounds:
         round_.actions = domain.round_actions(round_, request.user, today)

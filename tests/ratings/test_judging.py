@@ -506,3 +506,20 @@ def test_judging_query_counts_do_not_grow(client, panel):
     ]
 
     assert few == many
+
+
+def test_judges_round_list_query_count_does_not_grow_with_rounds(client, users):
+    """round_actions reads a judge's places for the whole list at once (with_panel_places)."""
+    judge = users["judge"]
+    client.force_login(judge)
+    url = reverse("ratings:staff_round_list")
+
+    def add_rounds(count):
+        for _ in range(count):
+            make_assignment(round=make_round(status=RoundStatus.REVIEW), judge=judge)
+
+    add_rounds(1)
+    few = _count(client, url)
+    add_rounds(3)
+    many = _count(client, url)
+    assert many == few
