@@ -144,3 +144,8 @@ class CommunityField(forms.Field):
                     params={"text": text, "codes": codes + ("…" if len(found) > 3 else "")},
                 )
         raise ValidationError(self.error_messages["not_found"], code="not_found")
+
+
+class TownshipChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.local_name

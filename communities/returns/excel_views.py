@@ -4,13 +4,10 @@ County, township and community staff use these within their area; anyone else ge
 and an import made by another user does not exist for you (404).
 """
 
-import datetime
-
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,8 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from chunan_community.errors import Refused
-from chunan_community.forms import PortalForm, posted, posted_files
-from chunan_community.months import add_months, month_start
+from chunan_community.forms import posted, posted_files
 from chunan_community.spreadsheets import (
     CSV_CONTENT_TYPE,
     XLSX_CONTENT_TYPE,
@@ -29,8 +25,7 @@ from chunan_community.spreadsheets import (
     xlsx_file,
 )
 from communities.access import access_for
-from communities.forms import CommunityField
-from communities.models import Community, ReturnImport, ReturnStatus, Township
+from communities.models import Community, ReturnImport
 from communities.returns.excel import (
     RETURNS_SHEET,
     export_header,
@@ -39,7 +34,7 @@ from communities.returns.excel import (
     export_returns,
     template_workbook,
 )
-from communities.returns.forms import MonthField
+from communities.returns.forms import ExportForm, TemplateForm, UploadForm, last_month
 from communities.returns.imports import (
     import_preview,
     return_import_apply,
@@ -47,72 +42,6 @@ from communities.returns.imports import (
 )
 
 # ---------- Forms ----------
-
-
-def _last_month() -> datetime.date:
-    return add_months(month_start(timezone.localdate()), -1)
-
-
-class TemplateForm(PortalForm):
-    month = MonthField(label=_("Month"), required=False)
-
-    def clean_month(self):
-        period = self.cleaned_data["month"] or _last_month()
-        if period > month_start(timezone.localdate()):
-            raise ValidationError(_("That month has not begun yet."), code="future")
-        return period
-
-
-class UploadForm(PortalForm):
-    file = forms.FileField(
-        label=_("Filled-in workbook (.xlsx)"),
-        allow_empty_file=True,  # refused by the upload checks, with their message
-        widget=forms.ClearableFileInput(
-            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument"}
-        ),
-    )
-
-
-class ExportForm(PortalForm):
-    month_from = MonthField(label=_("From month"), required=False)
-    month_to = MonthField(label=_("To month"), required=False)
-    township = forms.ModelChoiceField(
-        label=_("Township"),
-        queryset=Township.objects.none(),
-        to_field_name="code",
-        required=False,
-        empty_label=_("All townships"),
-    )
-    # A select up to forms.SELECT_MAX communities in scope, a code or name beyond; a clerk's
-    # one community needs no picking (the field is hidden, a code in the URL still checked).
-    community = CommunityField(
-        label=_("Community"),
-        search=False,
-        required=False,
-        empty_label=_("All communities"),
-    )
-    status = forms.ChoiceField(
-        label=_("Status"),
-        choices=[("", _("All statuses")), *ReturnStatus.choices],
-        required=False,
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        access = access_for(user)
-        self.fields["township"].queryset = Township.objects.filter(access.township_q())
-        self.fields["township"].label_from_instance = lambda township: township.local_name
-        if not access.is_county:
-            # One township: nothing to pick; a township in the URL is still checked.
-            self.fields["township"].widget = forms.HiddenInput()
-        self.fields["community"].set_scope(Community.objects.visible_to(user))
-
-    def clean(self):
-        cleaned = super().clean()
-        first, last = cleaned.get("month_from"), cleaned.get("month_to")
-        if first and last and first > last:
-            self.add_error("month_to", _("The last month comes before the first."))
-        return cleaned
 
 
 # ---------- Views ----------
@@ -174,7 +103,7 @@ def return_import(request):
         "returns/io_import.html",
         {
             "form": form,
-            "template_form": TemplateForm(initial={"month": f"{_last_month():%Y-%m}"}),
+            "template_form": TemplateForm(initial={"month": f"{last_month():%Y-%m}"}),
             "export_form": ExportForm(user=request.user),
             "recent": ReturnImport.objects.filter(uploaded_by=request.user)[:10],
             "max_mb": f"{settings.RETURN_UPLOAD_MAX_BYTES / 1024 / 1024:g}",

@@ -1,20 +1,53 @@
-"""The monthly return's entry form: one field per active indicator, the checks in one place.
+"""The monthly returns' forms: the entry form, the workflow's reason, the Excel template,
+upload and export choices, and the completeness and aggregates filters.
 
-The portal's entry page and the Excel import both validate through `ReturnForm`, so a
-figure is judged the same way however it arrives.
+The portal's entry page and the Excel import both validate through `ReturnForm` (one field per
+indicator in force, the checks in one place), so a figure is judged the same way however it
+arrives.
 """
 
 import datetime
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from chunan_community.forms import PortalForm
-from chunan_community.months import parse_month
-from communities.models import Indicator, IndicatorRule
+from chunan_community.months import add_months, month_start, months_between, parse_month
+from communities.access import CLERK, COUNTY, TOWNSHIP, access_for
+from communities.forms import CommunityField, TownshipChoiceField
+from communities.models import (
+    Community,
+    Indicator,
+    IndicatorRule,
+    ReturnStatus,
+    Township,
+)
 from communities.returns.checks import VALUE_LIMIT, recent_median
+from communities.returns.reports import (
+    Counted,
+    Grain,
+    Level,
+    widen,
+)
+
+DEFAULT_MONTHS = 12
+MAX_GRID_MONTHS = 36
+MAX_AGGREGATE_MONTHS = 120
+LEVEL_LABELS = {
+    Level.TOTAL: gettext_lazy("Total only"),
+    Level.TOWNSHIP: gettext_lazy("Per township"),
+    Level.COMMUNITY: gettext_lazy("Per community"),
+}
+LEVELS_BY_ROLE = {
+    COUNTY: (Level.TOWNSHIP, Level.TOTAL, Level.COMMUNITY),
+    TOWNSHIP: (Level.COMMUNITY, Level.TOTAL),
+    CLERK: (Level.COMMUNITY,),
+}
 
 
 def value_field_name(indicator) -> str:
@@ -223,3 +256,205 @@ class ReturnReasonForm(PortalForm):
             self.fields["reason"].error_messages["required"] = _(
                 "Give a reason: the community sees it with the return."
             )
+
+
+class MonthRangeMixin:
+    """Checks month_from ≤ month_to ≤ this month and the span; sets `first` and `last`."""
+
+    max_months = MAX_GRID_MONTHS
+
+    def check_range(self, cleaned, first, last):
+        this_month = month_start(self.today)
+        if last > this_month:
+            self.add_error("month_to", _("Choose this month or an earlier one."))
+        elif first > last:
+            self.add_error("month_from", _("The first month must not be after the last one."))
+        elif len(months_between(first, last)) > self.max_months:
+            self.add_error(
+                "month_from",
+                _("Choose at most %(count)s months.") % {"count": self.max_months},
+            )
+        else:
+            cleaned["first"], cleaned["last"] = first, last
+
+
+class CompletenessForm(MonthRangeMixin, PortalForm):
+    months = forms.IntegerField(
+        label=gettext_lazy("Last months"),
+        min_value=1,
+        max_value=MAX_GRID_MONTHS,
+        required=False,
+        help_text=gettext_lazy("Used when no first and last month are given."),
+    )
+    month_from = MonthField(label=gettext_lazy("First month"))
+    month_to = MonthField(label=pgettext_lazy("end of a range of months", "Last month"))
+    township = TownshipChoiceField(
+        label=gettext_lazy("Township"),
+        queryset=Township.objects.all(),
+        to_field_name="code",
+        required=False,
+        empty_label=gettext_lazy("All townships"),
+    )
+
+    def __init__(self, *args, access, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        if not access.is_county:
+            del self.fields["township"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        count = cleaned.get("months") or DEFAULT_MONTHS
+        first, last = cleaned.get("month_from"), cleaned.get("month_to")
+        if first and not last:
+            last = min(add_months(first, count - 1), month_start(self.today))
+        last = last or month_start(self.today)
+        first = first or add_months(last, 1 - count)
+        self.check_range(cleaned, first, last)
+        return cleaned
+
+    def window(self):
+        """(first, last) month asked for, or the last DEFAULT_MONTHS months if invalid."""
+        if self.is_valid():
+            return self.cleaned_data["first"], self.cleaned_data["last"]
+        last = month_start(self.today)
+        return add_months(last, 1 - DEFAULT_MONTHS), last
+
+
+class AggregatesForm(MonthRangeMixin, PortalForm):
+    indicator = forms.ChoiceField(label=gettext_lazy("Indicator"))
+    level = forms.ChoiceField(label=gettext_lazy("Areas"))
+    township = TownshipChoiceField(
+        label=gettext_lazy("Township"),
+        queryset=Township.objects.all(),
+        to_field_name="code",
+        required=False,
+        empty_label=gettext_lazy("Choose a township"),
+        help_text=gettext_lazy("For the comparison per community."),
+    )
+    grain = forms.ChoiceField(label=gettext_lazy("Period"), choices=Grain.CHOICES)
+    month_from = MonthField(label=gettext_lazy("First month"))
+    month_to = MonthField(label=pgettext_lazy("end of a range of months", "Last month"))
+    counted = forms.ChoiceField(label=gettext_lazy("Returns counted"), choices=Counted.CHOICES)
+
+    max_months = MAX_AGGREGATE_MONTHS
+
+    def __init__(self, data, *, access, today):
+        self.access, self.today = access, today
+        self.indicators, self.indicator_by_code = indicator_choices()
+        levels = LEVELS_BY_ROLE[access.role]
+        last = month_start(today)
+        defaults = {
+            "indicator": self.indicators[0][1][0][0] if self.indicators else "",
+            "level": levels[0],
+            "grain": Grain.MONTH,
+            "month_from": f"{add_months(last, 1 - DEFAULT_MONTHS):%Y-%m}",
+            "month_to": f"{last:%Y-%m}",
+            "counted": Counted.SUBMITTED,
+        }
+        # Always bound: an empty query shows the defaults, and any parameter overrides one.
+        super().__init__({**defaults, **{k: v for k, v in data.items() if v != ""}})
+        self.fields["indicator"].choices = self.indicators
+        self.fields["level"].choices = [(level, LEVEL_LABELS[level]) for level in levels]
+        if not access.is_county:
+            del self.fields["township"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        # Empty months were replaced by the defaults in __init__, so both are here.
+        first, last = widen(cleaned["month_from"], cleaned["month_to"], cleaned["grain"])
+        # A quarter or year still running ends this month.
+        last = min(last, month_start(self.today))
+        self.check_range(cleaned, first, last)
+        cleaned["indicator_obj"] = self.indicator_by_code[cleaned["indicator"]]
+        county_per_community = self.access.is_county and cleaned["level"] == Level.COMMUNITY
+        if county_per_community and cleaned.get("township") is None:
+            self.add_error("township", _("Choose the township whose communities to compare."))
+        return cleaned
+
+    @property
+    def township_id(self):
+        if self.access.is_county:
+            township = self.cleaned_data.get("township")
+            return township.pk if township else None
+        return self.access.township_id
+
+
+class TemplateForm(PortalForm):
+    month = MonthField(label=_("Month"), required=False)
+
+    def clean_month(self):
+        period = self.cleaned_data["month"] or last_month()
+        if period > month_start(timezone.localdate()):
+            raise ValidationError(_("That month has not begun yet."), code="future")
+        return period
+
+
+class UploadForm(PortalForm):
+    file = forms.FileField(
+        label=_("Filled-in workbook (.xlsx)"),
+        allow_empty_file=True,  # refused by the upload checks, with their message
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument"}
+        ),
+    )
+
+
+class ExportForm(PortalForm):
+    month_from = MonthField(label=_("From month"), required=False)
+    month_to = MonthField(label=_("To month"), required=False)
+    township = forms.ModelChoiceField(
+        label=_("Township"),
+        queryset=Township.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label=_("All townships"),
+    )
+    # A select up to forms.SELECT_MAX communities in scope, a code or name beyond; a clerk's
+    # one community needs no picking (the field is hidden, a code in the URL still checked).
+    community = CommunityField(
+        label=_("Community"),
+        search=False,
+        required=False,
+        empty_label=_("All communities"),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("", _("All statuses")), *ReturnStatus.choices],
+        required=False,
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        access = access_for(user)
+        self.fields["township"].queryset = Township.objects.filter(access.township_q())
+        self.fields["township"].label_from_instance = lambda township: township.local_name
+        if not access.is_county:
+            # One township: nothing to pick; a township in the URL is still checked.
+            self.fields["township"].widget = forms.HiddenInput()
+        self.fields["community"].set_scope(Community.objects.visible_to(user))
+
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("month_from"), cleaned.get("month_to")
+        if first and last and first > last:
+            self.add_error("month_to", _("The last month comes before the first."))
+        return cleaned
+
+
+def indicator_choices():
+    """(choices grouped by indicator group for <optgroup>s, indicators by code): one query."""
+    groups, by_code = {}, {}
+    for indicator in Indicator.objects.select_related("group"):
+        label = indicator.local_name + (f" ({indicator.unit})" if indicator.unit else "")
+        groups.setdefault(indicator.group.local_name, []).append((indicator.code, label))
+        by_code[indicator.code] = indicator
+    return list(groups.items()), by_code
+
+
+def last_month() -> datetime.date:
+    return add_months(month_start(timezone.localdate()), -1)
