@@ -4,6 +4,7 @@ One table (`POLICY`) says which roles may add, change and delete each model; `Ac
 says which rows are in a user's scope. The portal views and the admin both ask here.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -134,6 +135,23 @@ def can_change(user, model, obj=None) -> bool:
 
 def can_delete(user, model, obj=None) -> bool:
     return _allowed(user, model, 2, obj)
+
+
+def staff_access(user) -> Access:
+    """The staff gate: the user's `Access` if they keep the registry (county, township or
+    community staff); else PermissionDenied (403). Every staff page of every app asks this."""
+    access = access_for(user)
+    if not access.keeps_registry:
+        raise PermissionDenied
+    return access
+
+
+def overseer_access(user) -> Access:
+    """The user's `Access` if they oversee communities (county or township staff); else 403."""
+    access = access_for(user)
+    if access.role not in (COUNTY, TOWNSHIP):
+        raise PermissionDenied
+    return access
 
 
 def get_community_for_user(user, code: str, *, write: bool = False) -> models.Community:

@@ -2,7 +2,6 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,7 +14,7 @@ from communities.access import CLERK, JUDGE, access_for
 from communities.filters import CommunityFilter
 from communities.forms import TermsDueForm
 from communities.models import Community, FacilityKind, GovernanceBody, Honour
-from communities.permissions import can_change, get_community_for_user
+from communities.permissions import can_change, get_community_for_user, staff_access
 from communities.queries import below_space_standard, community_record, terms_due
 
 
@@ -112,13 +111,6 @@ def community_profile(request, code):
     )
 
 
-def _registry_access(request):
-    access = access_for(request.user)
-    if not access.keeps_registry:
-        raise PermissionDenied
-    return access
-
-
 @login_required
 @require_safe
 def workspace(request):
@@ -128,7 +120,7 @@ def workspace(request):
     review-panel judge, who keeps no registry, to their rating rounds."""
     if access_for(request.user).role == JUDGE:
         return redirect("ratings:staff_round_list")
-    access = _registry_access(request)
+    access = staff_access(request.user)
     communities = Community.objects.visible_to(request.user).select_related("township")
     if access.role == CLERK:
         return redirect(communities.get().get_workspace_url())
@@ -150,7 +142,7 @@ def workspace(request):
 @require_safe
 def workspace_community(request, code):
     """A community's full record, for the staff whose scope includes it (else 404)."""
-    _registry_access(request)
+    staff_access(request.user)
     community = get_community_for_user(request.user, code)
     record = community_record(community)
     return render(
@@ -171,7 +163,7 @@ def workspace_community(request, code):
 @require_safe
 def terms_due_list(request):
     """Term elections (换届) falling due in the coming days, in the user's scope."""
-    _registry_access(request)
+    staff_access(request.user)
     form = _local_township_labels(TermsDueForm(request.GET or None))
     days, township = settings.TERMS_DUE_DAYS, None
     if form.is_valid():
@@ -195,7 +187,7 @@ def terms_due_list(request):
 @require_safe
 def space_standard_list(request):
     """Communities below 20 m² per 100 households, with their shortfall."""
-    _registry_access(request)
+    staff_access(request.user)
     queryset = below_space_standard(request.user)
     filterset = CommunityFilter(request.GET, queryset=queryset)
     _local_township_labels(filterset.form)

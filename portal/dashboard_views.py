@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_safe
 from chunan_community.charts import format_number
 from communities.access import CLERK, COUNTY, TOWNSHIP, access_for
 from communities.models import Community, Township
+from communities.permissions import overseer_access
 from communities.returns.checks import due_on
 from communities.returns.reports import Grain, Level
 from portal.dashboard import (
@@ -359,8 +359,7 @@ def county_dashboard(request):
     if access.role == CLERK:
         community = Community.objects.only("code").get(pk=access.community_id)
         return redirect(community.get_workspace_url())
-    if access.role not in (COUNTY, TOWNSHIP):
-        raise PermissionDenied
+    overseer_access(request.user)
     board = dashboard(request.user)
     links = _links(board, access)
     rows, page = [], None

@@ -14,8 +14,7 @@ to a request.
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from communities.access import access_for
-from communities.permissions import can_add, can_change, get_community_for_user
+from communities.permissions import can_add, can_change, get_community_for_user, staff_access
 
 
 def services_staff(request, *, model=None, write=False):
@@ -23,9 +22,7 @@ def services_staff(request, *, model=None, write=False):
 
     model, write: the page adds `model` rows; the user must be allowed to add them.
     """
-    access = access_for(request.user)
-    if not access.keeps_registry:
-        raise PermissionDenied
+    access = staff_access(request.user)
     if write and model is not None and not can_add(request.user, model):
         raise PermissionDenied
     return access

@@ -7,7 +7,6 @@ and an import made by another user does not exist for you (404).
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -24,8 +23,8 @@ from chunan_community.spreadsheets import (
     csv_chunks,
     xlsx_file,
 )
-from communities.access import access_for
 from communities.models import Community, ReturnImport
+from communities.permissions import staff_access
 from communities.returns.excel import (
     RETURNS_SHEET,
     export_header,
@@ -47,13 +46,6 @@ from communities.returns.imports import (
 # ---------- Views ----------
 
 
-def _excel_access(request):
-    access = access_for(request.user)
-    if not access.keeps_registry:
-        raise PermissionDenied
-    return access
-
-
 def _invalid(request, form, title):
     """A filter the portal cannot use: 400 with what is wrong, never a 500."""
     return render(request, "returns/io_invalid.html", {"form": form, "title": title}, status=400)
@@ -68,7 +60,7 @@ def _attachment(response, filename):
 @require_safe
 def return_template(request):
     """The .xlsx to fill in for a month, prefilled for the user's area."""
-    _excel_access(request)
+    staff_access(request.user)
     form = TemplateForm(request.GET)
     if not form.is_valid():
         return _invalid(request, form, _("The template cannot be made"))
@@ -89,7 +81,7 @@ def return_template(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 def return_import(request):
     """Upload a filled-in workbook; it is checked, then shown for confirmation."""
-    _excel_access(request)
+    staff_access(request.user)
     form = UploadForm(posted(request), posted_files(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -113,7 +105,7 @@ def return_import(request):
 
 def _import_for_user(request, pk) -> ReturnImport:
     """The import if the user uploaded it (the county sees all); else Http404."""
-    access = _excel_access(request)
+    access = staff_access(request.user)
     imports = ReturnImport.objects.select_related("uploaded_by")
     if not access.is_county:
         imports = imports.filter(uploaded_by=request.user)
@@ -146,7 +138,7 @@ def return_import_preview(request, pk):
 
 def _export_selection(request):
     """(header, lines) of the filtered returns, or the 400 response for a bad filter."""
-    _excel_access(request)
+    staff_access(request.user)
     form = ExportForm(request.GET, user=request.user)
     if not form.is_valid():
         return None, _invalid(request, form, _("The export cannot be made"))

@@ -7,7 +7,6 @@ sees the county, township staff their township, a clerk their own community.
 
 import openpyxl
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
@@ -17,8 +16,9 @@ from django.views.decorators.http import require_safe
 from chunan_community import charts
 from chunan_community.paging import paginate
 from chunan_community.spreadsheets import append_row, csv_response, xlsx_response
-from communities.access import COUNTY, TOWNSHIP, access_for
+from communities.access import TOWNSHIP
 from communities.models import Community, Indicator, Township
+from communities.permissions import overseer_access, staff_access
 from communities.returns.checks import due_on
 from communities.returns.forms import AggregatesForm, CompletenessForm
 from communities.returns.reports import (
@@ -45,20 +45,6 @@ MAX_CHART_SERIES = len(charts.PALETTE)
 
 
 # ---------------------------------------------------------------------------- helpers
-
-
-def _completeness_access(request):
-    access = access_for(request.user)
-    if access.role not in (COUNTY, TOWNSHIP):
-        raise PermissionDenied
-    return access
-
-
-def _aggregates_access(request):
-    access = access_for(request.user)
-    if not access.keeps_registry:
-        raise PermissionDenied
-    return access
 
 
 def _pager(request, page, param, anchor):
@@ -109,7 +95,7 @@ def completeness(request):
     the window, the communities and the townships shown. Rates and the overdue list are
     counted in Python from those two light lists (ids, founding, status, late).
     """
-    access = _completeness_access(request)
+    access = overseer_access(request.user)
     today = timezone.localdate()
     form = CompletenessForm(request.GET, access=access, today=today)
     first, last = form.window()
@@ -203,7 +189,7 @@ def _rate_tables(rates, page, townships, months):
 
 def _aggregates(request):
     """The form and, when it is valid, the table: shared by the page, print and exports."""
-    access = _aggregates_access(request)
+    access = staff_access(request.user)
     form = AggregatesForm(request.GET, access=access, today=timezone.localdate())
     table = None
     if form.is_valid():

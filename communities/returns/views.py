@@ -9,7 +9,6 @@ from decimal import Decimal, InvalidOperation
 import django_filters
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,10 +21,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from chunan_community.errors import Refused, error_summary
 from chunan_community.months import add_months, month_start, months_back
 from chunan_community.paging import paginate
-from communities.access import CLERK, COUNTY, TOWNSHIP, access_for
+from communities.access import CLERK, COUNTY, TOWNSHIP
 from communities.forms import CommunityField
 from communities.models import Community, MonthlyReturn, ReturnEvent, ReturnStatus, Township
-from communities.permissions import get_return_for_user
+from communities.permissions import get_return_for_user, staff_access
 from communities.returns import domain
 from communities.returns.checks import closes_on, due_on
 from communities.returns.forms import (
@@ -60,13 +59,6 @@ ACTION_TEXT = {
         gettext_lazy("Reason for reopening (the community sees it)"),
     ),
 }
-
-
-def _staff(request):
-    access = access_for(request.user)
-    if not access.keeps_registry:
-        raise PermissionDenied
-    return access
 
 
 def _month_label(period) -> str:
@@ -178,7 +170,7 @@ def _review_list(request, access):
 @require_safe
 def returns_list(request):
     """A clerk's months with their status; the returns to review for township and county."""
-    access = _staff(request)
+    access = staff_access(request.user)
     today = timezone.localdate()
     if access.role == CLERK:
         context = {"mode": "clerk", **_clerk_months(request, access, today)}
