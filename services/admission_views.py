@@ -23,7 +23,6 @@ from chunan_community.paging import paginate
 from chunan_community.public_cache import public_page
 from chunan_community.spreadsheets import csv_response
 from services import admission
-from services.access import may_add, may_change, services_community, services_staff
 from services.admission_forms import (
     AdmissionFilter,
     AdmissionRequestForm,
@@ -31,6 +30,7 @@ from services.admission_forms import (
     DecisionForm,
 )
 from services.models import AdmissionRequest, Commendation
+from services.permissions import may_add, may_change, services_community, services_staff
 
 DECISIONS = {
     "approve": (admission.admission_approve, False),

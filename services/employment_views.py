@@ -22,7 +22,6 @@ from chunan_community.months import month_start
 from chunan_community.paging import paginate
 from services import employment_domain as domain
 from services import employment_queries as queries
-from services.access import may_add, may_change, services_community, services_record
 from services.employment_forms import (
     ProcessingProjectForm,
     ReemploymentOutcomeForm,
@@ -31,6 +30,7 @@ from services.employment_forms import (
 )
 from services.households_forms import add_domain_errors
 from services.models import ProcessingProject, ReemploymentOutcome, TrainingClass
+from services.permissions import may_add, may_change, services_community, services_record
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from chunan_community.months import add_months, month_start
 from chunan_community.paging import paginate
 from services import households_domain as domain
-from services.access import may_add, may_change, services_community, services_record
 from services.households_forms import (
     HouseholdFilter,
     HouseholdForm,
@@ -37,6 +36,7 @@ from services.households_queries import (
 )
 from services.masking import mask_name, mask_phone
 from services.models import AssistanceVisit, AssistedHousehold, HelperPairing
+from services.permissions import may_add, may_change, services_community, services_record
 
 
 def _household(request, community, pk, *, write=False) -> AssistedHousehold:

@@ -28,7 +28,7 @@ from chunan_community.paging import paginate
 from chunan_community.spreadsheets import append_row, csv_response, xlsx_response
 from communities.access import CLERK
 from services import reports
-from services.access import services_staff
+from services.permissions import services_staff
 from services.report_forms import HoursForm, ScopeForm
 
 # Beyond this many areas the chart shows only the total (the table keeps every area).

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_safe
 from chunan_community.paging import paginate
 from communities.access import CLERK
 from communities.models import Community
-from services.access import services_community, services_staff
+from services.permissions import services_community, services_staff
 
 
 @login_required

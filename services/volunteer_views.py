@@ -30,7 +30,6 @@ from chunan_community.errors import Refused, error_summary
 from chunan_community.forms import posted
 from chunan_community.paging import paginate
 from chunan_community.spreadsheets import append_row, xlsx_response
-from services.access import services_community, services_record
 from services.domain import (
     ZERO,
     SessionRejected,
@@ -49,6 +48,7 @@ from services.models import (
     TimeBankEntry,
     Volunteer,
 )
+from services.permissions import services_community, services_record
 from services.volunteer_forms import (
     DEFAULT_ROWS,
     MAX_ROWS,

@@ -1,12 +1,12 @@
-"""services.access, the one place the services views ask who may open and change what."""
+"""services.permissions, the one place the services views ask who may open and change what."""
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.test import RequestFactory
 
-from services.access import services_community, services_record, services_staff
 from services.models import AdmissionRequest, Volunteer
+from services.permissions import services_community, services_record, services_staff
 from tests.factories import make_volunteer
 
 pytestmark = pytest.mark.django_db
