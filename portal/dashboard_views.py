@@ -71,10 +71,6 @@ def _url(name, params=None, *, args=None, fragment=""):
     return url + (f"#{fragment}" if fragment else "")
 
 
-def _percent(rate) -> str:
-    return "—" if rate.percent is None else f"{rate.percent}%"
-
-
 def _links(board: Dashboard, access, township=None) -> dict[str, str]:
     """The lists behind one row's figures: the whole scope (township None) or one township."""
     place = {"township": township.code} if township is not None else {}
@@ -161,7 +157,7 @@ def _cards(board: Dashboard, links: dict[str, str]) -> list[Card]:
         figures=[
             Figure(
                 "reporting-rate",
-                _percent(total.reporting),
+                str(total.reporting),
                 _("Reporting rate"),
                 links["completeness"],
                 _("%(done)s of %(of)s communities reported")
@@ -173,7 +169,7 @@ def _cards(board: Dashboard, links: dict[str, str]) -> list[Card]:
             ),
             Figure(
                 "on-time-rate",
-                _percent(total.on_time),
+                str(total.on_time),
                 _("On-time rate"),
                 links["completeness"],
                 _("%(done)s of %(of)s returns reported by the due date")
@@ -227,7 +223,7 @@ def _cards(board: Dashboard, links: dict[str, str]) -> list[Card]:
         figures=[
             Figure(
                 "network-coverage",
-                _percent(total.coverage),
+                str(total.coverage),
                 _("coverage: networks established of five in every community"),
                 links["coverage"],
                 _("%(done)s of %(of)s")
@@ -239,7 +235,7 @@ def _cards(board: Dashboard, links: dict[str, str]) -> list[Card]:
             *[
                 Figure(
                     f"network-{kind}",
-                    _percent(share),
+                    str(share),
                     kind.label,
                     links["coverage"],
                     _("%(done)s of %(of)s communities")
@@ -306,12 +302,12 @@ def _row_cells(figures: Figures, links: dict[str, str], board: Dashboard) -> lis
     return [
         Cell(format_number(figures.communities), links["communities"]),
         *tiers,
-        Cell(_percent(figures.reporting), links["completeness"]),
-        Cell(_percent(figures.on_time), links["completeness"]),
+        Cell(str(figures.reporting), links["completeness"]),
+        Cell(str(figures.on_time), links["completeness"]),
         Cell(format_number(figures.below_standard), links["space_standard"]),
         Cell(format_number(figures.shortfall_m2), links["space_standard"]),
         Cell(format_number(figures.terms_due), links["terms_due"]),
-        Cell(_percent(figures.coverage), links["coverage"]),
+        Cell(str(figures.coverage), links["coverage"]),
         Cell(format_number(figures.hours_last_month), links["hours_last_month"]),
         Cell(format_number(figures.hours_year), links["hours_year"]),
         *(

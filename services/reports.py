@@ -18,7 +18,6 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
 
 from django.conf import settings
 from django.db.models import (
@@ -36,9 +35,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from chunan_community.charts import format_number
+from chunan_community.figures import Area, Percent, export_number, plain_number
 from chunan_community.months import add_months, months_between
 from communities.models import Community, Township
-from communities.returns.reports import plain_number
 from services.models import (
     ServiceNetwork,
     ServiceOutlet,
@@ -62,27 +61,6 @@ RATE_PLACES = Decimal("0.01")
 PER_RESIDENTS = 1000
 
 # ---------------------------------------------------------------------------- cell values
-
-
-@dataclass(frozen=True)
-class Percent:
-    """`done` of `of`, shown as a whole percentage rounded half up (2 of 3 → 67%)."""
-
-    done: int
-    of: int
-
-    @property
-    def fraction(self) -> Fraction | None:
-        return Fraction(self.done, self.of) if self.of else None
-
-    @property
-    def percent(self) -> int | None:
-        if not self.of:
-            return None
-        return int(Fraction(100 * self.done, self.of) + Fraction(1, 2))
-
-    def __str__(self) -> str:
-        return "—" if self.percent is None else f"{self.percent}%"
 
 
 @dataclass(frozen=True)
@@ -119,7 +97,7 @@ def cell_xlsx(value) -> tuple[object, str | None]:
     if isinstance(value, int):
         return value, None
     if isinstance(value, Decimal):
-        return (int(value) if value == value.to_integral_value() else float(value)), None
+        return export_number(value), None
     if isinstance(value, Percent):
         fraction = value.fraction
         return (None, None) if fraction is None else (float(fraction), "0%")
@@ -411,12 +389,6 @@ def outlets_table(user, *, township=None, with_totals=True, county=False) -> Tab
 
 
 # ---------------------------------------------------------------------------- 3. hours
-
-
-@dataclass(frozen=True)
-class Area:
-    key: int
-    label: str
 
 
 def hours_areas(user, *, township=None, by_township=False) -> list[Area]:

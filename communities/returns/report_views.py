@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_safe
 
 from chunan_community import charts
+from chunan_community.figures import export_number
 from chunan_community.forms import PortalForm
 from chunan_community.months import add_months, month_start
 from chunan_community.paging import paginate
@@ -489,20 +490,12 @@ def _export_rows(table):
     header += [_("Returns counted"), _("Returns owed"), _("Complete")]
     rows = [header]
     for row in [*table.rows, table.footer]:
-        line = [indicator.local_name, indicator.unit, row.label, *map(_number, row.values)]
+        line = [indicator.local_name, indicator.unit, row.label, *map(export_number, row.values)]
         if table.has_total_column:
-            line.append(_number(row.total))
+            line.append(export_number(row.total))
         line += [row.reported, row.expected, _("No") if row.partial else _("Yes")]
         rows.append(line)
     return rows
-
-
-def _number(value):
-    """1234 and 12.5 rather than 1234.00 and 12.50: an int or a normalized Decimal."""
-    if value is None:
-        return None
-    value = value.normalize()
-    return int(value) if value == value.to_integral_value() else value
 
 
 def _filename(table, extension):

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from chunan_community.figures import Percent
 from chunan_community.months import add_months, month_start
 from communities.models import ReturnStatus, Role
 from communities.returns.reports import (
@@ -17,7 +18,6 @@ from communities.returns.reports import (
     NOT_STARTED,
     Cell,
     CommunityRow,
-    Rate,
     cell_for,
     community_rows,
     completeness_communities,
@@ -220,7 +220,7 @@ def test_founded_year_months_before_founding_are_not_missing():
     assert [c.overdue for c in cells] == [False, False, True]
     assert overdue_returns([founded], months, {}, today)[0].period == datetime.date(2026, 1, 1)
     rates = completeness_rates([founded], months, {}, today)
-    assert rates[None].overall.reporting == Rate(done=0, of=1)
+    assert rates[None].overall.reporting == Percent(done=0, of=1)
 
 
 def test_founding_month_prefers_the_exact_date():
@@ -249,9 +249,9 @@ def test_a_return_saved_before_founding_still_shows():
 
 
 def test_rate_percent_rounds_half_up():
-    assert Rate(2, 3).percent == 67
-    assert Rate(1, 8).percent == 13
-    assert Rate(0, 0).percent is None
+    assert Percent(2, 3).percent == 67
+    assert Percent(1, 8).percent == 13
+    assert Percent(0, 0).percent is None
 
 
 def test_inactive_communities_are_left_out(client, users, tree, english):
