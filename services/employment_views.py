@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from chunan_community.errors import add_domain_errors
 from chunan_community.months import month_start
 from chunan_community.paging import paginate
 from communities.permissions import can_add, can_change
@@ -30,7 +31,6 @@ from services.employment_forms import (
     TrainingClassForm,
     YearForm,
 )
-from services.households_forms import add_domain_errors
 from services.models import ProcessingProject, ReemploymentOutcome, TrainingClass
 
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import openpyxl
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +24,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_safe
 
 from chunan_community import charts
+from chunan_community.errors import errors_response
 from chunan_community.forms import PortalForm
 from chunan_community.months import add_months, month_start
 from chunan_community.paging import paginate
@@ -304,13 +304,6 @@ def report_print(request, report):
 # ---------------------------------------------------------------------------- exports
 
 
-def _bad_request(form):
-    errors = "\n".join(
-        f"{name}: {message}" for name, messages in form.errors.items() for message in messages
-    )
-    return HttpResponseBadRequest(errors, content_type="text/plain")
-
-
 def _filename(form, table, extension):
     parts = ["services", table.slug]
     township = getattr(form, "chosen_township", None)
@@ -328,7 +321,7 @@ def report_csv(request, report):
     every row, not only the page shown, then the totals."""
     _report, form, table = _prepare(request, report)
     if table is None:
-        return _bad_request(form)
+        return errors_response(form)
     rows = ([reports.cell_csv(value) for value in line] for line in table.export_rows())
     return csv_response(_filename(form, table, "csv"), rows)
 
@@ -340,7 +333,7 @@ def report_xlsx(request, report):
     row and the label column frozen."""
     _report, form, table = _prepare(request, report)
     if table is None:
-        return _bad_request(form)
+        return errors_response(form)
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = table.slug

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from chunan_community.errors import error_summary
+from chunan_community.errors import add_domain_errors, error_summary
 from chunan_community.forms import posted
 from chunan_community.paging import paginate
 from chunan_community.spreadsheets import append_row, xlsx_response
@@ -94,18 +94,6 @@ def _active_households(community) -> dict:
         "household_name", "id"
     )
     return {household.pk: household for household in rows}
-
-
-# ---------- Errors ----------
-
-
-def _add_model_errors(form, error: ValidationError) -> None:
-    """A model's ValidationError onto the form: on its field when the form has it."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
 
 
 # ---------- The list ----------
@@ -338,7 +326,7 @@ def session_record(request, code, pk):
         try:
             record = service_record(**form.session(), by=request.user)
         except ValidationError as error:
-            _add_model_errors(form, error)
+            add_domain_errors(form, error)
         else:
             messages.success(
                 request,
@@ -369,7 +357,7 @@ def time_bank_withdraw(request, code, pk):
         except TimeBankRefused as refused:
             form.add_error("hours", refused.message)
         except ValidationError as error:
-            _add_model_errors(form, error)
+            add_domain_errors(form, error)
         else:
             messages.success(
                 request,
@@ -444,7 +432,7 @@ def sessions_bulk(request, code):
                     sessions=[form.session() for form in filled], by=request.user
                 )
             except SessionRejected as rejected:
-                _add_model_errors(filled[rejected.index], rejected.error)
+                add_domain_errors(filled[rejected.index], rejected.error)
             else:
                 hours = sum((record.hours for record in records), ZERO).quantize(ZERO)
                 messages.success(

@@ -9,7 +9,6 @@ import openpyxl
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_safe
 
 from chunan_community import charts
+from chunan_community.errors import errors_response
 from chunan_community.figures import export_number
 from chunan_community.forms import PortalForm
 from chunan_community.months import add_months, month_start
@@ -505,20 +505,13 @@ def _filename(table, extension):
     )
 
 
-def _bad_request(form):
-    errors = "\n".join(
-        f"{field}: {message}" for field, messages in form.errors.items() for message in messages
-    )
-    return HttpResponseBadRequest(errors or _("Choose an indicator."), content_type="text/plain")
-
-
 @login_required
 @require_safe
 def aggregates_csv(request):
     """The table as CSV (UTF-8 with a byte-order mark, so that Excel reads the Chinese)."""
     _access, form, table = _aggregates(request)
     if table is None:
-        return _bad_request(form)
+        return errors_response(form, otherwise=_("Choose an indicator."))
     return csv_response(_filename(table, "csv"), _export_rows(table))
 
 
@@ -528,7 +521,7 @@ def aggregates_xlsx(request):
     """The table as an .xlsx workbook: numbers as numbers, the header row frozen."""
     _access, form, table = _aggregates(request)
     if table is None:
-        return _bad_request(form)
+        return errors_response(form, otherwise=_("Choose an indicator."))
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = table.indicator.code[:31]
