@@ -37,8 +37,6 @@ from services import reports
 
 DEFAULT_MONTHS = 12
 MAX_HOURS_MONTHS = 36
-# Beyond this many areas the chart shows only the total (the table keeps every area).
-MAX_CHART_SERIES = len(charts.PALETTE)
 
 
 # ---------------------------------------------------------------------------- forms
@@ -200,43 +198,29 @@ def _prepare(request, slug):
 
 
 def _hours_chart(table) -> str:
-    """Bars for one area, a line per area up to MAX_CHART_SERIES, else bars of the total."""
+    """Bars for one area, a line per area up to charts.MAX_SERIES, else bars of the total."""
     if not any(value for row in table.rows for value in row.cells[1:]):
         return ""
-    categories = [row.cells[0] for row in table.rows]
-    count = len(table.areas)
-    if count == 1:
-        series = [charts.Series(table.areas[0], [row.cells[1] for row in table.rows])]
-    elif count > MAX_CHART_SERIES:
-        series = [charts.Series(_("Total"), [row.cells[-1] for row in table.rows])]
-    else:
-        series = [
+    series = charts.area_series(
+        [
             charts.Series(label, [row.cells[1 + index] for row in table.rows])
             for index, label in enumerate(table.areas)
-        ]
+        ],
+        [row.cells[-1] for row in table.rows],
+    )
     title = _("Hours of volunteer service, %(first)s to %(last)s") % {
         "first": f"{table.first:%Y-%m}",
         "last": f"{table.last:%Y-%m}",
     }
-    peak = max(
-        ((v, categories[i], s.label) for s in series for i, v in enumerate(s.values) if v),
-        key=lambda item: item[0],
-    )
     desc = _("%(count)s months, %(series)s series.") % {
-        "count": len(categories),
+        "count": len(table.rows),
         "series": len(series),
     }
-    desc += " " + _("Highest: %(value)s (%(area)s, %(period)s).") % {
-        "value": charts.format_number(peak[0]),
-        "area": peak[2],
-        "period": peak[1],
-    }
-    draw = charts.bar_chart if len(series) == 1 else charts.line_chart
-    return draw(
+    return charts.trend_chart(
         id_prefix="hours-chart",
         title=title,
         desc=desc,
-        categories=categories,
+        categories=[row.cells[0] for row in table.rows],
         series=series,
         unit=_("hours"),
     )
@@ -275,7 +259,7 @@ def _render(request, slug, template, *, paged):
         "body": table.display(rows) if table else [],
         "footer": table.display(table.footer) if table else [],
         "chart": _hours_chart(table) if table and slug == "hours" else "",
-        "chart_is_total": table is not None and len(table.areas) > MAX_CHART_SERIES,
+        "chart_is_total": table is not None and len(table.areas) > charts.MAX_SERIES,
         "query": query.urlencode(),
         "urls": {
             "page": report.url(),

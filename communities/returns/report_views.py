@@ -47,8 +47,6 @@ from communities.returns.reports import (
 DEFAULT_MONTHS = 12
 MAX_GRID_MONTHS = 36
 MAX_AGGREGATE_MONTHS = 120
-# Beyond this many areas the chart shows only the total (the table keeps every area).
-MAX_CHART_SERIES = len(charts.PALETTE)
 
 
 # ---------------------------------------------------------------------------- forms
@@ -394,43 +392,30 @@ def _total_label(access):
 
 
 def _chart(table):
-    """Bars for one series, lines for up to MAX_CHART_SERIES areas, else the total alone."""
+    """Bars for one series, lines for up to charts.MAX_SERIES areas, else the total alone."""
     indicator = table.indicator
     # A partial period is marked where it is drawn, so its low bar is not read as a drop.
     categories = [
         f"{row.label}* ({row.reported}/{row.expected})" if row.partial else row.label
         for row in table.rows
     ]
-    if len(table.areas) == 1 or len(table.areas) > MAX_CHART_SERIES:
-        label = table.areas[0].label if len(table.areas) == 1 else _("Total")
-        series = [charts.Series(label, [row.total for row in table.rows])]
-    else:
-        series = [
+    series = charts.area_series(
+        [
             charts.Series(area.label, [row.values[i] for row in table.rows])
             for i, area in enumerate(table.areas)
-        ]
+        ],
+        [row.total for row in table.rows],
+    )
     title = _("%(indicator)s, %(first)s to %(last)s") % {
         "indicator": indicator.local_name,
         "first": f"{table.first:%Y-%m}",
         "last": f"{table.last:%Y-%m}",
     }
-    peak = max(
-        ((v, categories[i], s.label) for s in series for i, v in enumerate(s.values) if v),
-        default=None,
-        key=lambda item: item[0],
-    )
     desc = _("%(count)s periods, %(series)s series.") % {
         "count": len(categories),
         "series": len(series),
     }
-    if peak:
-        desc += " " + _("Highest: %(value)s (%(area)s, %(period)s).") % {
-            "value": charts.format_number(peak[0]),
-            "area": peak[2],
-            "period": peak[1],
-        }
-    draw = charts.bar_chart if len(series) == 1 else charts.line_chart
-    return draw(
+    return charts.trend_chart(
         id_prefix="aggregate-chart",
         title=title,
         desc=desc,
@@ -448,7 +433,7 @@ def _aggregates_context(request, template):
         "table": table,
         "reported_basis": REPORTED_BASIS,
         "chart": _chart(table) if table and table.has_data else "",
-        "chart_is_total": table is not None and len(table.areas) > MAX_CHART_SERIES,
+        "chart_is_total": table is not None and len(table.areas) > charts.MAX_SERIES,
         "query": request.GET.urlencode(),
         "grain_label": dict(Grain.CHOICES).get(form.cleaned_data.get("grain"), "")
         if form.is_valid()
