@@ -13,13 +13,13 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from chunan_community.charts import format_number
+from chunan_community.paging import paginate
 from communities.access import CLERK, COUNTY, TOWNSHIP, access_for
 from communities.models import Community, Township
 from communities.returns.checks import due_on
@@ -361,7 +361,7 @@ def county_dashboard(request):
     links = _links(board, access)
     rows, page = [], None
     if access.role == COUNTY:
-        page = Paginator(board.rows, TOWNSHIPS_PER_PAGE).get_page(request.GET.get("page"))
+        page = paginate(request, board.rows, per_page=TOWNSHIPS_PER_PAGE)
         for figures in page:
             row_links = _links(board, access, figures.township)
             rows.append(

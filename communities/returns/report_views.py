@@ -20,7 +20,7 @@ from chunan_community.errors import errors_response
 from chunan_community.figures import export_number
 from chunan_community.forms import PortalForm
 from chunan_community.months import add_months, month_start
-from chunan_community.paging import paginate
+from chunan_community.paging import pager, paginate
 from chunan_community.spreadsheets import append_row, csv_response, xlsx_response
 from communities.access import CLERK, COUNTY, TOWNSHIP, access_for
 from communities.models import Community, Indicator, Township
@@ -222,32 +222,6 @@ def _aggregates_access(request):
     return access
 
 
-def _pager(request, page, param, anchor):
-    """Links for a paginator whose page number travels in `param` (several pagers on a
-    page): each link keeps the filter and the other pagers' pages, and comes back to the
-    section at `anchor`."""
-    query = request.GET.copy()
-
-    def url(number):
-        query[param] = number
-        return f"?{query.urlencode()}#{anchor}"
-
-    numbers = page.paginator.page_range
-    near = [n for n in numbers if n in (1, page.paginator.num_pages) or abs(n - page.number) <= 2]
-    links, previous = [], 0
-    for number in near:
-        if number - previous > 1:
-            links.append({"gap": True})
-        links.append({"number": number, "url": url(number), "current": number == page.number})
-        previous = number
-    return {
-        "page": page,
-        "links": links,
-        "previous_url": url(page.previous_page_number()) if page.has_previous() else "",
-        "next_url": url(page.next_page_number()) if page.has_next() else "",
-    }
-
-
 # ---------------------------------------------------------------------------- completeness
 
 # The page parameters of the completeness page's lists other than the grid (`page`).
@@ -313,9 +287,9 @@ def completeness(request):
             "community_count": len(rows),
             "rate_tables": _rate_tables(rates, rates_page, townships, months),
             "rates_page": rates_page,
-            "rates_pager": _pager(request, rates_page, RATES_PAGE, "rates-heading"),
+            "rates_pager": pager(request, rates_page, RATES_PAGE, "rates-heading"),
             "overdue_page": overdue_page,
-            "overdue_pager": _pager(request, overdue_page, OVERDUE_PAGE, "overdue-heading"),
+            "overdue_pager": pager(request, overdue_page, OVERDUE_PAGE, "overdue-heading"),
             "overdue_rows": [
                 {
                     "item": item,

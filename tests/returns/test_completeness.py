@@ -326,19 +326,19 @@ def test_rate_pager_links_keep_the_other_parameters(client, users, tree, west, e
     response = client.get(URL, params)
 
     pager = response.context["rates_pager"]
-    assert query_of(pager["next_url"]) == {**params, "rates_page": "2"}
-    assert urlsplit(pager["next_url"]).fragment == "rates-heading"
-    assert [query_of(link["url"]) for link in pager["links"]] == [
+    assert query_of(pager.next_url) == {**params, "rates_page": "2"}
+    assert urlsplit(pager.next_url).fragment == "rates-heading"
+    assert [query_of(link["url"]) for link in pager.links] == [
         {**params, "rates_page": "1"},
         {**params, "rates_page": "2"},
     ]
     html = response.content.decode()
-    assert f'href="{escape(pager["next_url"])}"' in html
+    assert f'href="{escape(pager.next_url)}"' in html
     # The other pagers keep this one's page in turn.
     overdue = response.context["overdue_pager"]
     second = client.get(URL, {**params, "rates_page": "2"})
-    assert query_of(second.context["overdue_pager"]["next_url"])["rates_page"] == "2"
-    assert query_of(overdue["next_url"]) == {**params, "overdue_page": "4"}
+    assert query_of(second.context["overdue_pager"].next_url)["rates_page"] == "2"
+    assert query_of(overdue.next_url) == {**params, "overdue_page": "4"}
     assert "rates_page=2" in second.content.decode()  # the grid's pager (querystring tag)
 
 
@@ -382,7 +382,7 @@ def test_township_staff_rates_page_shows_only_their_township(
     response = client.get(URL, {**WINDOW, "rates_page": "2"})
 
     assert list(rates_of(response, "reporting")) == [tree["north"].name_en]
-    assert response.context["rates_pager"]["next_url"] == ""
+    assert response.context["rates_pager"].next_url is None
 
 
 # ---------------------------------------------------------------------------- permissions
