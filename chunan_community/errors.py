@@ -16,8 +16,10 @@ def error_summary(form, *, row: int | None = None, link_form_errors: bool = Fals
     `row` prefixes every text with "Row N, " (one form of a formset).
     """
     summary = []
-    # Form-wide errors first, then the fields' in the form's order.
-    for name in sorted(form.errors, key=lambda name: name != NON_FIELD_ERRORS):
+    # Form-wide errors first, then the fields' in the form's order (not the order in which
+    # clean() added them).
+    order = {name: index for index, name in enumerate(form.fields)}
+    for name in sorted(form.errors, key=lambda name: order.get(name, -1)):
         errors = form.errors[name]
         if name == NON_FIELD_ERRORS:
             first = next(iter(form), None) if link_form_errors else None
