@@ -1,13 +1,14 @@
 """The report toolkit every report shares: a share of a count (`Percent`), a column of a
-table of areas (`Area`), and how a figure is written in an export (`export_number`, `plain_number`).
-
-The way a figure is shown on a page (grouped digits, '—' for none) is
-`chunan_community.charts.format_number`, which the charts' axes use too.
+table of areas (`Area`), and how a figure is written: on a page (`cell_text`, with
+`chunan_community.charts.format_number`, which the charts' axes use too), in a CSV file
+(`cell_csv`, `plain_number`) and in a workbook (`cell_xlsx`, `export_number`).
 """
 
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+
+from chunan_community.charts import format_number
 
 
 @dataclass(frozen=True)
@@ -57,3 +58,31 @@ def plain_number(value: Decimal | None) -> str:
     """For CSV: '1234', '12.5', '' for no value (no grouping, no trailing zeros)."""
     number = export_number(value)
     return "" if number is None else f"{number:f}" if isinstance(number, Decimal) else str(number)
+
+
+def cell_text(value) -> str:
+    """A cell as the page shows it: numbers grouped (1,234), no figure as '—'."""
+    if value is None or isinstance(value, int | Decimal):
+        return format_number(value)
+    return str(value)
+
+
+def cell_csv(value) -> str:
+    """A cell for CSV: plain numbers (1234, 12.5), no figure as an empty cell."""
+    if value is None or isinstance(value, int | Decimal):
+        return plain_number(None if value is None else Decimal(value))
+    return str(value)
+
+
+def cell_xlsx(value) -> tuple[object, str | None]:
+    """A cell for a workbook: (value, number format or None). Numbers stay numbers."""
+    if value is None:
+        return None, None
+    if isinstance(value, int):
+        return value, None
+    if isinstance(value, Decimal):
+        return export_number(value), None
+    if isinstance(value, Percent):
+        fraction = value.fraction
+        return (None, None) if fraction is None else (float(fraction), "0%")
+    return str(value), None

@@ -22,6 +22,8 @@ from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from chunan_community.figures import cell_xlsx
+
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 # A spreadsheet program runs a cell starting with one of these as a formula (OWASP's list;
@@ -105,6 +107,22 @@ def csv_stream_response(filename: str, header, lines) -> StreamingHttpResponse:
 def append_row(sheet, values) -> None:
     """Add a row to an openpyxl sheet (normal or write-only), every cell through safe_cell."""
     sheet.append(safe_row(values))
+
+
+def table_workbook(lines, *, title: str, freeze: str):
+    """A report's table (header first) on one sheet: numbers as numbers, shares as
+    percentages (figures.cell_xlsx), the header and the label columns frozen at `freeze`."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title
+    sheet.freeze_panes = freeze
+    for line in lines:
+        cells = [cell_xlsx(value) for value in line]
+        append_row(sheet, [value for value, _format in cells])
+        for column, (_value, number_format) in enumerate(cells, start=1):
+            if number_format:
+                sheet.cell(row=sheet.max_row, column=column).number_format = number_format
+    return workbook
 
 
 def xlsx_bytes(workbook) -> bytes:

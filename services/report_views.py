@@ -13,7 +13,6 @@ never a person, so township staff see the time-bank sums they may not see per vo
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import openpyxl
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
@@ -25,10 +24,11 @@ from django.views.decorators.http import require_safe
 
 from chunan_community import charts
 from chunan_community.errors import errors_response
+from chunan_community.figures import cell_csv
 from chunan_community.forms import PortalForm
 from chunan_community.months import add_months, month_start
 from chunan_community.paging import paginate
-from chunan_community.spreadsheets import append_row, csv_response, xlsx_response
+from chunan_community.spreadsheets import csv_response, table_workbook, xlsx_response
 from communities.access import CLERK, access_for
 from communities.models import Township
 from communities.returns.forms import MonthField
@@ -306,7 +306,7 @@ def report_csv(request, report):
     _report, form, table = _prepare(request, report)
     if table is None:
         return errors_response(form)
-    rows = ([reports.cell_csv(value) for value in line] for line in table.export_rows())
+    rows = ([cell_csv(value) for value in line] for line in table.export_rows())
     return csv_response(_filename(form, table, "csv"), rows)
 
 
@@ -318,14 +318,5 @@ def report_xlsx(request, report):
     _report, form, table = _prepare(request, report)
     if table is None:
         return errors_response(form)
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = table.slug
-    sheet.freeze_panes = "B2"
-    for line in table.export_rows():
-        cells = [reports.cell_xlsx(value) for value in line]
-        append_row(sheet, [value for value, _format in cells])
-        for column, (_value, number_format) in enumerate(cells, start=1):
-            if number_format:
-                sheet.cell(row=sheet.max_row, column=column).number_format = number_format
+    workbook = table_workbook(table.export_rows(), title=table.slug, freeze="B2")
     return xlsx_response(_filename(form, table, "xlsx"), workbook)

@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from chunan_community.charts import format_number
-from chunan_community.figures import Area, Percent, export_number, plain_number
+from chunan_community.figures import Area, Percent, cell_text
 from chunan_community.months import add_months, months_between
 from communities.models import Community, Township
 from services.models import (
@@ -74,34 +74,6 @@ class NetworkState:
         if not self.established:
             return "✗"
         return f"✓ {self.since:%Y-%m-%d}" if self.since else "✓"
-
-
-def cell_text(value) -> str:
-    """A cell as the page shows it: numbers grouped (1,234), no figure as '—'."""
-    if value is None or isinstance(value, int | Decimal):
-        return format_number(value)
-    return str(value)
-
-
-def cell_csv(value) -> str:
-    """A cell for CSV: plain numbers (1234, 12.5), no figure as an empty cell."""
-    if value is None or isinstance(value, int | Decimal):
-        return plain_number(None if value is None else Decimal(value))
-    return str(value)
-
-
-def cell_xlsx(value) -> tuple[object, str | None]:
-    """A cell for a workbook: (value, number format or None). Numbers stay numbers."""
-    if value is None:
-        return None, None
-    if isinstance(value, int):
-        return value, None
-    if isinstance(value, Decimal):
-        return export_number(value), None
-    if isinstance(value, Percent):
-        fraction = value.fraction
-        return (None, None) if fraction is None else (float(fraction), "0%")
-    return str(value), None
 
 
 # ---------------------------------------------------------------------------- tables

@@ -5,7 +5,6 @@ workspace). Aggregates are for every registry keeper, each within their scope: t
 sees the county, township staff their township, a clerk their own community.
 """
 
-import openpyxl
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -21,7 +20,7 @@ from chunan_community.figures import export_number
 from chunan_community.forms import PortalForm
 from chunan_community.months import add_months, month_start
 from chunan_community.paging import pager, paginate
-from chunan_community.spreadsheets import append_row, csv_response, xlsx_response
+from chunan_community.spreadsheets import csv_response, table_workbook, xlsx_response
 from communities.access import CLERK, COUNTY, TOWNSHIP, access_for
 from communities.models import Community, Indicator, Township
 from communities.returns.checks import due_on
@@ -481,10 +480,5 @@ def aggregates_xlsx(request):
     _access, form, table = _aggregates(request)
     if table is None:
         return errors_response(form, otherwise=_("Choose an indicator."))
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = table.indicator.code[:31]
-    sheet.freeze_panes = "D2"
-    for line in _export_rows(table):
-        append_row(sheet, line)
+    workbook = table_workbook(_export_rows(table), title=table.indicator.code[:31], freeze="D2")
     return xlsx_response(_filename(table, "xlsx"), workbook)
