@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 SVG_NS = "http://www.w3.org/2000/svg"
 FONT_SIZE = 12
@@ -522,3 +523,55 @@ def line_chart(
         swatch_for=swatch,
     )
     return _render(svg)
+
+
+# ---------------------------------------------------------------------------- a table's chart
+
+# Beyond this many areas a table's chart shows only the total (the table keeps every area):
+# one colour and one dash pattern per line.
+MAX_SERIES = len(PALETTE)
+
+
+def area_series(areas: Sequence[Series], total: Sequence) -> list[Series]:
+    """What to draw of a table of areas by period: one area's values (`total`, under the
+    area's name), a series per area up to MAX_SERIES, else the total alone."""
+    if len(areas) == 1:
+        return [Series(areas[0].label, list(total))]
+    if len(areas) > MAX_SERIES:
+        return [Series(_("Total"), list(total))]
+    return list(areas)
+
+
+def trend_chart(
+    *,
+    id_prefix: str,
+    title: str,
+    desc: str,
+    categories: Sequence[str],
+    series: Sequence[Series],
+    unit: str = "",
+    integer: bool = False,
+) -> SafeString:
+    """Bars for one series, a line per series for several; `desc` is followed by the highest
+    value, where it was and when (if any value is above zero)."""
+    peak = max(
+        ((v, categories[i], s.label) for s in series for i, v in enumerate(s.values) if v),
+        default=None,
+        key=lambda item: item[0],
+    )
+    if peak:
+        desc += " " + _("Highest: %(value)s (%(area)s, %(period)s).") % {
+            "value": format_number(peak[0]),
+            "area": peak[2],
+            "period": peak[1],
+        }
+    draw = bar_chart if len(series) == 1 else line_chart
+    return draw(
+        id_prefix=id_prefix,
+        title=title,
+        desc=desc,
+        categories=categories,
+        series=series,
+        unit=unit,
+        integer=integer,
+    )

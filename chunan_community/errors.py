@@ -1,7 +1,10 @@
-"""The error summary at the top of a rejected form: every page's forms list their errors the
-same way, each linking to the input it concerns."""
+"""A rejected form's errors, the same way everywhere: the error summary at the top of a page
+(each error linking to the input it concerns), a domain function's ValidationError put on the
+form, and the plain-text 400 of a download whose filter cannot be used."""
 
+from django.core.exceptions import ValidationError
 from django.forms.forms import NON_FIELD_ERRORS
+from django.http import HttpResponseBadRequest
 from django.utils.translation import gettext as _
 
 
@@ -13,8 +16,10 @@ def error_summary(form, *, row: int | None = None, link_form_errors: bool = Fals
     `row` prefixes every text with "Row N, " (one form of a formset).
     """
     summary = []
-    # Form-wide errors first, then the fields' in the form's order.
-    for name in sorted(form.errors, key=lambda name: name != NON_FIELD_ERRORS):
+    # Form-wide errors first, then the fields' in the form's order (not the order in which
+    # clean() added them).
+    order = {name: index for index, name in enumerate(form.fields)}
+    for name in sorted(form.errors, key=lambda name: order.get(name, -1)):
         errors = form.errors[name]
         if name == NON_FIELD_ERRORS:
             first = next(iter(form), None) if link_form_errors else None
@@ -32,6 +37,25 @@ def error_summary(form, *, row: int | None = None, link_form_errors: bool = Fals
                 text = _("Row %(row)s, %(error)s") % {"row": row, "error": text}
             summary.append({"id": target, "text": text})
     return summary
+
+
+def add_domain_errors(form, error: ValidationError) -> None:
+    """Show a domain function's (or a model's) ValidationError on the form: on the field it
+    names when the form has that field, else above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+def errors_response(form, *, otherwise: str = "") -> HttpResponseBadRequest:
+    """A 400 in plain text, a line "<field>: <message>" per error (`otherwise` when the form
+    has none): for a download, which has no page to show its form on."""
+    errors = "\n".join(
+        f"{name}: {message}" for name, messages in form.errors.items() for message in messages
+    )
+    return HttpResponseBadRequest(errors or otherwise, content_type="text/plain")
 
 
 class Refused(Exception):

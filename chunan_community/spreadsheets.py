@@ -5,6 +5,10 @@ spreadsheet program would run as a formula (CSV or formula injection: a communit
 `=HYPERLINK(...)`) is written with a leading apostrophe, so Excel, LibreOffice, WPS and
 Gnumeric show it as the text it is. Numbers, dates and empty cells are written as they are.
 `unescape_text` undoes it for text the portal reads back from its own template.
+
+Every download is made here too: `csv_response` (in memory) and `csv_stream_response`
+(streamed), `xlsx_response` (a workbook or its bytes) and `xlsx_file_response` (a long table
+written to a temporary file), each with its content type and the file name to save as.
 """
 
 import csv
@@ -13,10 +17,12 @@ import io
 import tempfile
 from decimal import Decimal
 
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
+
+from chunan_community.figures import cell_xlsx
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -77,18 +83,46 @@ def csv_chunks(header, lines):
         yield writer.writerow([_csv_text(cell) for cell in line])
 
 
+def _download(response, filename: str):
+    response.headers["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
 def csv_response(filename: str, rows) -> HttpResponse:
     """A CSV download of `rows` (the first is the header), in memory."""
     rows = iter(rows)
     header = next(rows, [])
-    response = HttpResponse("".join(csv_chunks(header, rows)), content_type=CSV_CONTENT_TYPE)
-    response.headers["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
+    return _download(
+        HttpResponse("".join(csv_chunks(header, rows)), content_type=CSV_CONTENT_TYPE), filename
+    )
+
+
+def csv_stream_response(filename: str, header, lines) -> StreamingHttpResponse:
+    """A CSV download streamed line by line: a long table never sits in memory whole."""
+    return _download(
+        StreamingHttpResponse(csv_chunks(header, lines), content_type=CSV_CONTENT_TYPE), filename
+    )
 
 
 def append_row(sheet, values) -> None:
     """Add a row to an openpyxl sheet (normal or write-only), every cell through safe_cell."""
     sheet.append(safe_row(values))
+
+
+def table_workbook(lines, *, title: str, freeze: str):
+    """A report's table (header first) on one sheet: numbers as numbers, shares as
+    percentages (figures.cell_xlsx), the header and the label columns frozen at `freeze`."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title
+    sheet.freeze_panes = freeze
+    for line in lines:
+        cells = [cell_xlsx(value) for value in line]
+        append_row(sheet, [value for value, _format in cells])
+        for column, (_value, number_format) in enumerate(cells, start=1):
+            if number_format:
+                sheet.cell(row=sheet.max_row, column=column).number_format = number_format
+    return workbook
 
 
 def xlsx_bytes(workbook) -> bytes:
@@ -98,10 +132,9 @@ def xlsx_bytes(workbook) -> bytes:
 
 
 def xlsx_response(filename: str, workbook) -> HttpResponse:
-    """An .xlsx download of an openpyxl workbook."""
-    response = HttpResponse(xlsx_bytes(workbook), content_type=XLSX_CONTENT_TYPE)
-    response.headers["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
+    """An .xlsx download of an openpyxl workbook, or of the bytes of one."""
+    content = workbook if isinstance(workbook, bytes) else xlsx_bytes(workbook)
+    return _download(HttpResponse(content, content_type=XLSX_CONTENT_TYPE), filename)
 
 
 def text_width(text: str) -> float:
@@ -124,3 +157,13 @@ def xlsx_file(header, lines, *, title: str):
     workbook.save(output)
     output.seek(0)
     return output
+
+
+def xlsx_file_response(filename: str, header, lines, *, title: str) -> FileResponse:
+    """A long table as an .xlsx download, written by `xlsx_file` to a temporary file."""
+    return FileResponse(
+        xlsx_file(header, lines, title=title),
+        as_attachment=True,
+        filename=filename,
+        content_type=XLSX_CONTENT_TYPE,
+    )

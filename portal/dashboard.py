@@ -26,17 +26,18 @@ from django.conf import settings
 from django.db.models import Count, Exists, FilteredRelation, Min, OuterRef, Q, Sum
 from django.utils import timezone
 
+from chunan_community.figures import Percent
 from chunan_community.months import add_months, month_start
 from communities.access import access_for
 from communities.models import Community, Indicator, ReturnValue, Township
 from communities.queries import terms_due
 from communities.returns.checks import due_on, owes_return
 from communities.returns.models import REPORTED
-from communities.returns.reports import Counted, Rate
+from communities.returns.reports import Counted
 from ratings.models import Rating, Round, Tier
 from ratings.queries import CONFIRMED
 from services.models import ServiceNetwork, ServiceRecord
-from services.reports import SUM_HOURS, Percent
+from services.reports import SUM_HOURS
 
 ZERO = Decimal(0)
 FUNDS_INDICATOR = "cobuilding_funds"
@@ -62,8 +63,8 @@ class Figures:
     communities: int = 0
     tiers: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TIERS, 0))
     lowest_stars: int | None = None
-    reporting: Rate = field(default_factory=Rate)
-    on_time: Rate = field(default_factory=Rate)
+    reporting: Percent = field(default_factory=Percent)
+    on_time: Percent = field(default_factory=Percent)
     below_standard: int = 0
     shortfall_m2: Decimal = ZERO
     terms_due: int = 0
@@ -97,10 +98,8 @@ class Figures:
             self.tiers[tier] += other.tiers[tier]
         if other.lowest_stars is not None:
             self.lowest_stars = min(filter(None, (self.lowest_stars, other.lowest_stars)))
-        for name in ("reporting", "on_time"):
-            mine, theirs = getattr(self, name), getattr(other, name)
-            mine.done += theirs.done
-            mine.of += theirs.of
+        self.reporting += other.reporting
+        self.on_time += other.on_time
         self.below_standard += other.below_standard
         self.shortfall_m2 += other.shortfall_m2
         self.terms_due += other.terms_due
@@ -300,8 +299,8 @@ def dashboard(user, *, today: datetime.date | None = None) -> Dashboard:
             communities=counts["communities"],
             tiers={tier: counts[f"tier_{tier}"] for tier in TIERS},
             lowest_stars=counts["lowest_stars"],
-            reporting=Rate(counts["reported"], counts["expected"]),
-            on_time=Rate(counts["on_time"], counts["reported"]),
+            reporting=Percent(counts["reported"], counts["expected"]),
+            on_time=Percent(counts["on_time"], counts["reported"]),
             below_standard=counts["below"],
             shortfall_m2=counts["shortfall"] or ZERO,
             terms_due=due.get("due", 0),

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from chunan_community.charts import format_number
+from chunan_community.paging import paginate
 from communities.access import CLERK, COUNTY, TOWNSHIP, access_for
 from communities.models import Community, Township
 from communities.permissions import overseer_access
@@ -69,10 +69,6 @@ def _url(name, params=None, *, args=None, fragment=""):
     if params:
         url += "?" + urlencode(params)
     return url + (f"#{fragment}" if fragment else "")
-
-
-def _percent(rate) -> str:
-    return "—" if rate.percent is None else f"{rate.percent}%"
 
 
 def _links(board: Dashboard, access, township=None) -> dict[str, str]:
@@ -161,7 +157,7 @@ def _cards(board: Dashboard, links: dict[str, str]) -> list[Card]:
         figures=[
             Figure(
                 "reporting-rate",
-                _percent(total.reporting),
+                str(total.reporting),
                 _("Reporting rate"),
                 links["completeness"],
                 _("%(done)s of %(of)s communities reported")
@@ -173,7 +169,7 @@ def _cards(board: Dashboard, links: dict[str, str]) -> list[Card]:
             ),
             Figure(
                 "on-time-rate",
-                _percent(total.on_time),
+                str(total.on_time),
                 _("On-time rate"),
                 links["completeness"],
                 _("%(done)s of %(of)s returns reported by the due date")
@@ -227,7 +223,7 @@ def _cards(board: Dashboard, links: dict[str, str]) -> list[Card]:
         figures=[
             Figure(
                 "network-coverage",
-                _percent(total.coverage),
+                str(total.coverage),
                 _("coverage: networks established of five in every community"),
                 links["coverage"],
                 _("%(done)s of %(of)s")
@@ -239,7 +235,7 @@ def _cards(board: Dashboard, links: dict[str, str]) -> list[Card]:
             *[
                 Figure(
                     f"network-{kind}",
-                    _percent(share),
+                    str(share),
                     kind.label,
                     links["coverage"],
                     _("%(done)s of %(of)s communities")
@@ -306,12 +302,12 @@ def _row_cells(figures: Figures, links: dict[str, str], board: Dashboard) -> lis
     return [
         Cell(format_number(figures.communities), links["communities"]),
         *tiers,
-        Cell(_percent(figures.reporting), links["completeness"]),
-        Cell(_percent(figures.on_time), links["completeness"]),
+        Cell(str(figures.reporting), links["completeness"]),
+        Cell(str(figures.on_time), links["completeness"]),
         Cell(format_number(figures.below_standard), links["space_standard"]),
         Cell(format_number(figures.shortfall_m2), links["space_standard"]),
         Cell(format_number(figures.terms_due), links["terms_due"]),
-        Cell(_percent(figures.coverage), links["coverage"]),
+        Cell(str(figures.coverage), links["coverage"]),
         Cell(format_number(figures.hours_last_month), links["hours_last_month"]),
         Cell(format_number(figures.hours_year), links["hours_year"]),
         *(
@@ -364,7 +360,7 @@ def county_dashboard(request):
     links = _links(board, access)
     rows, page = [], None
     if access.role == COUNTY:
-        page = Paginator(board.rows, TOWNSHIPS_PER_PAGE).get_page(request.GET.get("page"))
+        page = paginate(request, board.rows, per_page=TOWNSHIPS_PER_PAGE)
         for figures in page:
             row_links = _links(board, access, figures.township)
             rows.append(

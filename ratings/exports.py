@@ -3,43 +3,30 @@
 Scores: one row per judge, declaration and criterion scored by the judges (an abstention is
 one row per criterion with no points), and a second sheet with each criterion's aggregate
 (mean, judges counted, the dropped highest and lowest scores, weight, weighted points).
-Results: the ranked results by category. Every cell goes through
-chunan_community.spreadsheets.safe_cell, the portal's one formula escaping.
+Results: the ranked results by category. Every row goes through
+chunan_community.spreadsheets.append_row, the portal's one formula escaping.
 """
-
-import io
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from chunan_community.spreadsheets import XLSX_CONTENT_TYPE, safe_cell
+from chunan_community.spreadsheets import append_row, xlsx_bytes
 from ratings.models import Criterion, Tier
-
-__all__ = ["XLSX_CONTENT_TYPE", "results_workbook", "scores_workbook"]
-
-
-cell = safe_cell
 
 
 def _sheet(workbook, title, header, rows, widths):
     sheet = workbook.create_sheet(title)
-    sheet.append([cell(label) for label in header])
+    append_row(sheet, header)
     for column in sheet[1]:
         column.font = Font(bold=True)
     for row in rows:
-        sheet.append([cell(value) for value in row])
+        append_row(sheet, row)
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
     return sheet
-
-
-def _save(workbook) -> bytes:
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()
 
 
 def _judge_name(user) -> str:
@@ -159,7 +146,7 @@ def scores_workbook(results) -> bytes:
         aggregate_rows(results),
         [16, 14, 16, 16, 24, 20, 10, 14, 10, 14, 10, 10, 8, 10, 30],
     )
-    return _save(workbook)
+    return xlsx_bytes(workbook)
 
 
 def result_rows(results):
@@ -201,4 +188,4 @@ def results_workbook(results) -> bytes:
         result_rows(results),
         [16, 6, 14, 16, 14, 10, 14, 18, 10, 60],
     )
-    return _save(workbook)
+    return xlsx_bytes(workbook)

@@ -7,15 +7,15 @@ and a refusal comes back as RatingRefused with the sentence to show.
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from chunan_community.forms import posted
+from chunan_community.spreadsheets import xlsx_response
 from ratings import domain, exports
 from ratings.forms import (
     AdvanceForm,
@@ -723,12 +723,6 @@ def staff_rating_revoke(request, code, community):
     )
 
 
-def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=exports.XLSX_CONTENT_TYPE)
-    response.headers["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
-
-
 @login_required
 @require_safe
 def staff_export_scores(request, code):
@@ -736,7 +730,9 @@ def staff_export_scores(request, code):
     round_, full = ranking_access(request.user, code)
     if not full:
         raise Http404
-    return _xlsx(exports.scores_workbook(round_results(round_)), f"scores-{round_.code}.xlsx")
+    return xlsx_response(
+        f"scores-{round_.code}.xlsx", exports.scores_workbook(round_results(round_))
+    )
 
 
 @login_required
@@ -746,4 +742,6 @@ def staff_export_results(request, code):
     round_, full = ranking_access(request.user, code)
     if not full:
         raise Http404
-    return _xlsx(exports.results_workbook(round_results(round_)), f"results-{round_.code}.xlsx")
+    return xlsx_response(
+        f"results-{round_.code}.xlsx", exports.results_workbook(round_results(round_))
+    )

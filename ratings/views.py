@@ -5,7 +5,6 @@ Both pages stay the same size at any scale: the overview is paged by township, a
 results are paged within each category, with a township filter and a search for a community
 by name or code."""
 
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -13,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from chunan_community.charts import Series, bar_chart
-from chunan_community.paging import paginate
+from chunan_community.paging import Pager, pager, paginate
 from chunan_community.public_cache import public_page
 from communities.models import Township
 from ratings import queries
@@ -70,46 +69,13 @@ def _page_param(key: str) -> str:
 
 
 def _pick_page(request, key: str, rows):
-    """The page of a category that the request asks for (`?page-<key>=N`); a bad or
-    out-of-range number gives the nearest valid page, as everywhere (paging.py)."""
-    return Paginator(rows, RESULTS_PER_CATEGORY).get_page(request.GET.get(_page_param(key)))
+    """The page of a category that the request asks for (`?page-<key>=N`)."""
+    return paginate(request, rows, _page_param(key), per_page=RESULTS_PER_CATEGORY)
 
 
-def _pager(request, key: str, page, anchor: str) -> dict | None:
-    """The links of a category's pager (ratings/_category_pager.html): the same shape as
-    _pagination.html, but each category pages with its own parameter, and the links keep
-    the filter and the other categories' pages and come back to this category."""
-    paginator = page.paginator
-    if paginator.num_pages < 2:
-        return None
-
-    def url(number):
-        query = request.GET.copy()
-        query[_page_param(key)] = number
-        return f"?{query.urlencode()}#{anchor}"
-
-    # The first and last pages and two either side of this one, as _pagination.html: a
-    # fixed number of links however many pages there are.
-    current, last = page.number, paginator.num_pages
-    numbers = []
-    if current > 3:
-        numbers.append({"number": 1, "url": url(1)})
-    if current > 4:
-        numbers.append({"gap": True})
-    for number in range(max(1, current - 2), min(last, current + 2) + 1):
-        numbers.append({"number": number, "url": url(number), "current": number == current})
-    if current < last - 3:
-        numbers.append({"gap": True})
-    if current < last - 2:
-        numbers.append({"number": last, "url": url(last)})
-    return {
-        "page": page,
-        "numbers": numbers,
-        "first": url(1) if page.has_previous() else None,
-        "previous": url(page.previous_page_number()) if page.has_previous() else None,
-        "next": url(page.next_page_number()) if page.has_next() else None,
-        "last": url(paginator.num_pages) if page.has_next() else None,
-    }
+def _pager(request, key: str, page, anchor: str) -> Pager:
+    """A category's pager: each category pages with its own parameter."""
+    return pager(request, page, _page_param(key), anchor)
 
 
 def _results_filter(request):

@@ -5,21 +5,21 @@ No personal data here: a community's keepers (its clerk, its township, the count
 and record them; `services_community` decides, as on every services page.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from chunan_community.errors import add_domain_errors
 from chunan_community.months import month_start
-from chunan_community.paging import paginate
+from chunan_community.paging import Pager, pager, paginate
 from services import employment_domain as domain
 from services import employment_queries as queries
 from services.employment_forms import (
@@ -28,43 +28,13 @@ from services.employment_forms import (
     TrainingClassForm,
     YearForm,
 )
-from services.households_forms import add_domain_errors
 from services.models import ProcessingProject, ReemploymentOutcome, TrainingClass
 from services.permissions import may_add, may_change, services_community, services_record
 
 
-@dataclass(frozen=True)
-class Pager:
-    """One list's page and the links to its other pages, for a page with several lists:
-    each has its own page parameter and keeps the others' (and the filters)."""
-
-    page: Page
-    links: list = field(default_factory=list)
-    previous_url: str | None = None
-    next_url: str | None = None
-
-
-def pager(request, rows, param: str, anchor: str) -> Pager:
-    page = paginate(request, rows, param)
-
-    def url(number):
-        query = request.GET.copy()
-        query[param] = number
-        return f"?{query.urlencode()}#{anchor}"
-
-    links = []
-    last = page.paginator.num_pages
-    for number in page.paginator.page_range:
-        if number in (1, last) or abs(number - page.number) <= 2:
-            links.append({"number": number, "url": url(number), "current": number == page.number})
-        elif not links[-1].get("gap"):
-            links.append({"gap": True})
-    return Pager(
-        page=page,
-        links=links,
-        previous_url=url(page.previous_page_number()) if page.has_previous() else None,
-        next_url=url(page.next_page_number()) if page.has_next() else None,
-    )
+def _pager(request, rows, param: str, anchor: str) -> Pager:
+    """One of the page's lists, paged with its own parameter."""
+    return pager(request, paginate(request, rows, param), param, anchor)
 
 
 @dataclass(frozen=True)
@@ -140,7 +110,7 @@ def employment(request, code):
         found = query(community, year)
         return found if valid else found.none()
 
-    training = pager(request, rows(queries.training_classes), "training_page", "training")
+    training = _pager(request, rows(queries.training_classes), "training_page", "training")
     for training_class in training.page:
         training_class.rate = queries.completion_rate(
             training_class.completions, training_class.trainees
@@ -154,10 +124,10 @@ def employment(request, code):
             "year_form": year_form,
             "year": year,
             "training": training,
-            "processing": pager(
+            "processing": _pager(
                 request, rows(queries.processing_projects), "processing_page", "processing"
             ),
-            "outcomes": pager(
+            "outcomes": _pager(
                 request, rows(queries.reemployment_outcomes), "outcome_page", "outcomes"
             ),
             "training_totals": queries.training_totals(community, year) if valid else [],

@@ -2,7 +2,6 @@
 
 import django_filters
 from django import forms
-from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
@@ -150,16 +149,6 @@ class PairingForm(PortalForm):
 
 class PairingEndForm(PortalForm):
     ended_on = date_field(_("Paired until"))
-
-
-def add_domain_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a domain function's ValidationError on the form: on the field it names when the
-    form has that field, else above the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 class HouseholdFilter(django_filters.FilterSet):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from chunan_community.errors import add_domain_errors
 from chunan_community.months import add_months, month_start
 from chunan_community.paging import paginate
 from services import households_domain as domain
@@ -24,7 +25,6 @@ from services.households_forms import (
     PairingForm,
     VisitFilterForm,
     VisitForm,
-    add_domain_errors,
 )
 from services.households_queries import (
     households_of,

@@ -13,9 +13,7 @@ never a person, so township staff see the time-bank sums they may not see per vo
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import openpyxl
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,16 +22,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from chunan_community import charts
+from chunan_community.errors import errors_response
+from chunan_community.figures import cell_csv
 from chunan_community.paging import paginate
-from chunan_community.spreadsheets import append_row, csv_response, xlsx_response
+from chunan_community.spreadsheets import csv_response, table_workbook, xlsx_response
 from communities.access import CLERK
 from services import reports
 from services.permissions import services_staff
 from services.report_forms import HoursForm, ScopeForm
-
-# Beyond this many areas the chart shows only the total (the table keeps every area).
-MAX_CHART_SERIES = len(charts.PALETTE)
-
 
 # ---------------------------------------------------------------------------- forms
 
@@ -142,43 +138,29 @@ def _prepare(request, slug):
 
 
 def _hours_chart(table) -> str:
-    """Bars for one area, a line per area up to MAX_CHART_SERIES, else bars of the total."""
+    """Bars for one area, a line per area up to charts.MAX_SERIES, else bars of the total."""
     if not any(value for row in table.rows for value in row.cells[1:]):
         return ""
-    categories = [row.cells[0] for row in table.rows]
-    count = len(table.areas)
-    if count == 1:
-        series = [charts.Series(table.areas[0], [row.cells[1] for row in table.rows])]
-    elif count > MAX_CHART_SERIES:
-        series = [charts.Series(_("Total"), [row.cells[-1] for row in table.rows])]
-    else:
-        series = [
+    series = charts.area_series(
+        [
             charts.Series(label, [row.cells[1 + index] for row in table.rows])
             for index, label in enumerate(table.areas)
-        ]
+        ],
+        [row.cells[-1] for row in table.rows],
+    )
     title = _("Hours of volunteer service, %(first)s to %(last)s") % {
         "first": f"{table.first:%Y-%m}",
         "last": f"{table.last:%Y-%m}",
     }
-    peak = max(
-        ((v, categories[i], s.label) for s in series for i, v in enumerate(s.values) if v),
-        key=lambda item: item[0],
-    )
     desc = _("%(count)s months, %(series)s series.") % {
-        "count": len(categories),
+        "count": len(table.rows),
         "series": len(series),
     }
-    desc += " " + _("Highest: %(value)s (%(area)s, %(period)s).") % {
-        "value": charts.format_number(peak[0]),
-        "area": peak[2],
-        "period": peak[1],
-    }
-    draw = charts.bar_chart if len(series) == 1 else charts.line_chart
-    return draw(
+    return charts.trend_chart(
         id_prefix="hours-chart",
         title=title,
         desc=desc,
-        categories=categories,
+        categories=[row.cells[0] for row in table.rows],
         series=series,
         unit=_("hours"),
     )
@@ -217,7 +199,7 @@ def _render(request, slug, template, *, paged):
         "body": table.display(rows) if table else [],
         "footer": table.display(table.footer) if table else [],
         "chart": _hours_chart(table) if table and slug == "hours" else "",
-        "chart_is_total": table is not None and len(table.areas) > MAX_CHART_SERIES,
+        "chart_is_total": table is not None and len(table.areas) > charts.MAX_SERIES,
         "query": query.urlencode(),
         "urls": {
             "page": report.url(),
@@ -246,13 +228,6 @@ def report_print(request, report):
 # ---------------------------------------------------------------------------- exports
 
 
-def _bad_request(form):
-    errors = "\n".join(
-        f"{name}: {message}" for name, messages in form.errors.items() for message in messages
-    )
-    return HttpResponseBadRequest(errors, content_type="text/plain")
-
-
 def _filename(form, table, extension):
     parts = ["services", table.slug]
     township = getattr(form, "chosen_township", None)
@@ -270,8 +245,8 @@ def report_csv(request, report):
     every row, not only the page shown, then the totals."""
     _report, form, table = _prepare(request, report)
     if table is None:
-        return _bad_request(form)
-    rows = ([reports.cell_csv(value) for value in line] for line in table.export_rows())
+        return errors_response(form)
+    rows = ([cell_csv(value) for value in line] for line in table.export_rows())
     return csv_response(_filename(form, table, "csv"), rows)
 
 
@@ -282,15 +257,6 @@ def report_xlsx(request, report):
     row and the label column frozen."""
     _report, form, table = _prepare(request, report)
     if table is None:
-        return _bad_request(form)
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = table.slug
-    sheet.freeze_panes = "B2"
-    for line in table.export_rows():
-        cells = [reports.cell_xlsx(value) for value in line]
-        append_row(sheet, [value for value, _format in cells])
-        for column, (_value, number_format) in enumerate(cells, start=1):
-            if number_format:
-                sheet.cell(row=sheet.max_row, column=column).number_format = number_format
+        return errors_response(form)
+    workbook = table_workbook(table.export_rows(), title=table.slug, freeze="B2")
     return xlsx_response(_filename(form, table, "xlsx"), workbook)

@@ -18,7 +18,6 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
 
 from django.db.models import Count, DateField, Exists, Max, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
@@ -26,9 +25,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from chunan_community.charts import format_number
+from chunan_community.figures import Area, Percent, cell_text
 from chunan_community.months import add_months, months_between
 from communities.models import Community, Township
-from communities.returns.reports import plain_number
 from services.domain import time_bank_floor
 from services.models import (
     SUM_HOURS,
@@ -55,27 +54,6 @@ PER_RESIDENTS = 1000
 
 
 @dataclass(frozen=True)
-class Percent:
-    """`done` of `of`, shown as a whole percentage rounded half up (2 of 3 → 67%)."""
-
-    done: int
-    of: int
-
-    @property
-    def fraction(self) -> Fraction | None:
-        return Fraction(self.done, self.of) if self.of else None
-
-    @property
-    def percent(self) -> int | None:
-        if not self.of:
-            return None
-        return int(Fraction(100 * self.done, self.of) + Fraction(1, 2))
-
-    def __str__(self) -> str:
-        return "—" if self.percent is None else f"{self.percent}%"
-
-
-@dataclass(frozen=True)
 class NetworkState:
     """One community's network: established or not, and since when where the date is known."""
 
@@ -86,34 +64,6 @@ class NetworkState:
         if not self.established:
             return "✗"
         return f"✓ {self.since:%Y-%m-%d}" if self.since else "✓"
-
-
-def cell_text(value) -> str:
-    """A cell as the page shows it: numbers grouped (1,234), no figure as '—'."""
-    if value is None or isinstance(value, int | Decimal):
-        return format_number(value)
-    return str(value)
-
-
-def cell_csv(value) -> str:
-    """A cell for CSV: plain numbers (1234, 12.5), no figure as an empty cell."""
-    if value is None or isinstance(value, int | Decimal):
-        return plain_number(None if value is None else Decimal(value))
-    return str(value)
-
-
-def cell_xlsx(value) -> tuple[object, str | None]:
-    """A cell for a workbook: (value, number format or None). Numbers stay numbers."""
-    if value is None:
-        return None, None
-    if isinstance(value, int):
-        return value, None
-    if isinstance(value, Decimal):
-        return (int(value) if value == value.to_integral_value() else float(value)), None
-    if isinstance(value, Percent):
-        fraction = value.fraction
-        return (None, None) if fraction is None else (float(fraction), "0%")
-    return str(value), None
 
 
 # ---------------------------------------------------------------------------- tables
@@ -397,12 +347,6 @@ def outlets_table(user, *, township=None, with_totals=True, county=False) -> Tab
 
 
 # ---------------------------------------------------------------------------- 3. hours
-
-
-@dataclass(frozen=True)
-class Area:
-    key: int
-    label: str
 
 
 def hours_areas(user, *, township=None, by_township=False) -> list[Area]:

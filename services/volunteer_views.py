@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from chunan_community.errors import Refused, error_summary
+from chunan_community.errors import Refused, add_domain_errors, error_summary
 from chunan_community.forms import posted
 from chunan_community.paging import paginate
 from chunan_community.spreadsheets import append_row, xlsx_response
@@ -39,7 +39,6 @@ from services.domain import (
     time_bank_draw,
     time_bank_statement,
 )
-from services.households_forms import add_domain_errors
 from services.masking import mask_name, mask_phone
 from services.models import (
     AssistedHousehold,

@@ -7,10 +7,8 @@ and an import made by another user does not exist for you (404).
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
@@ -18,10 +16,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 from chunan_community.errors import Refused
 from chunan_community.forms import posted, posted_files
 from chunan_community.spreadsheets import (
-    CSV_CONTENT_TYPE,
-    XLSX_CONTENT_TYPE,
-    csv_chunks,
-    xlsx_file,
+    csv_stream_response,
+    xlsx_file_response,
+    xlsx_response,
 )
 from communities.models import Community, ReturnImport
 from communities.permissions import staff_access
@@ -51,11 +48,6 @@ def _invalid(request, form, title):
     return render(request, "returns/io_invalid.html", {"form": form, "title": title}, status=400)
 
 
-def _attachment(response, filename):
-    response.headers["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
-
-
 @login_required
 @require_safe
 def return_template(request):
@@ -70,11 +62,10 @@ def return_template(request):
         .filter(status=Community.Status.ACTIVE)
         .select_related("township")
     )
-    response = HttpResponse(
+    return xlsx_response(
+        f"returns-{period:%Y-%m}.xlsx",
         template_workbook(communities=communities, period=period, user=request.user),
-        content_type=XLSX_CONTENT_TYPE,
     )
-    return _attachment(response, f"returns-{period:%Y-%m}.xlsx")
 
 
 @login_required
@@ -160,8 +151,7 @@ def return_export_csv(request):
     if invalid:
         return invalid
     header, lines = selection
-    response = StreamingHttpResponse(csv_chunks(header, lines), content_type=CSV_CONTENT_TYPE)
-    return _attachment(response, _export_name("csv"))
+    return csv_stream_response(_export_name("csv"), header, lines)
 
 
 @login_required
@@ -172,9 +162,4 @@ def return_export_xlsx(request):
     if invalid:
         return invalid
     header, lines = selection
-    return FileResponse(
-        xlsx_file(header, lines, title=RETURNS_SHEET),
-        as_attachment=True,
-        filename=_export_name("xlsx"),
-        content_type=XLSX_CONTENT_TYPE,
-    )
+    return xlsx_file_response(_export_name("xlsx"), header, lines, title=RETURNS_SHEET)

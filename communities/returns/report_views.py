@@ -5,17 +5,17 @@ workspace). Aggregates are for every registry keeper, each within their scope: t
 sees the county, township staff their township, a clerk their own community.
 """
 
-import openpyxl
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from chunan_community import charts
-from chunan_community.paging import paginate
-from chunan_community.spreadsheets import append_row, csv_response, xlsx_response
+from chunan_community.errors import errors_response
+from chunan_community.figures import export_number
+from chunan_community.paging import pager, paginate
+from chunan_community.spreadsheets import csv_response, table_workbook, xlsx_response
 from communities.access import TOWNSHIP
 from communities.models import Community, Indicator, Township
 from communities.permissions import overseer_access, staff_access
@@ -37,40 +37,10 @@ from communities.returns.reports import (
     returns_in_window,
 )
 
-# Beyond this many areas the chart shows only the total (the table keeps every area).
-MAX_CHART_SERIES = len(charts.PALETTE)
-
-
 # ---------------------------------------------------------------------------- forms
 
 
 # ---------------------------------------------------------------------------- helpers
-
-
-def _pager(request, page, param, anchor):
-    """Links for a paginator whose page number travels in `param` (several pagers on a
-    page): each link keeps the filter and the other pagers' pages, and comes back to the
-    section at `anchor`."""
-    query = request.GET.copy()
-
-    def url(number):
-        query[param] = number
-        return f"?{query.urlencode()}#{anchor}"
-
-    numbers = page.paginator.page_range
-    near = [n for n in numbers if n in (1, page.paginator.num_pages) or abs(n - page.number) <= 2]
-    links, previous = [], 0
-    for number in near:
-        if number - previous > 1:
-            links.append({"gap": True})
-        links.append({"number": number, "url": url(number), "current": number == page.number})
-        previous = number
-    return {
-        "page": page,
-        "links": links,
-        "previous_url": url(page.previous_page_number()) if page.has_previous() else "",
-        "next_url": url(page.next_page_number()) if page.has_next() else "",
-    }
 
 
 # ---------------------------------------------------------------------------- completeness
@@ -138,9 +108,9 @@ def completeness(request):
             "community_count": len(rows),
             "rate_tables": _rate_tables(rates, rates_page, townships, months),
             "rates_page": rates_page,
-            "rates_pager": _pager(request, rates_page, RATES_PAGE, "rates-heading"),
+            "rates_pager": pager(request, rates_page, RATES_PAGE, "rates-heading"),
             "overdue_page": overdue_page,
-            "overdue_pager": _pager(request, overdue_page, OVERDUE_PAGE, "overdue-heading"),
+            "overdue_pager": pager(request, overdue_page, OVERDUE_PAGE, "overdue-heading"),
             "overdue_rows": [
                 {
                     "item": item,
@@ -217,43 +187,30 @@ def _total_label(access):
 
 
 def _chart(table):
-    """Bars for one series, lines for up to MAX_CHART_SERIES areas, else the total alone."""
+    """Bars for one series, lines for up to charts.MAX_SERIES areas, else the total alone."""
     indicator = table.indicator
     # A partial period is marked where it is drawn, so its low bar is not read as a drop.
     categories = [
         f"{row.label}* ({row.reported}/{row.expected})" if row.partial else row.label
         for row in table.rows
     ]
-    if len(table.areas) == 1 or len(table.areas) > MAX_CHART_SERIES:
-        label = table.areas[0].label if len(table.areas) == 1 else _("Total")
-        series = [charts.Series(label, [row.total for row in table.rows])]
-    else:
-        series = [
+    series = charts.area_series(
+        [
             charts.Series(area.label, [row.values[i] for row in table.rows])
             for i, area in enumerate(table.areas)
-        ]
+        ],
+        [row.total for row in table.rows],
+    )
     title = _("%(indicator)s, %(first)s to %(last)s") % {
         "indicator": indicator.local_name,
         "first": f"{table.first:%Y-%m}",
         "last": f"{table.last:%Y-%m}",
     }
-    peak = max(
-        ((v, categories[i], s.label) for s in series for i, v in enumerate(s.values) if v),
-        default=None,
-        key=lambda item: item[0],
-    )
     desc = _("%(count)s periods, %(series)s series.") % {
         "count": len(categories),
         "series": len(series),
     }
-    if peak:
-        desc += " " + _("Highest: %(value)s (%(area)s, %(period)s).") % {
-            "value": charts.format_number(peak[0]),
-            "area": peak[2],
-            "period": peak[1],
-        }
-    draw = charts.bar_chart if len(series) == 1 else charts.line_chart
-    return draw(
+    return charts.trend_chart(
         id_prefix="aggregate-chart",
         title=title,
         desc=desc,
@@ -271,7 +228,7 @@ def _aggregates_context(request, template):
         "table": table,
         "reported_basis": REPORTED_BASIS,
         "chart": _chart(table) if table and table.has_data else "",
-        "chart_is_total": table is not None and len(table.areas) > MAX_CHART_SERIES,
+        "chart_is_total": table is not None and len(table.areas) > charts.MAX_SERIES,
         "query": request.GET.urlencode(),
         "grain_label": dict(Grain.CHOICES).get(form.cleaned_data.get("grain"), "")
         if form.is_valid()
@@ -313,20 +270,12 @@ def _export_rows(table):
     header += [_("Returns counted"), _("Returns owed"), _("Complete")]
     rows = [header]
     for row in [*table.rows, table.footer]:
-        line = [indicator.local_name, indicator.unit, row.label, *map(_number, row.values)]
+        line = [indicator.local_name, indicator.unit, row.label, *map(export_number, row.values)]
         if table.has_total_column:
-            line.append(_number(row.total))
+            line.append(export_number(row.total))
         line += [row.reported, row.expected, _("No") if row.partial else _("Yes")]
         rows.append(line)
     return rows
-
-
-def _number(value):
-    """1234 and 12.5 rather than 1234.00 and 12.50: an int or a normalized Decimal."""
-    if value is None:
-        return None
-    value = value.normalize()
-    return int(value) if value == value.to_integral_value() else value
 
 
 def _filename(table, extension):
@@ -336,20 +285,13 @@ def _filename(table, extension):
     )
 
 
-def _bad_request(form):
-    errors = "\n".join(
-        f"{field}: {message}" for field, messages in form.errors.items() for message in messages
-    )
-    return HttpResponseBadRequest(errors or _("Choose an indicator."), content_type="text/plain")
-
-
 @login_required
 @require_safe
 def aggregates_csv(request):
     """The table as CSV (UTF-8 with a byte-order mark, so that Excel reads the Chinese)."""
     _access, form, table = _aggregates(request)
     if table is None:
-        return _bad_request(form)
+        return errors_response(form, otherwise=_("Choose an indicator."))
     return csv_response(_filename(table, "csv"), _export_rows(table))
 
 
@@ -359,11 +301,6 @@ def aggregates_xlsx(request):
     """The table as an .xlsx workbook: numbers as numbers, the header row frozen."""
     _access, form, table = _aggregates(request)
     if table is None:
-        return _bad_request(form)
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = table.indicator.code[:31]
-    sheet.freeze_panes = "D2"
-    for line in _export_rows(table):
-        append_row(sheet, line)
+        return errors_response(form, otherwise=_("Choose an indicator."))
+    workbook = table_workbook(_export_rows(table), title=table.indicator.code[:31], freeze="D2")
     return xlsx_response(_filename(table, "xlsx"), workbook)

@@ -11,7 +11,6 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from fractions import Fraction
 
 from django.db.models import Count, DateField, Exists, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from chunan_community.charts import format_number
+from chunan_community.figures import Area, Percent
 from chunan_community.months import add_months, months_between
 from communities.access import access_for
 from communities.models import Community, MonthlyReturn, ReturnStatus, ReturnValue, Township
@@ -128,37 +128,18 @@ def returns_in_window(communities, first, last) -> tuple[dict, bool]:
 
 
 @dataclass
-class Rate:
-    done: int = 0
-    of: int = 0
-
-    @property
-    def fraction(self) -> Fraction | None:
-        return Fraction(self.done, self.of) if self.of else None
-
-    @property
-    def percent(self) -> int | None:
-        """Rounded half up: 2/3 → 67."""
-        if not self.of:
-            return None
-        return int(Fraction(100 * self.done, self.of) + Fraction(1, 2))
-
-
-@dataclass
 class Rates:
     """Reporting rate: reported / expected. On-time rate: reported before due / reported."""
 
-    reporting: Rate = field(default_factory=Rate)
-    on_time: Rate = field(default_factory=Rate)
+    reporting: Percent = field(default_factory=Percent)
+    on_time: Percent = field(default_factory=Percent)
 
     def add(self, cell: Cell) -> None:
         if not cell.expected:
             return
-        self.reporting.of += 1
+        self.reporting += Percent(int(cell.reported), 1)
         if cell.reported:
-            self.reporting.done += 1
-            self.on_time.of += 1
-            self.on_time.done += not cell.is_late
+            self.on_time += Percent(int(not cell.is_late), 1)
 
 
 @dataclass
@@ -215,7 +196,7 @@ def completeness_rates(
 
 def _rate_row(township_id, months, due, per_month) -> RateRow:
     def rates(expected, reported, on_time):
-        return Rates(Rate(reported, expected), Rate(on_time, reported))
+        return Rates(Percent(reported, expected), Percent(on_time, reported))
 
     overall = [sum(per_month[m][i] for m in due) for i in range(3)]
     return RateRow(township_id, {m: rates(*per_month[m]) for m in months}, rates(*overall))
@@ -412,12 +393,6 @@ def area_sums(
     )
 
 
-@dataclass(frozen=True)
-class Area:
-    key: int | None
-    label: str
-
-
 @dataclass
 class AggregateRow:
     label: str
@@ -581,13 +556,3 @@ def aggregate_table(
         expected=sum(row.expected for row in rows),
     )
     return AggregateTable(indicator, stock, grain, first, last, areas, rows, footer, has_sample)
-
-
-def plain_number(value: Decimal | None) -> str:
-    """For exports: '1234', '12.5', '' for no value (no grouping, no trailing zeros)."""
-    if value is None:
-        return ""
-    value = value.normalize()
-    if value == value.to_integral_value():
-        return str(int(value))
-    return f"{value:f}"

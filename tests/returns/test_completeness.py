@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from chunan_community.figures import Percent
 from chunan_community.months import add_months, month_start
 from communities.models import Community, ReturnStatus, Role
 from communities.returns.checks import founding_month, owes_return
@@ -18,7 +19,6 @@ from communities.returns.reports import (
     NOT_STARTED,
     Cell,
     CommunityRow,
-    Rate,
     cell_for,
     community_rows,
     completeness_communities,
@@ -220,7 +220,7 @@ def test_founded_year_months_before_founding_are_not_missing():
     assert [c.overdue for c in cells] == [False, False, True]
     assert overdue_returns([founded], months, {}, today)[0].period == datetime.date(2026, 1, 1)
     rates = completeness_rates([founded], months, {}, today)
-    assert rates[None].overall.reporting == Rate(done=0, of=1)
+    assert rates[None].overall.reporting == Percent(done=0, of=1)
 
 
 def test_founding_month_prefers_the_exact_date():
@@ -278,9 +278,9 @@ def test_a_return_saved_before_founding_still_shows():
 
 
 def test_rate_percent_rounds_half_up():
-    assert Rate(2, 3).percent == 67
-    assert Rate(1, 8).percent == 13
-    assert Rate(0, 0).percent is None
+    assert Percent(2, 3).percent == 67
+    assert Percent(1, 8).percent == 13
+    assert Percent(0, 0).percent is None
 
 
 def test_inactive_communities_are_left_out(client, users, tree, english):
@@ -355,19 +355,19 @@ def test_rate_pager_links_keep_the_other_parameters(client, users, tree, west, e
     response = client.get(URL, params)
 
     pager = response.context["rates_pager"]
-    assert query_of(pager["next_url"]) == {**params, "rates_page": "2"}
-    assert urlsplit(pager["next_url"]).fragment == "rates-heading"
-    assert [query_of(link["url"]) for link in pager["links"]] == [
+    assert query_of(pager.next_url) == {**params, "rates_page": "2"}
+    assert urlsplit(pager.next_url).fragment == "rates-heading"
+    assert [query_of(link["url"]) for link in pager.links] == [
         {**params, "rates_page": "1"},
         {**params, "rates_page": "2"},
     ]
     html = response.content.decode()
-    assert f'href="{escape(pager["next_url"])}"' in html
+    assert f'href="{escape(pager.next_url)}"' in html
     # The other pagers keep this one's page in turn.
     overdue = response.context["overdue_pager"]
     second = client.get(URL, {**params, "rates_page": "2"})
-    assert query_of(second.context["overdue_pager"]["next_url"])["rates_page"] == "2"
-    assert query_of(overdue["next_url"]) == {**params, "overdue_page": "4"}
+    assert query_of(second.context["overdue_pager"].next_url)["rates_page"] == "2"
+    assert query_of(overdue.next_url) == {**params, "overdue_page": "4"}
     assert "rates_page=2" in second.content.decode()  # the grid's pager (querystring tag)
 
 
@@ -411,7 +411,7 @@ def test_township_staff_rates_page_shows_only_their_township(
     response = client.get(URL, {**WINDOW, "rates_page": "2"})
 
     assert list(rates_of(response, "reporting")) == [tree["north"].name_en]
-    assert response.context["rates_pager"]["next_url"] == ""
+    assert response.context["rates_pager"].next_url is None
 
 
 # ---------------------------------------------------------------------------- permissions
