@@ -3,7 +3,7 @@
 Views, admin actions and commands all call these functions. Every function that depends on
 the round's status locks the round's row first (select_for_update): a stage move racing a
 declaration or a score sheet then gives exactly one outcome, the other is refused with a
-RatingRefused whose message says why, in the user's language.
+Refused whose message says why, in the user's language.
 """
 
 import datetime
@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from chunan_community.errors import Refused
 from communities.access import CLERK, COUNTY, JUDGE, TOWNSHIP, access_for
 from communities.models import Community
 from ratings import scoring
@@ -44,14 +45,6 @@ from ratings.queries import round_results, standings
 
 # From scoring closed on: a ranking to show, and judges and conflicts no longer change.
 SCORING_CLOSED = tuple(ROUND_FLOW[ROUND_FLOW.index(RoundStatus.RANKING) :])
-
-
-class RatingRefused(Exception):
-    """A change the rating rules do not allow; `message` says why, in the user's language."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def next_status(status) -> RoundStatus | None:
@@ -258,7 +251,7 @@ def move_check(round, to, today: datetime.date | None = None) -> MoveCheck:
 
 def _refuse_against_dates(check: MoveCheck, despite_dates: bool):
     if check.warnings and not despite_dates:
-        raise RatingRefused(
+        raise Refused(
             " ".join(check.warnings)
             + " "
             + _("Confirm that the round moves on all the same, or wait for the date.")
@@ -302,7 +295,7 @@ class Move:
 @dataclass(frozen=True)
 class RoundActions:
     """What a user may do with a round now: the one place where the round's status rules
-    are written. Pages read it; the domain's writes raise its refusals as RatingRefused.
+    are written. Pages read it; the domain's writes raise its refusals as Refused.
 
     Each `*_refusal` is None when the user may do it now, else the sentence saying why not.
     `move` is the next move for the buttons (None when there is none for this user).
@@ -500,9 +493,9 @@ def round_advance(
     today = today or timezone.localdate()
     locked = _lock(round)
     if refusal := round_actions(locked, by, today).advance_refusal(to):
-        raise RatingRefused(refusal)
+        raise Refused(refusal)
     if to == RoundStatus.NOTICE and (missing := notice_contacts_missing(locked)):
-        raise RatingRefused(missing)
+        raise Refused(missing)
     _refuse_against_dates(move_check(locked, to, today), despite_dates)
     return _move(locked, to, by, note, today)
 
@@ -525,11 +518,11 @@ def round_open_notice(
     """
     locked = _lock(round)
     if refusal := round_actions(locked, by, today).advance_refusal(RoundStatus.NOTICE):
-        raise RatingRefused(refusal)
+        raise Refused(refusal)
     locked.contact_phone = (contact_phone or "").strip()
     locked.contact_address = (contact_address or "").strip()
     if missing := notice_contacts_missing(locked):
-        raise RatingRefused(missing)
+        raise Refused(missing)
     locked.full_clean()
     locked._history_user = by
     locked.save(update_fields=["contact_phone", "contact_address"])
@@ -557,7 +550,7 @@ def round_confirm(*, round, by, note: str = "", today: datetime.date | None = No
     today = today or timezone.localdate()
     locked = _lock(round)
     if refusal := round_actions(locked, by, today).confirm_refusal:
-        raise RatingRefused(refusal)
+        raise Refused(refusal)
     valid_until = rating_valid_until(locked)
     for result in round_results(locked):
         if not result.reached:
@@ -588,14 +581,14 @@ def rating_revoke(*, rating, by, reason: str, today: datetime.date | None = None
     """
     today = today or timezone.localdate()
     if not round_actions(rating.round, by, today).revoke:
-        raise RatingRefused(_("Only county civil-affairs staff revoke a rating."))
+        raise Refused(_("Only county civil-affairs staff revoke a rating."))
     reason = (reason or "").strip()
     if not reason:
-        raise RatingRefused(_("Give the reason for revoking the rating."))
+        raise Refused(_("Give the reason for revoking the rating."))
     # Locked: two revocations at once would each record their own reason and date.
     locked = Rating.objects.select_for_update().get(pk=rating.pk)
     if locked.revoked_on is not None:
-        raise RatingRefused(_("This rating is already revoked."))
+        raise Refused(_("This rating is already revoked."))
     locked.revoked_on = today
     locked.revoked_reason = reason
     locked.full_clean()
@@ -622,7 +615,7 @@ def scoring_close(
     today = today or timezone.localdate()
     locked = _lock(round)
     if refusal := round_actions(locked, by, today).close_refusal:
-        raise RatingRefused(refusal)
+        raise Refused(refusal)
     _refuse_against_dates(move_check(locked, RoundStatus.RANKING, today), despite_dates)
     return _move(locked, RoundStatus.RANKING, by, note, today)
 
@@ -677,10 +670,10 @@ def declaration_shortfall(*, round, community, target_tier: str) -> str | None:
 
 def _check_target(target_tier, target_stars) -> int | None:
     if target_tier not in Tier.values:
-        raise RatingRefused(_("Choose a target tier."))
+        raise Refused(_("Choose a target tier."))
     if target_tier == Tier.STAR:
         if target_stars is None or not 1 <= target_stars <= MAX_STARS:
-            raise RatingRefused(
+            raise Refused(
                 _("A star-community target needs a number of stars from 1 to %(max)s.")
                 % {"max": MAX_STARS}
             )
@@ -710,7 +703,7 @@ def declaration_save(
     locked = _lock(round)
     refusal = declaration_refusal(by, locked, community)
     if refusal:
-        raise RatingRefused(refusal)
+        raise Refused(refusal)
     stars = _check_target(target_tier, target_stars)
     declaration = (
         Declaration.objects.select_for_update().filter(round=locked, community=community).first()
@@ -718,9 +711,7 @@ def declaration_save(
     if declaration is None:
         declaration = Declaration(round=locked, community=community)
     elif declaration.status == Declaration.Status.SUBMITTED:
-        raise RatingRefused(
-            _("This declaration is already submitted. Withdraw it first to change it.")
-        )
+        raise Refused(_("This declaration is already submitted. Withdraw it first to change it."))
     declaration.target_tier = target_tier
     declaration.target_stars = stars
     declaration.self_assessment = self_assessment
@@ -746,10 +737,10 @@ def declaration_withdraw(*, declaration, by) -> Declaration:
     locked = _lock(declaration.round)
     refusal = declaration_refusal(by, locked, declaration.community)
     if refusal:
-        raise RatingRefused(refusal)
+        raise Refused(refusal)
     declaration = Declaration.objects.select_for_update().get(pk=declaration.pk)
     if declaration.status == Declaration.Status.WITHDRAWN:
-        raise RatingRefused(_("This declaration is already withdrawn."))
+        raise Refused(_("This declaration is already withdrawn."))
     declaration.status = Declaration.Status.WITHDRAWN
     declaration.submitted_at = None
     declaration.submitted_by = None
@@ -773,14 +764,14 @@ def judge_assign(*, round, judge, is_chair: bool = False, by) -> JudgeAssignment
     locked = _lock(round)
     actions = round_actions(locked, by)
     if not actions.manage:
-        raise RatingRefused(_("Only county civil-affairs staff assign judges."))
+        raise Refused(_("Only county civil-affairs staff assign judges."))
     if access_for(judge).role != JUDGE:
-        raise RatingRefused(
+        raise Refused(
             _("%(user)s does not have the review-panel judge role.")
             % {"user": judge.get_username()}
         )
     if actions.panel_refusal:
-        raise RatingRefused(actions.panel_refusal)
+        raise Refused(actions.panel_refusal)
     if is_chair:
         for former in JudgeAssignment.objects.filter(round=locked, is_chair=True).exclude(
             judge=judge
@@ -809,16 +800,14 @@ def conflict_declare(*, round, judge, community, reason: str, by) -> ConflictOfI
     locked = _lock(round)
     actions = round_actions(locked, by)
     if not actions.manage and by.pk != judge.pk:
-        raise RatingRefused(_("A conflict of interest is declared by county staff or the judge."))
+        raise Refused(_("A conflict of interest is declared by county staff or the judge."))
     reason = (reason or "").strip()
     if not reason:
-        raise RatingRefused(_("Say how the judge is linked to the community."))
+        raise Refused(_("Say how the judge is linked to the community."))
     if actions.panel_refusal:
-        raise RatingRefused(actions.panel_refusal)
+        raise Refused(actions.panel_refusal)
     if not JudgeAssignment.objects.filter(round=locked, judge=judge).exists():
-        raise RatingRefused(
-            _("%(user)s is not on this round's panel.") % {"user": judge.get_username()}
-        )
+        raise Refused(_("%(user)s is not on this round's panel.") % {"user": judge.get_username()})
     conflict = ConflictOfInterest.objects.filter(
         round=locked, judge=judge, community=community
     ).first() or ConflictOfInterest(round=locked, judge=judge, community=community)
@@ -852,36 +841,36 @@ def sheet_save(
     every score that changes leaves a history row.
     """
     if by.pk != judge.pk:
-        raise RatingRefused(_("A judge's scores are entered by that judge only."))
+        raise Refused(_("A judge's scores are entered by that judge only."))
     locked = _lock(declaration.round)
     if refusal := round_actions(locked, judge).score_refusal:
-        raise RatingRefused(refusal)
+        raise Refused(refusal)
     conflict = ConflictOfInterest.objects.filter(
         round=locked, judge=judge, community=declaration.community_id
     ).first()
     if conflict is not None:
-        raise RatingRefused(
+        raise Refused(
             _("You declared a link with %(community)s (%(reason)s): you cannot score it.")
             % {"community": declaration.community.local_name, "reason": conflict.reason}
         )
     if declaration.status != Declaration.Status.SUBMITTED:
-        raise RatingRefused(_("This declaration was not submitted: there is nothing to score."))
+        raise Refused(_("This declaration was not submitted: there is nothing to score."))
 
     criteria = {c.pk: c for c in judged_criteria(locked, declaration.target_tier)}
     cleaned = {}
     if not abstain:
         unknown = set(points) - set(criteria)
         if unknown:
-            raise RatingRefused(_("A score was given for a criterion of another tier or round."))
+            raise Refused(_("A score was given for a criterion of another tier or round."))
         for pk, criterion in criteria.items():
             value = points.get(pk)
             if value is None:
-                raise RatingRefused(
+                raise Refused(
                     _("Give points for “%(criterion)s”, or abstain.")
                     % {"criterion": criterion.name}
                 )
             if not Decimal(0) <= value <= criterion.max_points:
-                raise RatingRefused(
+                raise Refused(
                     _("Points for “%(criterion)s” must be from 0 to %(max)s.")
                     % {
                         "criterion": criterion.name,

@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from chunan_community.errors import Refused
 from ratings import uploads
-from ratings.domain import RatingRefused
 from ratings.evidence_forms import EvidenceForm
 from ratings.models import Declaration, Evidence
 from ratings.permissions import get_declaration_for_evidence, get_evidence_for_user
@@ -49,7 +49,7 @@ def evidence_add(request, declaration):
                 caption=form.cleaned_data["caption"],
                 by=request.user,
             )
-        except RatingRefused as refused:
+        except Refused as refused:
             messages.error(request, refused.message)
         else:
             messages.success(
@@ -66,7 +66,7 @@ def evidence_remove(request, pk):
     declaration = get_declaration_for_evidence(request.user, evidence.declaration_id)
     try:
         uploads.evidence_remove(evidence=evidence, by=request.user)
-    except RatingRefused as refused:
+    except Refused as refused:
         messages.error(request, refused.message)
     else:
         messages.success(

@@ -23,11 +23,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from chunan_community.client_address import client_address
+from chunan_community.errors import Refused
 from chunan_community.forms import posted
 from chunan_community.paging import paginate
 from chunan_community.public_cache import public_page
 from communities.models import Township
-from ratings.domain import RatingRefused
 from ratings.models import MAX_STARS, Objection, Round, RoundStatus, Tier
 from ratings.notice_forms import ModerateForm, ObjectionForm
 from ratings.objections import (
@@ -86,7 +86,7 @@ def objection_submit_view(request, code):
         )
     except RateLimited as refused:
         return _form_page(request, round_, form, refused.message, status=429)
-    except RatingRefused as refused:
+    except Refused as refused:
         return _form_page(request, round_, form, refused.message, status=400)
     return _received(request, round_)
 
@@ -313,7 +313,7 @@ def objection_moderate_view(request, code, pk):
     if request.method == "POST" and form.is_valid():
         try:
             objection_moderate(objection=objection, by=request.user, **form.cleaned_data)
-        except RatingRefused as refused:
+        except Refused as refused:
             form.add_error(None, refused.message)
         else:
             messages.success(request, _("The opinion was saved."))

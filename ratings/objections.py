@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from chunan_community.errors import Refused
 from communities.models import Community
-from ratings.domain import RatingRefused, round_actions
+from ratings.domain import round_actions
 from ratings.models import Declaration, Objection, Rating, Round, RoundStatus
 
 TEXT_MIN = 5
@@ -25,7 +26,7 @@ TEXT_MAX = 2000
 RATE_WINDOW = datetime.timedelta(hours=1)
 
 
-class RateLimited(RatingRefused):
+class RateLimited(Refused):
     """Too many opinions from one address within RATE_WINDOW."""
 
 
@@ -88,7 +89,7 @@ def objection_submit(
 ) -> Objection:
     """Store an opinion, waiting for moderation (status pending).
 
-    Refuses (RatingRefused) outside the notice period, for a community not in the round,
+    Refuses (Refused) outside the notice period, for a community not in the round,
     or for a text shorter than TEXT_MIN or longer than TEXT_MAX characters; refuses with
     RateLimited when the sender's address sent CHUNAN_OBJECTIONS_PER_HOUR opinions in the
     last hour. Side effects: one Objection row; the address is kept only as sender_hash.
@@ -100,15 +101,15 @@ def objection_submit(
     locked = Round.objects.select_for_update().get(pk=round.pk)
     refusal = objection_refusal(locked, today)
     if refusal:
-        raise RatingRefused(refusal)
+        raise Refused(refusal)
     text = text.strip()
     if not TEXT_MIN <= len(text) <= TEXT_MAX:
-        raise RatingRefused(
+        raise Refused(
             _("An opinion must have between %(min)d and %(max)d characters.")
             % {"min": TEXT_MIN, "max": TEXT_MAX}
         )
     if community is not None and not objection_communities(locked).filter(pk=community.pk).exists():
-        raise RatingRefused(_("This community was not part of the round."))
+        raise Refused(_("This community was not part of the round."))
     sender_hash = sender_fingerprint(sender)
     since = timezone.now() - RATE_WINDOW
     sent = Objection.objects.filter(sender_hash=sender_hash, submitted_at__gte=since).count()
@@ -138,14 +139,14 @@ def objection_moderate(
 ) -> Objection:
     """Publish or hide an opinion and record how it was handled, with a public reply.
 
-    Only county staff moderate (round_actions' moderate; RatingRefused otherwise). Side
+    Only county staff moderate (round_actions' moderate; Refused otherwise). Side
     effects: the objection's status, handling record, public reply, handled_by and
     handled_at change.
     """
     if not round_actions(objection.round, by).moderate:
-        raise RatingRefused(_("Only county staff moderate opinions."))
+        raise Refused(_("Only county staff moderate opinions."))
     if status not in (Objection.Status.PUBLISHED, Objection.Status.HIDDEN):
-        raise RatingRefused(_("Choose whether to publish or hide the opinion."))
+        raise Refused(_("Choose whether to publish or hide the opinion."))
     # Two moderators saving at once: the row lock makes the later one win completely.
     locked = Objection.objects.select_for_update().get(pk=objection.pk)
     locked.status = status

@@ -1,7 +1,7 @@
 """Staff and judging pages of a rating round: the lifecycle, declarations, score sheets, progress.
 
 Views stay thin: who sees what is ratings.permissions, every write is a ratings.domain call,
-and a refusal comes back as RatingRefused with the sentence to show.
+and a refusal comes back as Refused with the sentence to show.
 """
 
 from django.contrib import messages
@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from chunan_community.errors import Refused
 from chunan_community.forms import posted
 from chunan_community.spreadsheets import xlsx_response
 from ratings import domain, exports
@@ -159,7 +160,7 @@ def staff_round_advance(request, code):
                 note=data["note"],
                 despite_dates=data.get("despite_dates", False),
             )
-    except domain.RatingRefused as refused:
+    except Refused as refused:
         messages.error(request, refused.message)
     else:
         messages.success(
@@ -233,7 +234,7 @@ def staff_judge_assign(request, code):
         domain.judge_assign(
             round=round_, judge=form.judge, is_chair=form.cleaned_data["is_chair"], by=request.user
         )
-    except domain.RatingRefused as refused:
+    except Refused as refused:
         messages.error(request, refused.message)
     else:
         messages.success(
@@ -262,7 +263,7 @@ def staff_conflict_declare(request, code):
             reason=form.cleaned_data["reason"],
             by=request.user,
         )
-    except domain.RatingRefused as refused:
+    except Refused as refused:
         messages.error(request, refused.message)
     else:
         messages.success(request, _("The conflict of interest is recorded."))
@@ -317,7 +318,7 @@ def declaration_edit(request, code, community):
                 )
                 return redirect(url)
             status = 400
-        except domain.RatingRefused as refused:
+        except Refused as refused:
             messages.error(request, refused.message)
             status = 403
     elif declaration is not None:
@@ -485,7 +486,7 @@ def judging_sheet(request, code, community):
                     abstain=form.cleaned_data["abstain"],
                     by=request.user,
                 )
-            except domain.RatingRefused as refused:
+            except Refused as refused:
                 messages.error(request, refused.message)
                 status = 403
             else:
@@ -582,7 +583,7 @@ def judging_close(request, code):
             note=form.cleaned_data["note"],
             despite_dates=form.cleaned_data.get("despite_dates", False),
         )
-    except domain.RatingRefused as refused:
+    except Refused as refused:
         messages.error(request, refused.message)
     else:
         messages.success(request, _("Scoring is closed. The round moves on to ranking."))
@@ -664,7 +665,7 @@ def staff_round_confirm(request, code):
         if form.is_valid():
             try:
                 domain.round_confirm(round=round_, by=request.user, note=form.cleaned_data["note"])
-            except domain.RatingRefused as refused:
+            except Refused as refused:
                 messages.error(request, refused.message)
                 status = 403
             else:
@@ -705,7 +706,7 @@ def staff_rating_revoke(request, code, community):
                 domain.rating_revoke(
                     rating=rating, by=request.user, reason=form.cleaned_data["reason"]
                 )
-            except domain.RatingRefused as refused:
+            except Refused as refused:
                 messages.error(request, refused.message)
                 status = 403
             else:

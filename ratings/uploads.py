@@ -29,7 +29,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ratings.domain import RatingRefused, declaration_refusal
+from chunan_community.errors import Refused
+from ratings.domain import declaration_refusal
 from ratings.models import Declaration, Evidence, Round
 
 logger = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ NAME_MAX_CHARS = 120
 UNSAFE_NAME_CHARS = str.maketrans(dict.fromkeys('/\\:*?"<>|;', "_"))
 
 
-class EvidenceRefused(RatingRefused):
+class EvidenceRefused(Refused):
     """An upload refused as a file; `message` says why, in the user's language."""
 
 
@@ -283,9 +284,9 @@ def _office(data: bytes) -> str:
 def _editable(by, declaration: Declaration, locked_round: Round) -> None:
     refusal = declaration_refusal(by, locked_round, declaration.community)
     if refusal:
-        raise RatingRefused(refusal)
+        raise Refused(refusal)
     if declaration.status == Declaration.Status.SUBMITTED:
-        raise RatingRefused(
+        raise Refused(
             _(
                 "This declaration is submitted: its evidence is locked. "
                 "Withdraw it first to add or remove files."
@@ -310,7 +311,7 @@ def evidence_add(*, declaration: Declaration, upload, caption: str, by) -> Evide
 
     Only while the declaration may be changed (ratings.domain.declaration_refusal) and is not
     submitted; at most EVIDENCE_MAX_FILES per declaration. The file is checked (check_file)
-    before any lock is taken. Raises EvidenceRefused or RatingRefused with the reason.
+    before any lock is taken. Raises EvidenceRefused or Refused with the reason.
     Side effects: writes the file (and a photo's thumbnail) to the default storage under
     server-generated names; they are deleted again if the row cannot be saved.
     """
@@ -321,7 +322,7 @@ def evidence_add(*, declaration: Declaration, upload, caption: str, by) -> Evide
             locked = _lock(declaration)
             _editable(by, locked, locked.round)
             if locked.evidence.count() >= settings.EVIDENCE_MAX_FILES:
-                raise RatingRefused(
+                raise Refused(
                     _("A declaration holds at most %(limit)s files. Remove one first.")
                     % {"limit": settings.EVIDENCE_MAX_FILES}
                 )

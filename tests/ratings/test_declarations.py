@@ -4,6 +4,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from chunan_community.errors import Refused
 from ratings import domain
 from ratings.models import CutOff, Declaration, Prerequisite, Rating, Round, RoundStatus, Tier
 from tests.ratings.factories import make_round
@@ -41,7 +42,7 @@ def test_declaration_save_clerk_declares_and_submits(open_round, tree, users):
 def test_declaration_save_submitted_is_locked_until_withdrawn(open_round, tree, users):
     declaration = _declare(open_round, tree["home"], users["clerk"], submit=True)
 
-    with pytest.raises(domain.RatingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         _declare(open_round, tree["home"], users["clerk"], target_tier=Tier.NORMATIVE)
     assert refused.value.message == (
         "This declaration is already submitted. Withdraw it first to change it."
@@ -54,7 +55,7 @@ def test_declaration_save_submitted_is_locked_until_withdrawn(open_round, tree, 
 
 
 def test_declaration_save_other_community_refused(open_round, tree, users):
-    with pytest.raises(domain.RatingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         _declare(open_round, tree["far"], users["clerk"])
 
     assert refused.value.message == (
@@ -65,7 +66,7 @@ def test_declaration_save_other_community_refused(open_round, tree, users):
 
 @pytest.mark.parametrize("role", ["township", "judge"])
 def test_declaration_save_township_and_judge_refused(open_round, tree, users, role):
-    with pytest.raises(domain.RatingRefused):
+    with pytest.raises(Refused):
         _declare(open_round, tree["home"], users[role])
 
     assert not Declaration.objects.exists()
@@ -90,7 +91,7 @@ def test_declaration_save_county_may_declare(open_round, tree, users):
 def test_declaration_save_outside_window_refused(tree, users, status, message):
     round_ = make_round(status=status)
 
-    with pytest.raises(domain.RatingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         _declare(round_, tree["home"], users["clerk"])
 
     assert refused.value.message == message
@@ -98,7 +99,7 @@ def test_declaration_save_outside_window_refused(tree, users, status, message):
 
 @pytest.mark.parametrize("stars", [None, 0, 6])
 def test_declaration_save_star_without_stars_refused(open_round, tree, users, stars):
-    with pytest.raises(domain.RatingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         _declare(open_round, tree["home"], users["clerk"], target_stars=stars)
 
     assert refused.value.message == ("A star-community target needs a number of stars from 1 to 5.")
@@ -114,7 +115,7 @@ def test_declaration_withdraw_after_window_refused(open_round, tree, users):
     declaration = _declare(open_round, tree["home"], users["clerk"], submit=True)
     domain.round_advance(round=open_round, to=RoundStatus.DECLARATIONS_CLOSED, by=users["county"])
 
-    with pytest.raises(domain.RatingRefused):
+    with pytest.raises(Refused):
         domain.declaration_withdraw(declaration=declaration, by=users["clerk"])
 
 

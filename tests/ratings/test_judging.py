@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from chunan_community.errors import Refused
 from communities.models import Role
 from ratings import domain
 from ratings.models import (
@@ -91,14 +92,14 @@ def test_sheet_save_again_changes_scores(panel):
 def test_sheet_save_unassigned_judge_refused(panel):
     outsider = make_user(Role.JUDGE, username="outsider")
 
-    with pytest.raises(domain.RatingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         _save(panel, outsider)
 
     assert refused.value.message == "You are not on this round's panel."
 
 
 def test_sheet_save_on_behalf_refused(panel, users):
-    with pytest.raises(domain.RatingRefused):
+    with pytest.raises(Refused):
         domain.sheet_save(
             declaration=panel["home"],
             judge=panel["other"],
@@ -117,7 +118,7 @@ def test_sheet_save_conflicted_judge_refused(panel, users):
         by=users["county"],
     )
 
-    with pytest.raises(domain.RatingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         _save(panel, panel["other"])
 
     name = panel["home"].community.local_name
@@ -143,7 +144,7 @@ def test_conflict_declare_by_judge_removes_earlier_sheet(panel):
 
 
 def test_conflict_declare_by_another_judge_refused(panel):
-    with pytest.raises(domain.RatingRefused):
+    with pytest.raises(Refused):
         domain.conflict_declare(
             round=panel["round"],
             judge=panel["other"],
@@ -163,7 +164,7 @@ def test_sheet_save_abstain_clears_scores(panel):
 
 
 def test_sheet_save_over_max_refused_naming_criterion(panel):
-    with pytest.raises(domain.RatingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         _save(panel, panel["other"], points=_points(panel, svc="30.5"))
 
     assert refused.value.message == "Points for “服务网络” must be from 0 to 30."
@@ -171,7 +172,7 @@ def test_sheet_save_over_max_refused_naming_criterion(panel):
 
 
 def test_sheet_save_missing_criterion_refused(panel):
-    with pytest.raises(domain.RatingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         _save(panel, panel["other"], points={panel["org"].pk: Decimal(1)})
 
     assert refused.value.message == "Give points for “服务网络”, or abstain."
@@ -182,7 +183,7 @@ def test_sheet_save_outside_review_refused(panel, status):
     panel["round"].status = status
     panel["round"].save()
 
-    with pytest.raises(domain.RatingRefused):
+    with pytest.raises(Refused):
         _save(panel, panel["other"])
 
 
@@ -191,7 +192,7 @@ def test_sheet_save_racing_close_one_outcome(panel):
     stale = panel["home"]
     domain.scoring_close(round=panel["round"], by=panel["chair"])
 
-    with pytest.raises(domain.RatingRefused):
+    with pytest.raises(Refused):
         domain.sheet_save(
             declaration=stale,
             judge=panel["other"],
@@ -204,7 +205,7 @@ def test_sheet_save_racing_close_one_outcome(panel):
 
 
 def test_judge_assign_requires_judge_role(panel, users):
-    with pytest.raises(domain.RatingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         domain.judge_assign(
             round=panel["round"], judge=users["clerk"], is_chair=False, by=users["county"]
         )
@@ -227,7 +228,7 @@ def test_judge_assign_new_chair_replaces_old(panel, users):
 def test_judge_assign_non_county_refused(panel, users):
     newcomer = make_user(Role.JUDGE)
 
-    with pytest.raises(domain.RatingRefused):
+    with pytest.raises(Refused):
         domain.judge_assign(
             round=panel["round"], judge=newcomer, is_chair=False, by=users["township"]
         )
@@ -241,7 +242,7 @@ def test_scoring_close_by_chair_moves_to_ranking(panel):
 
 
 def test_scoring_close_by_ordinary_judge_refused(panel):
-    with pytest.raises(domain.RatingRefused):
+    with pytest.raises(Refused):
         domain.scoring_close(round=panel["round"], by=panel["other"])
 
 
@@ -431,7 +432,7 @@ def test_scoring_close_before_the_review_meeting_needs_a_second_yes(panel):
     Round.objects.filter(pk=panel["round"].pk).update(review_meeting_on=meeting)
     today = datetime.date(2026, 3, 2)
 
-    with pytest.raises(domain.RatingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         domain.scoring_close(round=panel["round"], by=panel["chair"], today=today)
     assert refused.value.message.startswith(
         "The review meeting is set for March 5, 2026, 3 days from today: scoring would close "

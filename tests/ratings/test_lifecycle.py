@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from chunan_community.errors import Refused
 from ratings import domain
 from ratings.models import ROUND_FLOW, Round, RoundEvent, RoundStatus
 from tests.ratings.factories import make_round
@@ -39,7 +40,7 @@ def test_round_advance_final_to_archived(users):
 def test_round_advance_wrong_order_refused(users):
     round_ = make_round(status=RoundStatus.DECLARATIONS_OPEN)
 
-    with pytest.raises(domain.RatingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         domain.round_advance(round=round_, to=RoundStatus.REVIEW, by=users["county"])
 
     assert refused.value.message == (
@@ -52,7 +53,7 @@ def test_round_advance_wrong_order_refused(users):
 def test_round_advance_archived_refused(users):
     round_ = make_round(status=RoundStatus.ARCHIVED)
 
-    with pytest.raises(domain.RatingRefused):
+    with pytest.raises(Refused):
         domain.round_advance(round=round_, to=RoundStatus.ARCHIVED, by=users["county"])
 
 
@@ -60,7 +61,7 @@ def test_round_advance_archived_refused(users):
 def test_round_advance_non_county_refused(users, role):
     round_ = make_round()
 
-    with pytest.raises(domain.RatingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         domain.round_advance(round=round_, to=RoundStatus.DECLARATIONS_OPEN, by=users[role])
 
     assert refused.value.message == "Only county civil-affairs staff move a round on."
@@ -105,7 +106,7 @@ def test_round_advance_racing_moves_give_one_event(users):
     second = Round.objects.get(pk=first.pk)
 
     domain.round_advance(round=first, to=RoundStatus.DECLARATIONS_CLOSED, by=users["county"])
-    with pytest.raises(domain.RatingRefused):
+    with pytest.raises(Refused):
         domain.round_advance(round=second, to=RoundStatus.DECLARATIONS_CLOSED, by=users["county"])
 
     assert RoundEvent.objects.filter(round=first).count() == 1
@@ -208,7 +209,7 @@ def test_round_advance_closing_declarations_before_their_date_needs_a_second_yes
         declarations_close_on=CLOSES,
     )
 
-    with pytest.raises(domain.RatingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         domain.round_advance(
             round=round_, to=RoundStatus.DECLARATIONS_CLOSED, by=users["county"], today=TODAY
         )
@@ -267,7 +268,7 @@ def test_round_advance_notice_before_the_review_meeting_needs_a_second_yes(users
         contact_address="千岛湖镇新安东路1号",
     )
 
-    with pytest.raises(domain.RatingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         domain.round_advance(round=round_, to=RoundStatus.NOTICE, by=users["county"], today=TODAY)
 
     assert refused.value.message.startswith(
@@ -283,7 +284,7 @@ def test_round_advance_notice_before_the_review_meeting_needs_a_second_yes(users
 def test_round_advance_notice_without_its_contacts_refused(users, phone, address):
     round_ = make_round(status=RoundStatus.RANKING, contact_phone=phone, contact_address=address)
 
-    with pytest.raises(domain.RatingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         domain.round_advance(round=round_, to=RoundStatus.NOTICE, by=users["county"], today=TODAY)
 
     assert refused.value.message == (

@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from chunan_community.errors import Refused
 from communities.models import Role
 from ratings import domain
 from ratings.models import (
@@ -352,7 +353,7 @@ def test_round_confirm_records_reached_ratings_and_final(scored, users):
 
 
 def test_round_confirm_before_notice_ends_refused(scored, users):
-    with pytest.raises(domain.RatingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         domain.round_confirm(round=scored["round"], by=users["county"], today=NOTICE_ENDS)
 
     assert refused.value.message == (
@@ -364,7 +365,7 @@ def test_round_confirm_before_notice_ends_refused(scored, users):
 
 @pytest.mark.parametrize("role", ["township", "clerk", "judge", "no_role"])
 def test_round_confirm_non_county_refused(scored, users, role):
-    with pytest.raises(domain.RatingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         domain.round_confirm(round=scored["round"], by=users[role], today=AFTER_NOTICE)
 
     assert refused.value.message == "Only county civil-affairs staff confirm a round's results."
@@ -374,14 +375,14 @@ def test_round_confirm_non_county_refused(scored, users, role):
 def test_round_confirm_twice_refused(scored, users):
     domain.round_confirm(round=scored["round"], by=users["county"], today=AFTER_NOTICE)
 
-    with pytest.raises(domain.RatingRefused):
+    with pytest.raises(Refused):
         domain.round_confirm(round=scored["round"], by=users["county"], today=AFTER_NOTICE)
 
     assert Rating.objects.filter(round=scored["round"]).count() == 3
 
 
 def test_round_advance_cannot_reach_final(scored, users):
-    with pytest.raises(domain.RatingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         domain.round_advance(round=scored["round"], to=RoundStatus.FINAL, by=users["county"])
 
     assert refused.value.message == (
@@ -466,7 +467,7 @@ def test_rating_revoke_with_reason(confirmed, users):
 
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_rating_revoke_without_reason_refused(confirmed, users, reason):
-    with pytest.raises(domain.RatingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         domain.rating_revoke(rating=confirmed, by=users["county"], reason=reason)
 
     assert refused.value.message == "Give the reason for revoking the rating."
@@ -475,7 +476,7 @@ def test_rating_revoke_without_reason_refused(confirmed, users, reason):
 
 
 def test_rating_revoke_non_county_refused(confirmed, users):
-    with pytest.raises(domain.RatingRefused):
+    with pytest.raises(Refused):
         domain.rating_revoke(rating=confirmed, by=users["township"], reason="x")
 
 

@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import translation
 from PIL import Image
 
+from chunan_community.errors import Refused
 from communities.models import Role
 from ratings import uploads
-from ratings.domain import RatingRefused
 from ratings.models import Declaration, Evidence, RoundStatus
 from tests.factories import make_user
 from tests.ratings.factories import make_assignment, make_declaration, make_round
@@ -83,7 +83,7 @@ def stored(field) -> bytes:
 
 
 def refusal(declaration, data, name, by) -> str:
-    with pytest.raises(RatingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         add(declaration, data, name, by=by)
     return refused.value.message
 
@@ -314,7 +314,7 @@ def test_evidence_remove_submitted_refused(draft, users):
     evidence = add(draft, pdf(), "a.pdf", by=users["clerk"])
     Declaration.objects.filter(pk=draft.pk).update(status=Declaration.Status.SUBMITTED)
 
-    with pytest.raises(RatingRefused):
+    with pytest.raises(Refused):
         uploads.evidence_remove(evidence=evidence, by=users["clerk"])
 
     assert Evidence.objects.count() == 1

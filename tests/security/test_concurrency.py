@@ -145,7 +145,7 @@ def test_two_confirmations_of_one_round_record_its_ratings_once(tree, users):
     outcomes = race(confirm, confirm, slow=Round)
 
     assert len(_succeeded(outcomes)) == 1
-    assert _refused(outcomes) == [ratings_domain.RatingRefused]
+    assert _refused(outcomes) == [Refused]
     assert sorted(
         Rating.objects.filter(round=round_).values_list("community__code", flat=True)
     ) == ["home", "neighbour"]
@@ -167,7 +167,7 @@ def test_two_revocations_of_one_rating_revoke_it_once(tree, users):
     )
 
     [revoked] = _succeeded(outcomes)
-    assert _refused(outcomes) == [ratings_domain.RatingRefused]
+    assert _refused(outcomes) == [Refused]
     rating.refresh_from_db()
     assert rating.revoked_reason == revoked.revoked_reason
     assert rating.history.filter(revoked_on__isnull=False).count() == 1
