@@ -19,17 +19,20 @@ import datetime
 import math
 import time
 from importlib import import_module
+from urllib.parse import urlsplit
 
 from axes.helpers import get_cool_off, get_failure_limit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, get_user_model, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db.models.signals import post_save, pre_delete
 from django.http import HttpResponseRedirect
 from django.shortcuts import render, resolve_url
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -41,6 +44,31 @@ SEEN_AT = "_chunan_seen_at"
 RECORDED_KEY = "_chunan_session_key"
 # The last request is written to the session at most this often (seconds).
 SEEN_RESOLUTION = 60
+
+
+# ---------- Where a log-in lands ----------
+
+
+def needs_login(url: str) -> bool:
+    """Is `url` one of the portal's pages that need a log-in (not marked login_not_required)?
+    An address that is no page of the portal does not."""
+    try:
+        match = resolve(urlsplit(url).path)
+    except Resolver404:
+        return False
+    return getattr(match.func, "login_required", True)
+
+
+class LoginView(auth_views.LoginView):
+    """Django's log-in page. Staff land on their to-do list (LOGIN_REDIRECT_URL) unless
+    `next` names a page that needs a log-in: the public page they came from is not where
+    they work, while a page that sent them to log in is where they wanted to go."""
+
+    def get_success_url(self):
+        url = self.get_redirect_url()
+        if url and needs_login(url):
+            return url
+        return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 # ---------- Session lifetimes ----------

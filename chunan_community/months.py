@@ -7,6 +7,8 @@ import calendar
 import datetime
 import re
 
+from django.utils.formats import date_format
+
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -48,3 +50,8 @@ def months_back(last: datetime.date, count: int) -> list[datetime.date]:
 def month_end(period: datetime.date) -> datetime.date:
     """The last day of `period`'s month."""
     return period.replace(day=calendar.monthrange(period.year, period.month)[1])
+
+
+def month_name(period: datetime.date) -> str:
+    """A month in running text, in the user's language: 2026年11月, November 2026."""
+    return date_format(period, "YEAR_MONTH_FORMAT")

@@ -27,6 +27,7 @@ import uuid
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db import connections, transaction
@@ -222,7 +223,8 @@ def _page_key(request, namespace) -> str:
 
 
 def public_page(view):
-    """Serve an anonymous visitor's GET from the cache; keep what may be shared.
+    """Serve an anonymous visitor's GET from the cache; keep what may be shared. The page is
+    public: marked login_not_required.
 
     A page is kept with the version it was rendered under and served only while that is
     still the current version. Both are read at once (one round trip to Redis), and a
@@ -258,4 +260,5 @@ def public_page(view):
                 logger.exception("public page cache: the page could not be kept")
         return response
 
-    return wrapper
+    # A public page needs no log-in (Django's marker, read by the log-in's landing rule).
+    return login_not_required(wrapper)

@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "communities.context_processors.portal",
+                "portal.navigation.navigation",
             ],
         },
     },
@@ -204,7 +205,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "chunan_community.accounts.CharacterClassesValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "communities:workspace"
+LOGIN_REDIRECT_URL = "portal:todo"
 LOGOUT_REDIRECT_URL = "portal:home"
 
 # Chinese first: zh-hans unless the visitor picked English with the switcher (a cookie).

@@ -7,7 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from chunan_community import language_views
+from chunan_community import accounts, language_views
 
 admin.site.site_header = _("Chun'an community-building portal: administration")
 admin.site.site_title = _("Chun'an community-building portal")
@@ -15,7 +15,7 @@ admin.site.index_title = _("Registry administration")
 
 urlpatterns = [
     path("", include("portal.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/language/<slug:code>/", language_views.switch_language, name="switch_language"),
     path("i18n/", include("django.conf.urls.i18n")),

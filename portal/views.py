@@ -1,3 +1,4 @@
+from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -38,6 +39,7 @@ def home(request):
     )
 
 
+@login_not_required
 @never_cache
 @require_safe
 def healthz(request):

@@ -7,10 +7,14 @@ class RatingsConfig(AppConfig):
     verbose_name = _("Three-tier ratings")
 
     def ready(self):
+        from chunan_community import worklist
         from communities import sections
         from ratings.permissions import register_policy
         from ratings.queries import profile_ratings
+        from ratings.worklist import ratings_work
 
         register_policy()
         # The public profile shows the community's ratings from published rounds.
         sections.register(profile_ratings, pages=(sections.PROFILE,))
+        # The to-do list: declarations, score sheets, stage moves and opinions.
+        worklist.register(ratings_work)

@@ -7,6 +7,7 @@ Refused whose message says why, in the user's language.
 """
 
 import datetime
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -135,29 +136,58 @@ def _declaration_facts(round) -> list[str]:
     return facts
 
 
-def missing_sheets(round) -> int:
-    """Score sheets not yet saved: every judge on the panel for every submitted declaration,
-    less the saved sheets (abstentions included) and the judges' conflicts of interest."""
-    judges = set(JudgeAssignment.objects.filter(round=round).values_list("judge_id", flat=True))
-    declarations = list(
-        Declaration.objects.filter(round=round, status=Declaration.Status.SUBMITTED).values_list(
-            "pk", "community_id"
-        )
-    )
+def unsaved_sheets(rounds) -> Counter:
+    """(round id, judge id) → the score sheets that judge has not saved yet in that round:
+    every submitted declaration, less the saved sheets (abstentions included) and the
+    judge's conflicts of interest. Four queries, whatever the number of rounds and judges."""
+    round_ids = [round.pk for round in rounds]
+    panels = JudgeAssignment.objects.filter(round__in=round_ids).values_list("round_id", "judge_id")
+    declarations = defaultdict(list)
+    for round_id, pk, community in Declaration.objects.filter(
+        round__in=round_ids, status=Declaration.Status.SUBMITTED
+    ).values_list("round_id", "pk", "community_id"):
+        declarations[round_id].append((pk, community))
     saved = set(
-        ScoreSheet.objects.filter(declaration__round=round, judge__in=judges).values_list(
+        ScoreSheet.objects.filter(declaration__round__in=round_ids).values_list(
             "judge_id", "declaration_id"
         )
     )
     conflicts = set(
-        ConflictOfInterest.objects.filter(round=round).values_list("judge_id", "community_id")
+        ConflictOfInterest.objects.filter(round__in=round_ids).values_list(
+            "round_id", "judge_id", "community_id"
+        )
     )
-    return sum(
-        1
-        for judge in judges
-        for pk, community in declarations
-        if (judge, pk) not in saved and (judge, community) not in conflicts
-    )
+    unsaved = Counter()
+    for round_id, judge in panels:
+        unsaved[round_id, judge] = sum(
+            1
+            for pk, community in declarations[round_id]
+            if (judge, pk) not in saved and (round_id, judge, community) not in conflicts
+        )
+    return unsaved
+
+
+def missing_sheets(round) -> int:
+    """Score sheets not yet saved by the round's panel (see unsaved_sheets)."""
+    return sum(unsaved_sheets([round]).values())
+
+
+def planned_move_on(round) -> datetime.date | None:
+    """The day the round's own dates plan its next move for, or None (no date set, or no
+    further move): the to-do list of county staff shows a move once that day has come."""
+
+    def day_after(day):
+        return day and day + datetime.timedelta(days=1)
+
+    planned = {
+        RoundStatus.PLANNED: round.declarations_open_on,
+        RoundStatus.DECLARATIONS_OPEN: day_after(round.declarations_close_on),
+        RoundStatus.DECLARATIONS_CLOSED: round.review_meeting_on,
+        RoundStatus.REVIEW: day_after(round.review_meeting_on),
+        RoundStatus.RANKING: round.notice_starts_on,
+        RoundStatus.NOTICE: day_after(round.notice_ends_on),
+    }
+    return planned.get(round.status)
 
 
 def move_check(round, to, today: datetime.date | None = None) -> MoveCheck:

@@ -12,7 +12,7 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -56,6 +56,7 @@ def _published_round(code: str) -> Round:
 # ---------- The public ----------
 
 
+@login_not_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def objection_submit_view(request, code):
     """The opinion form on its own page (GET), and where the results page's form posts.

@@ -9,7 +9,7 @@ only the published fields.
 """
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F
 from django.http import Http404, HttpResponse
@@ -277,6 +277,7 @@ def commendations(request):
     )
 
 
+@login_not_required
 @require_safe
 def commendations_print(request):
     """Every commendation matching the filters on one printable page."""
@@ -288,6 +289,7 @@ def commendations_print(request):
     )
 
 
+@login_not_required
 @require_safe
 def commendations_csv(request):
     """The published fields only: name, title, year, kind, community."""

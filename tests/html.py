@@ -38,3 +38,10 @@ def tables(response):
     reader = _TableReader()
     reader.feed(response.content.decode())
     return reader.tables
+
+
+def soup(response):
+    """The page as a BeautifulSoup tree, to select elements with CSS selectors."""
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(response.content.decode(), "html.parser")

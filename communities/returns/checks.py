@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from chunan_community.months import add_months, month_end
+from communities.returns.models import EDITABLE
 
 
 def founding_month(founded_year: int, founded_on: datetime.date | None) -> datetime.date:
@@ -39,6 +40,16 @@ def closes_on(period: datetime.date, open_until: datetime.date | None = None) ->
     if open_until:
         return open_until
     return month_end(period) + datetime.timedelta(days=settings.RETURN_CLOSE_DAYS)
+
+
+def open_for_entry(monthly_return, period: datetime.date, today: datetime.date) -> bool:
+    """Does the clerk still have to enter this month's return (None: not started)? It is
+    not started, a draft or sent back, and its entry window has not closed."""
+    if monthly_return is None:
+        return today <= closes_on(period)
+    return monthly_return.status in EDITABLE and today <= closes_on(
+        period, monthly_return.open_until
+    )
 
 
 # The largest figure a return holds (the value column has 14 digits, 2 after the point).

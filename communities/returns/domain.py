@@ -16,20 +16,14 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from chunan_community.errors import Refused
-from chunan_community.months import month_start
+from chunan_community.months import month_name, month_start
 from communities.access import CLERK, COUNTY, TOWNSHIP, access_for
 from communities.models import MonthlyReturn, ReturnEvent, ReturnStatus, ReturnValue
 from communities.returns.checks import closes_on, due_on
 
-EDITABLE = (ReturnStatus.DRAFT, ReturnStatus.RETURNED)
-
 
 class StaleReturn(Refused):
     """Someone else saved the return since this form was opened."""
-
-
-def _month(period) -> str:
-    return date_format(period, "YEAR_MONTH_FORMAT")
 
 
 def _event_date(value):
@@ -49,7 +43,7 @@ def edit_refusal(user, monthly_return, *, today=None) -> str | None:
     if access.role not in (CLERK, COUNTY):
         return _("Figures are entered by the community's clerk; township staff review them.")
     if period > month_start(today):
-        return _("%(month)s has not begun yet.") % {"month": _month(period)}
+        return _("%(month)s has not begun yet.") % {"month": month_name(period)}
     if monthly_return.status == ReturnStatus.SUBMITTED:
         return _(
             "Submitted on %(date)s and waiting for the township's review. If a figure must "
@@ -69,7 +63,7 @@ def edit_refusal(user, monthly_return, *, today=None) -> str | None:
         return _(
             "The entry window for %(month)s closed on %(date)s. Ask the county to reopen "
             "the return."
-        ) % {"month": _month(period), "date": date_format(closing, "DATE_FORMAT")}
+        ) % {"month": month_name(period), "date": date_format(closing, "DATE_FORMAT")}
     return None
 
 
@@ -198,6 +192,9 @@ def return_save(
     _record(monthly_return, action, from_status, by)
     return monthly_return
 
+
+# The returns waiting for each reviewer: the township approves, the county accepts.
+TO_REVIEW = {TOWNSHIP: ReturnStatus.SUBMITTED, COUNTY: ReturnStatus.APPROVED}
 
 # Who may move a return from which status: action → (status → roles, new status).
 TRANSITIONS = {

@@ -183,6 +183,8 @@ class ReturnStatus(models.TextChoices):
 # A return counts as reported once submitted; sent back means it has to come in again. The
 # completeness grid, the dashboard and the ratings' evidence all count these.
 REPORTED = frozenset({ReturnStatus.SUBMITTED, ReturnStatus.APPROVED, ReturnStatus.ACCEPTED})
+# The clerk may change the figures of a draft or of a return sent back (within its window).
+EDITABLE = (ReturnStatus.DRAFT, ReturnStatus.RETURNED)
 
 
 class MonthlyReturn(models.Model):

@@ -19,14 +19,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from chunan_community.errors import Refused, error_summary
-from chunan_community.months import add_months, month_start, months_back
+from chunan_community.months import add_months, month_name, month_start, months_back
 from chunan_community.paging import paginate
-from communities.access import CLERK, COUNTY, TOWNSHIP
+from communities.access import CLERK
 from communities.forms import CommunityField
 from communities.models import Community, MonthlyReturn, ReturnEvent, ReturnStatus, Township
 from communities.permissions import get_return_for_user, staff_access
 from communities.returns import domain
-from communities.returns.checks import closes_on, due_on
+from communities.returns.checks import closes_on, due_on, open_for_entry
 from communities.returns.forms import (
     MonthField,
     ReturnForm,
@@ -34,13 +34,13 @@ from communities.returns.forms import (
     comment_field_name,
     value_field_name,
 )
+from communities.returns.models import EDITABLE
 from communities.returns.prefill import prefill_for
 from communities.returns.queries import entry_context, returns_for, stored_values, value_changes
 
 CLERK_MONTHS = 12
 # What each level reviews: the township approves submitted returns, the county accepts
 # approved ones.
-TO_REVIEW = {TOWNSHIP: ReturnStatus.SUBMITTED, COUNTY: ReturnStatus.APPROVED}
 ACTIONS = {
     "approve": (domain.return_approve, False),
     "send_back": (domain.return_send_back, True),
@@ -59,10 +59,6 @@ ACTION_TEXT = {
         gettext_lazy("Reason for reopening (the community sees it)"),
     ),
 }
-
-
-def _month_label(period) -> str:
-    return date_format(period, "YEAR_MONTH_FORMAT")
 
 
 def _return_url(code: str, period) -> str:
@@ -131,7 +127,7 @@ def _clerk_months(request, access, today):
         status = monthly_return.status if monthly_return else None
         due = due_on(period)
         closing = closes_on(period, monthly_return.open_until if monthly_return else None)
-        open_for_entry = status in (None, *domain.EDITABLE)
+        editable = status in (None, *EDITABLE)
         rows.append(
             {
                 "period": period,
@@ -143,8 +139,8 @@ def _clerk_months(request, access, today):
                 "due": due,
                 "closes": closing,
                 "late": bool(monthly_return and monthly_return.is_late),
-                "overdue": open_for_entry and today > due,
-                "todo": open_for_entry and today <= closing,
+                "overdue": editable and today > due,
+                "todo": open_for_entry(monthly_return, period, today),
                 "url": _return_url(community.code, period),
             }
         )
@@ -156,7 +152,7 @@ def _review_list(request, access):
     queryset = returns_for(request.user)
     filterset = ReturnFilter(request.GET, access=access, user=request.user, queryset=queryset)
     page = paginate(request, filterset.qs)
-    to_review = TO_REVIEW[access.role]
+    to_review = domain.TO_REVIEW[access.role]
     return {
         "filter": filterset,
         "page": page,
@@ -368,11 +364,11 @@ def _render_detail(
             else None,
             "changes": value_changes(monthly_return),
             "previous_url": _return_url(community.code, previous_period),
-            "previous_label": _month_label(previous_period),
+            "previous_label": month_name(previous_period),
             "next_url": _return_url(community.code, next_period)
             if next_period <= month_start(today)
             else None,
-            "next_label": _month_label(next_period),
+            "next_label": month_name(next_period),
         },
         status=status,
     )

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from communities.models import GovernanceBody
+from communities.models import GovernanceBody, Role
 from tests.factories import (
     make_body,
     make_branch,
@@ -23,6 +23,7 @@ from tests.factories import (
     make_unit,
 )
 from tests.html import tables
+from tests.queries import NAV_QUERIES
 
 pytestmark = pytest.mark.django_db
 
@@ -145,24 +146,22 @@ def test_workspace_lists_communities_in_scope(en, tree, users, role, expected):
         assert f'<a href="/manage/communities/{tree[key].code}/">' in content
 
 
-def test_workspace_nav_shows_staff_links_and_user(en, users):
+def test_workspace_nav_marks_the_records_and_shows_the_user(en, users):
     response = login(en, users["county"]).get("/manage/")
 
     content = response.content.decode()
-    assert '<a href="/manage/" aria-current="page">Workspace</a>' in content
-    assert '<a href="/manage/terms-due/">Terms due</a>' in content
-    assert '<a href="/manage/space-standard/">Space standard</a>' in content
-    assert '<a href="/admin/">Admin</a>' in content
+    assert '<a href="/manage/" aria-current="page">Community records</a>' in content
     assert '<span class="user-box__name">county</span>' in content
     assert '<span class="user-box__role">County civil-affairs staff</span>' in content
     assert '<form class="inline-form" method="post" action="/accounts/logout/">' in content
 
 
-def test_workspace_judge_nav_has_no_staff_links(en, users):
+def test_workspace_judge_nav_has_no_registry_links(en, users):
     response = login(en, users["judge"]).get("/")
 
     content = response.content.decode()
-    assert "/manage/" not in content
+    assert 'href="/manage/"' not in content
+    assert 'href="/returns/"' not in content
     assert '<span class="user-box__role">Review-panel judge</span>' in content
 
 
@@ -523,7 +522,7 @@ def test_staff_pages_query_count_is_constant(client, users, count, url, django_a
     _populate(count, township)
     client.force_login(users["county"])
 
-    with django_assert_num_queries(STAFF_QUERIES[url]):
+    with django_assert_num_queries(STAFF_QUERIES[url] + NAV_QUERIES[Role.COUNTY]):
         response = client.get(url)
 
     assert response.status_code == 200

@@ -104,7 +104,7 @@ STAFF = ("other_clerk", "other_township", "clerk", "township", "county")  # is_s
 
 # The walk's size, so that it cannot shrink unnoticed: named URL patterns of the portal,
 # models in the admin.
-PORTAL_URL_COUNT = 107
+PORTAL_URL_COUNT = 109
 ADMIN_MODEL_COUNT = 45
 
 OBJECTOR_NAME = "诸葛明远"
@@ -203,6 +203,10 @@ PORTAL = {
             "other_clerk": To(WORKSPACE_FAR),
         }
     ),
+    # Where a log-in lands: everyone with a role has a to-do list; an account without one is
+    # sent to the home page.
+    "portal:todo": Page(answers(OK, anonymous=LOGIN, no_role=To("/"))),
+    "portal:reports": Page(KEEPERS),
     # A judge keeps no registry: their start page is their rating rounds.
     "communities:workspace": Page(
         {
@@ -1030,7 +1034,7 @@ def test_portal_answers_for_every_url(client, users, world, role):
 
     assert walk.mismatches == [], "\n".join(walk.mismatches)
     assert walk.leaks == {}
-    assert walk.count == PORTAL_URL_COUNT + searched + len(ERRORS) == 107 + 14 + 6
+    assert walk.count == PORTAL_URL_COUNT + searched + len(ERRORS) == 109 + 14 + 6
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -13,11 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chunan_community.months import add_months, month_start
-from communities.models import Community
+from communities.models import Community, Role
 from services.domain import service_record, time_bank_draw
 from services.models import ServiceNetwork, ServiceOutlet, TimeBankEntry
 from tests.factories import make_community, make_volunteer
 from tests.html import tables
+from tests.queries import NAV_QUERIES
 
 # The moment this module's dates are built for: each test keeps it, should the run cross
 # midnight or a month's end (`.ci/run` moves the clock of a run to such days).
@@ -797,9 +798,10 @@ def test_queries_do_not_grow_with_the_data(client, users, tree, slug, suffix, ro
 
 
 def test_county_report_queries(client, users, tree, django_assert_num_queries):
-    """Session, user, scope, the communities with their networks, the filter's townships."""
+    """Session, user, scope, the communities with their networks, the filter's townships,
+    and the navigation's."""
     _grow(tree, users, 3, 0)
     client.force_login(users["county"])
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(5 + NAV_QUERIES[Role.COUNTY]):
         client.get(url("coverage"))

@@ -1,0 +1,80 @@
+"""The day's work of one person (待办), gathered from every app through a registry.
+
+The to-do page and the navigation's count belong to the portal, above the apps, but the rules
+of what is due live in each app: which returns a clerk still owes, which declarations are
+open, which score sheets a judge has to fill. So each app registers a provider from its
+AppConfig.ready(), as it does for the profile's sections and the returns' prefill. A
+provider is a callable `(user, access, today) -> list[Work]`; it runs a fixed number of
+queries however much work there is (a count and the first SHOWN tasks of each kind).
+"""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Window
+
+# The tasks of one kind listed on the to-do page; the rest are behind the kind's `all_url`.
+SHOWN = 10
+
+
+@dataclass(frozen=True)
+class Task:
+    """One thing to do: what, for which community, by when, and the page where it is done."""
+
+    what: str
+    url: str
+    community: str = ""
+    due: datetime.date | None = None
+    overdue: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Work:
+    """One kind of work: its first SHOWN tasks and how many there are in all."""
+
+    kind: str
+    heading: str
+    total: int
+    tasks: tuple[Task, ...] = field(default=())
+    all_url: str = ""
+
+    @property
+    def overdue(self) -> bool:
+        return any(task.overdue for task in self.tasks)
+
+    @property
+    def hidden(self) -> int:
+        """The tasks not listed (see `all_url`)."""
+        return self.total - len(self.tasks)
+
+    @property
+    def first_due(self) -> datetime.date | None:
+        return min((task.due for task in self.tasks if task.due), default=None)
+
+
+Provider = Callable[[object, object, datetime.date], list[Work]]
+
+_providers: list[Provider] = []
+
+
+def register(provider: Provider) -> None:
+    """Add an app's provider; registering the same one twice keeps one."""
+    if provider not in _providers:
+        _providers.append(provider)
+
+
+def work_for(user, access, today: datetime.date) -> list[Work]:
+    """Everything `user` has to do today, overdue kinds first, then by the nearest date."""
+    works = [
+        work for provider in _providers for work in provider(user, access, today) if work.total
+    ]
+    return sorted(works, key=lambda work: (not work.overdue, work.first_due or datetime.date.max))
+
+
+def first_shown(queryset) -> tuple[int, list]:
+    """How many rows `queryset` has, and the first SHOWN of them, in one query (the count
+    is a window over the whole set, computed before the limit)."""
+    rows = list(queryset.annotate(worklist_total=Window(Count("*")))[:SHOWN])
+    return (rows[0].worklist_total if rows else 0), rows

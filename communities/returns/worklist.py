@@ -1,0 +1,116 @@
+"""The monthly returns in a person's to-do list (chunan_community.worklist).
+
+A clerk: the months their community still owes, while the entry window is open, and the
+returns sent back with the reason. Township staff: the returns to review. County staff: the
+returns to accept.
+"""
+
+import datetime
+
+from django.db.models import OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from chunan_community.months import add_months, month_name, month_start, months_between
+from chunan_community.worklist import Task, Work, first_shown
+from communities.access import CLERK, COUNTY, TOWNSHIP
+from communities.models import Community, MonthlyReturn, ReturnEvent, ReturnStatus
+from communities.returns.checks import due_on, founding_month, open_for_entry
+from communities.returns.domain import TO_REVIEW
+from communities.returns.queries import returns_for
+
+# How far back a clerk's to-do list looks for months still owed (reopened ones aside).
+RECENT_MONTHS = 3
+
+
+def returns_work(user, access, today: datetime.date) -> list[Work]:
+    if access.role == CLERK:
+        return [_to_file(access.community_id, today)]
+    if access.role in (TOWNSHIP, COUNTY):
+        return [_to_review(user, access.role)]
+    return []
+
+
+def _sent_back_reason():
+    """The reason given when the return was last sent back."""
+    return Subquery(
+        ReturnEvent.objects.filter(
+            monthly_return=OuterRef("pk"), action=ReturnEvent.Action.RETURNED
+        )
+        .order_by("-at", "-pk")
+        .values("reason")[:1]
+    )
+
+
+def _to_file(community_id, today) -> Work:
+    """The months the clerk's community owes, oldest first: two queries."""
+    community = Community.objects.only("code", "founded_year", "founded_on").get(pk=community_id)
+    last_month = add_months(month_start(today), -1)
+    first = max(
+        founding_month(community.founded_year, community.founded_on),
+        add_months(last_month, -RECENT_MONTHS),
+    )
+    # A month's entry window closes RETURN_CLOSE_DAYS after its end, unless the county
+    # reopened it: the months still open are recent ones, or reopened ones.
+    saved = {
+        monthly_return.period: monthly_return
+        for monthly_return in MonthlyReturn.objects.filter(community=community)
+        .filter(Q(period__gte=first) | Q(open_until__gte=today))
+        .annotate(sent_back_reason=_sent_back_reason())
+    }
+    tasks = []
+    for period in sorted(set(months_between(first, last_month)) | set(saved)):
+        monthly_return = saved.get(period)
+        if period <= last_month and open_for_entry(monthly_return, period, today):
+            tasks.append(_filing_task(community.code, period, monthly_return, today))
+    return Work(
+        kind="returns.file",
+        heading=_("Monthly returns to fill in and submit"),
+        total=len(tasks),
+        tasks=tuple(tasks),
+        all_url=reverse("returns:list"),
+    )
+
+
+def _filing_task(code, period, monthly_return, today) -> Task:
+    due = due_on(period)
+    url = reverse("returns:detail", kwargs={"code": code, "month": f"{period:%Y-%m}"})
+    if monthly_return and monthly_return.status == ReturnStatus.RETURNED:
+        what = _("Correct and resubmit the return for %(month)s")
+        reason = monthly_return.sent_back_reason
+        note = _("Sent back: %(reason)s") % {"reason": reason} if reason else ""
+    else:
+        what, note = _("Fill in and submit the return for %(month)s"), ""
+    return Task(
+        what=what % {"month": month_name(period)},
+        url=url,
+        due=due,
+        overdue=today > due,
+        note=note,
+    )
+
+
+def _to_review(user, role) -> Work:
+    """The returns waiting for this reviewer, oldest month first: two queries."""
+    status = TO_REVIEW[role]
+    queryset = returns_for(user).filter(status=status).order_by("period", "community__code")
+    total, rows = first_shown(queryset)
+    if role == TOWNSHIP:
+        heading, action = _("Monthly returns to review"), _("Review the return for %(month)s")
+    else:
+        heading, action = _("Monthly returns to accept"), _("Accept the return for %(month)s")
+    return Work(
+        kind=f"returns.{status}",
+        heading=heading,
+        total=total,
+        tasks=tuple(
+            Task(
+                what=action % {"month": month_name(monthly_return.period)},
+                url=monthly_return.get_absolute_url(),
+                community=monthly_return.community.local_name,
+            )
+            for monthly_return in rows
+        ),
+        all_url=f"{reverse('returns:list')}?{urlencode({'status': status})}",
+    )

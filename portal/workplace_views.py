@@ -1,0 +1,109 @@
+"""Each person's workplace: the to-do list they land on after logging in, and the index of
+the reports their role may open."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+
+from communities.access import CLERK, COUNTY, JUDGE, PUBLIC, TOWNSHIP, access_for
+from communities.permissions import staff_access
+from portal.navigation import work_of
+
+
+@login_required
+@require_safe
+def todo(request):
+    """Everything the user has to do, from every app, overdue first (where staff land)."""
+    access = access_for(request.user)
+    if access.role == PUBLIC:
+        # An account without a place in the county tree has no work here.
+        return redirect("portal:home")
+    works, today = work_of(request), timezone.localdate()
+    return render(
+        request,
+        "portal/todo.html",
+        {
+            # Each kind of work with its tasks and the days left until each is due.
+            "sections": [
+                (
+                    work,
+                    [(task, (task.due - today).days if task.due else None) for task in work.tasks],
+                )
+                for work in works
+            ],
+            "total": sum(work.total for work in works),
+            "overdue": sum(1 for work in works for task in work.tasks if task.overdue),
+            "today": today,
+            "is_judge": access.role == JUDGE,
+        },
+    )
+
+
+def _reports(role) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """(heading, [(title, lead, url)]) for each group of reports `role` may open."""
+    returns = [
+        (
+            _("Figures by area"),
+            _("One indicator summed by township or community, month by month, with a chart."),
+            reverse("returns:aggregates"),
+        )
+    ]
+    if role in (TOWNSHIP, COUNTY):
+        returns.insert(
+            0,
+            (
+                _("Reporting completeness"),
+                _(
+                    "Which communities reported which month, the on-time rate"
+                    " and the overdue returns."
+                ),
+                reverse("returns:completeness"),
+            ),
+        )
+    registry = [
+        (
+            _("Terms due"),
+            _("Governance bodies whose term ends soon or has ended without an election."),
+            reverse("communities:terms_due"),
+        ),
+        (
+            _("Space standard"),
+            _("Communities with less than 20 m² of office and activity space per 100 households."),
+            reverse("communities:space_standard"),
+        ),
+    ]
+    services = [
+        (
+            _("Service reports"),
+            _("Coverage, service outlets, volunteer hours and time-bank balances."),
+            reverse("services:reports"),
+        )
+    ]
+    ratings = [
+        (
+            _("Rating results"),
+            _("The results of each rating round, as the public sees them."),
+            reverse("ratings:round_list"),
+        )
+    ]
+    groups = [
+        (_("Monthly returns"), returns),
+        (_("Registry"), registry),
+        (_("Services"), services),
+        (_("Ratings"), ratings),
+    ]
+    if role == CLERK:
+        # A clerk's own community: the terms and space are on its record.
+        groups = [group for group in groups if group[1] is not registry]
+    return groups
+
+
+@login_required
+@require_safe
+def reports(request):
+    """The reports the user's role may open, each with a line saying what it shows."""
+    access = staff_access(request.user)
+    return render(request, "portal/reports.html", {"groups": _reports(access.role)})
