@@ -29,7 +29,7 @@ def _terms_due(user, today) -> Work:
         total=total,
         tasks=tuple(
             Task(
-                what=_("Prepare the election of %(body)s (term %(number)s)")
+                what=_("Prepare the election of %(body)s: term %(number)s ends")
                 % {"body": body.name, "number": body.term_number},
                 url=body.community.get_workspace_url(),
                 community=body.community.local_name,

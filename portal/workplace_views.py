@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from communities.access import CLERK, COUNTY, JUDGE, PUBLIC, TOWNSHIP, access_for
+from communities.access import COUNTY, JUDGE, PUBLIC, TOWNSHIP, access_for
 from communities.permissions import staff_access
 from portal.navigation import work_of
 
@@ -95,9 +95,6 @@ def _reports(role) -> list[tuple[str, list[tuple[str, str, str]]]]:
         (_("Services"), services),
         (_("Ratings"), ratings),
     ]
-    if role == CLERK:
-        # A clerk's own community: the terms and space are on its record.
-        groups = [group for group in groups if group[1] is not registry]
     return groups
 
 

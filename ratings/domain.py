@@ -183,7 +183,8 @@ def planned_move_on(round) -> datetime.date | None:
         RoundStatus.PLANNED: round.declarations_open_on,
         RoundStatus.DECLARATIONS_OPEN: day_after(round.declarations_close_on),
         RoundStatus.DECLARATIONS_CLOSED: round.review_meeting_on,
-        RoundStatus.REVIEW: day_after(round.review_meeting_on),
+        # Scoring closes when the review meeting ends, on its day.
+        RoundStatus.REVIEW: round.review_meeting_on,
         RoundStatus.RANKING: round.notice_starts_on,
         RoundStatus.NOTICE: day_after(round.notice_ends_on),
     }

@@ -266,7 +266,7 @@ def test_a_clerk_sees_the_overdue_return_the_one_due_soon_and_the_declaration(en
             1,
             [
                 (
-                    "Prepare the election of 西园社区居民委员会 (term 3)",
+                    "Prepare the election of 西园社区居民委员会: term 3 ends",
                     tree["home"].name_en,
                     datetime.date(2027, 1, 31),
                     False,
@@ -539,7 +539,10 @@ def test_the_to_do_list_runs_the_same_queries_however_much_work_there_is(client,
 @pytest.mark.parametrize(
     ("role", "titles"),
     [
-        ("clerk", ["Figures by area", "Service reports", "Rating results"]),
+        (
+            "clerk",
+            ["Figures by area", "Terms due", "Space standard", "Service reports", "Rating results"],
+        ),
         (
             "township",
             [

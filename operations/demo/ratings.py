@@ -9,9 +9,20 @@ the scheme and move the round on, and a re-run must not undo that.
 import datetime
 from decimal import Decimal
 
+from django.utils import timezone
+
 from communities.loading import Loader
 from operations.demo import ratings_2008 as data
-from ratings.models import Criterion, CutOff, Rating, Round, RoundStatus, rating_valid_until
+from ratings.models import (
+    Criterion,
+    CutOff,
+    Declaration,
+    JudgeAssignment,
+    Rating,
+    Round,
+    RoundStatus,
+    rating_valid_until,
+)
 
 
 def load_ratings(loader: Loader, communities: dict) -> Round:
@@ -36,12 +47,16 @@ def load_ratings(loader: Loader, communities: dict) -> Round:
     return round_2008
 
 
-def load_example_round(loader: Loader, *, today: datetime.date) -> Round:
+def load_example_round(
+    loader: Loader, *, today: datetime.date, communities: dict, judge, clerk
+) -> Round:
     """The demo's example round of this year with its example scheme (`--demo-accounts`).
 
-    Its dates lie around `today`: declarations open. A round of the example scheme that is
-    still under way is kept as it is (staff may have moved it on); once it is confirmed or
-    archived, a later year's load adds that year's round.
+    Its dates lie around `today`: it stands at its review meeting, today, with the sample
+    declarations in and `judge` chairing the panel, so that every demo account has rating
+    work. A round of the example scheme that is still under way is kept as it is (staff may
+    have moved it on); once it is confirmed or archived, a later year's load adds that
+    year's round.
     """
     under_way = (
         Round.objects.filter(scheme_is_example=True)
@@ -54,11 +69,17 @@ def load_example_round(loader: Loader, *, today: datetime.date) -> Round:
     if under_way is not None:
         loader.count(Round, "unchanged")
         current = under_way
+        # Its declarations and panel are the staff's now: left as they are.
+        loader.count(Declaration, "unchanged", Declaration.objects.filter(round=current).count())
+        loader.count(
+            JudgeAssignment, "unchanged", JudgeAssignment.objects.filter(round=current).count()
+        )
     else:
         dates = {
             field: today + datetime.timedelta(days=days)
             for field, days in data.ROUND_CURRENT_DAYS.items()
         }
+        new = loader.find(Round, {"code": str(today.year)}) is None
         current = loader.put(
             Round,
             {"code": str(today.year)},
@@ -69,6 +90,8 @@ def load_example_round(loader: Loader, *, today: datetime.date) -> Round:
                 **dates,
             },
         )
+        if new:
+            _sample_review(loader, current, communities, judge=judge, clerk=clerk, today=today)
     for order, (tier, code, name, name_en, max_points, source) in enumerate(
         data.EXAMPLE_CRITERIA, start=1
     ):
@@ -92,3 +115,26 @@ def load_example_round(loader: Loader, *, today: datetime.date) -> Round:
             initial={"min_score": min_score},
         )
     return current
+
+
+def _sample_review(loader, round_, communities, *, judge, clerk, today) -> None:
+    """A new round's sample declarations, submitted before they closed, and its panel."""
+    submitted_at = timezone.make_aware(
+        datetime.datetime.combine(
+            round_.declarations_close_on - datetime.timedelta(days=3), datetime.time(10)
+        )
+    )
+    for code, (tier, stars, text) in data.ROUND_CURRENT_DECLARATIONS.items():
+        loader.put(
+            Declaration,
+            {"round": round_, "community": communities[code]},
+            initial={
+                "target_tier": tier,
+                "target_stars": stars,
+                "self_assessment": text,
+                "status": Declaration.Status.SUBMITTED,
+                "submitted_at": submitted_at,
+                "submitted_by": clerk if code == "xiyuan" else None,
+            },
+        )
+    loader.put(JudgeAssignment, {"round": round_, "judge": judge}, initial={"is_chair": True})

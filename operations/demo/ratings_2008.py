@@ -54,8 +54,10 @@ RESULTS_2008 = {
 # The demo's round of the year it is loaded in (`load_example_round`): its code and name
 # come from the year, its dates from the day of the load, so that declarations are open
 # and every later stage lies ahead, a few weeks away.
+# The demo's round stands at its review meeting, today: the declarations are in, the judge
+# has score sheets to fill, county staff close the scoring when the meeting ends.
 ROUND_CURRENT = {
-    "status": RoundStatus.DECLARATIONS_OPEN,
+    "status": RoundStatus.REVIEW,
     "scheme_is_example": True,
     # The speech's practice (2008): a community may reach normative and star in one round.
     # Every rating of 2008 lapsed at the end of 2010, so under "held" no star could be given.
@@ -64,9 +66,21 @@ ROUND_CURRENT = {
 ROUND_CURRENT_NAME = "%(year)s年度创建“规范、星级、花园”社区评定"
 # Round date field → days after the day of the load.
 ROUND_CURRENT_DAYS = {
-    "declarations_open_on": -30,
-    "declarations_close_on": 10,
-    "review_meeting_on": 40,
+    "declarations_open_on": -40,
+    "declarations_close_on": -10,
+    "review_meeting_on": 0,
+}
+# The declarations of the current round (invented, sample data): community code → target
+# tier, stars, self-assessment. demo_clerk's 西园 is one of them.
+ROUND_CURRENT_DECLARATIONS = {
+    "xiyuan": (
+        Tier.STAR,
+        3,
+        "社区“两委”班子健全，议事协商制度化；共建单位六家，年内开展共建活动二十余次。",
+    ),
+    "nanyuan": (Tier.NORMATIVE, None, "服务中心用房达标，便民服务窗口全日开放。"),
+    "jiangbin": (Tier.NORMATIVE, None, "志愿者队伍三百余人，时间银行运行满一年。"),
+    "huolujian": (Tier.NORMATIVE, None, "结对帮扶困难家庭全覆盖，每月走访一次。"),
 }
 
 J = Criterion.Source.JUDGED

@@ -88,8 +88,10 @@ def test_demo_loaded_on_a_hard_day_has_current_work(moment):
     assert not HelperPairing.objects.filter(started_on__gt=today).exists()
     assert not HelperPairing.objects.filter(ended_on__gt=today).exists()
     example = Round.objects.get(scheme_is_example=True)
-    assert (example.code, example.status) == (str(today.year), RoundStatus.DECLARATIONS_OPEN)
-    assert example.declarations_open_on < today < example.declarations_close_on
+    # At its review meeting today, the declarations in: work for the judge and the county.
+    assert (example.code, example.status) == (str(today.year), RoundStatus.REVIEW)
+    assert example.declarations_close_on < today == example.review_meeting_on
+    assert example.declarations.count() == 4
 
 
 def test_demo_loaded_again_later_is_topped_up_not_doubled():

@@ -5,7 +5,7 @@ typing a return as the demo's clerk would."""
 from django.utils import timezone
 
 from operations.demo.chunan_facts import DemoCalendar, sample_comment, sample_figures
-from ratings.models import Round
+from ratings.models import Declaration, JudgeAssignment, Round
 
 DEMO_PASSWORD = "chunan-demo"
 
@@ -29,8 +29,17 @@ def demo_calendar() -> DemoCalendar:
 
 
 def example_round() -> Round:
-    """The demo's example round: this year's, open for declarations."""
+    """The demo's example round: this year's, at its review meeting today."""
     return Round.objects.get(code=str(timezone.localdate().year), scheme_is_example=True)
+
+
+def example_round_without_its_sample_review() -> Round:
+    """The example round with its sample declarations and panel removed, for a journey that
+    makes them itself."""
+    round_ = example_round()
+    Declaration.objects.filter(round=round_).delete()
+    JudgeAssignment.objects.filter(round=round_).delete()
+    return round_
 
 
 def demo_entries(code: str, period) -> dict[str, str]:

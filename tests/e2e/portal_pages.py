@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from communities.models import Community, MonthlyReturn
 from ratings.models import Criterion, CutOff, Round, RoundStatus, Score, ScoreSheet, Tier
-from tests.e2e.journeys import demo_calendar, example_round, log_in
+from tests.e2e.journeys import demo_calendar, example_round_without_its_sample_review, log_in
 from tests.ratings.factories import make_assignment, make_criterion, make_declaration, make_round
 
 LAST = demo_calendar().last_month
@@ -51,7 +51,7 @@ def load_demo():
     today = timezone.localdate()
     judge = get_user_model().objects.get(username="demo_judge")
 
-    notice = example_round()
+    notice = example_round_without_its_sample_review()
     judged = list(
         Criterion.objects.filter(round=notice, tier=Tier.NORMATIVE, source=Criterion.Source.JUDGED)
     )

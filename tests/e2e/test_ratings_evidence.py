@@ -13,7 +13,12 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from ratings.models import Declaration, Evidence, Round, RoundStatus
-from tests.e2e.journeys import example_round, log_in, log_out
+from tests.e2e.journeys import (
+    example_round,
+    example_round_without_its_sample_review,
+    log_in,
+    log_out,
+)
 from tests.e2e.test_ratings_journey import move_on
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -28,7 +33,7 @@ def demo_round(live_server, page, settings):
     English."""
     call_command("load_chunan", demo_accounts=True, verbosity=0)
     today = timezone.localdate()
-    Round.objects.filter(pk=example_round().pk).update(
+    Round.objects.filter(pk=example_round_without_its_sample_review().pk).update(
         status=RoundStatus.DECLARATIONS_OPEN,
         declarations_open_on=today - datetime.timedelta(days=30),
         declarations_close_on=today - datetime.timedelta(days=1),

@@ -11,7 +11,11 @@ from playwright.sync_api import expect
 
 from communities.models import Community, Facility
 from ratings.models import Declaration, Round, RoundStatus, ScoreSheet
-from tests.e2e.journeys import example_round, log_in, log_out
+from tests.e2e.journeys import (
+    example_round_without_its_sample_review,
+    log_in,
+    log_out,
+)
 
 # The demo's example round is this year's.
 CODE = str(timezone.localdate().year)
@@ -25,7 +29,7 @@ def demo_round(live_server):
     declarations, its dates set around today: declarations close in a week (closing them now
     goes against the date), the review meeting is today."""
     call_command("load_chunan", demo_accounts=True, verbosity=0)
-    round_ = example_round()
+    round_ = example_round_without_its_sample_review()
     today = timezone.localdate()
     Round.objects.filter(pk=round_.pk).update(
         status=RoundStatus.DECLARATIONS_OPEN,

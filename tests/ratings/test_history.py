@@ -6,11 +6,25 @@ import re
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from communities.loading import Loader
+from communities.models import Community, Role
 from operations.demo.ratings import load_example_round
-from ratings.models import Criterion, CutOff, Prerequisite, Rating, Round, RoundStatus, Tier
+from operations.demo.ratings_2008 import ROUND_CURRENT_DECLARATIONS
+from ratings.models import (
+    Criterion,
+    CutOff,
+    Declaration,
+    JudgeAssignment,
+    Prerequisite,
+    Rating,
+    Round,
+    RoundStatus,
+    Tier,
+)
+from tests.factories import make_community, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -125,19 +139,35 @@ def test_2008_round_and_ratings_as_loaded():
 
 
 def _load_example_round(today):
+    """The example round as `load_chunan --demo-accounts` loads it, with its sample
+    declarations' communities and the demo's judge and clerk."""
     loader = Loader(change_reason="test")
-    return loader, load_example_round(loader, today=today)
+    communities = {
+        code: Community.objects.filter(code=code).first() or make_community(code=code)
+        for code in ROUND_CURRENT_DECLARATIONS
+    }
+    User = get_user_model()
+    judge = User.objects.filter(username="demo_judge").first() or make_user(
+        Role.JUDGE, username="demo_judge"
+    )
+    clerk = User.objects.filter(username="demo_clerk").first() or make_user(
+        Role.CLERK, community=communities["xiyuan"], username="demo_clerk"
+    )
+    current = load_example_round(
+        loader, today=today, communities=communities, judge=judge, clerk=clerk
+    )
+    return loader, current
 
 
 @pytest.mark.parametrize(
     ("today", "dates"),
     [
-        (D(2026, 12, 7), (D(2026, 11, 7), D(2026, 12, 17), D(2027, 1, 16))),
-        (D(2028, 2, 29), (D(2028, 1, 30), D(2028, 3, 10), D(2028, 4, 9))),
-        (D(2027, 1, 1), (D(2026, 12, 2), D(2027, 1, 11), D(2027, 2, 10))),
+        (D(2026, 12, 7), (D(2026, 10, 28), D(2026, 11, 27), D(2026, 12, 7))),
+        (D(2028, 2, 29), (D(2028, 1, 20), D(2028, 2, 19), D(2028, 2, 29))),
+        (D(2027, 1, 1), (D(2026, 11, 22), D(2026, 12, 22), D(2027, 1, 1))),
     ],
 )
-def test_example_round_is_this_years_with_declarations_open_around_today(today, dates):
+def test_example_round_is_this_years_at_its_review_meeting_today(today, dates):
     _loader, current = _load_example_round(today)
 
     current.refresh_from_db()
@@ -146,13 +176,43 @@ def test_example_round_is_this_years_with_declarations_open_around_today(today, 
         today.year,
         f"{today.year}年度创建“规范、星级、花园”社区评定",
     )
-    assert (current.status, current.scheme_is_example) == (RoundStatus.DECLARATIONS_OPEN, True)
+    assert (current.status, current.scheme_is_example) == (RoundStatus.REVIEW, True)
     assert (
         current.declarations_open_on,
         current.declarations_close_on,
         current.review_meeting_on,
     ) == dates
-    assert current.declarations_open_on < today < current.declarations_close_on
+    assert current.declarations_close_on < today == current.review_meeting_on
+
+
+def test_example_round_has_its_declarations_in_and_the_demo_judge_chairing():
+    _loader, current = _load_example_round(D(2026, 12, 7))
+
+    declarations = Declaration.objects.filter(round=current).order_by("community__code")
+    assert [
+        (d.community.code, d.target_tier, d.target_stars, d.status, d.submitted_by_id is not None)
+        for d in declarations
+    ] == [
+        ("huolujian", Tier.NORMATIVE, None, Declaration.Status.SUBMITTED, False),
+        ("jiangbin", Tier.NORMATIVE, None, Declaration.Status.SUBMITTED, False),
+        ("nanyuan", Tier.NORMATIVE, None, Declaration.Status.SUBMITTED, False),
+        ("xiyuan", Tier.STAR, 3, Declaration.Status.SUBMITTED, True),
+    ]
+    assert {d.submitted_at.date() for d in declarations} == {D(2026, 11, 24)}
+    assert list(
+        JudgeAssignment.objects.filter(round=current).values_list("judge__username", "is_chair")
+    ) == [("demo_judge", True)]
+
+
+def test_a_later_load_leaves_the_rounds_declarations_and_panel_as_staff_left_them():
+    _loader, current = _load_example_round(D(2026, 12, 7))
+    Declaration.objects.filter(round=current, community__code="nanyuan").delete()
+    JudgeAssignment.objects.filter(round=current).update(is_chair=False)
+
+    _load_example_round(D(2026, 12, 8))
+
+    assert Declaration.objects.filter(round=current).count() == 3
+    assert JudgeAssignment.objects.get(round=current).is_chair is False
 
 
 def test_example_round_has_the_example_scheme():
@@ -228,7 +288,7 @@ def test_example_round_of_a_new_year_once_the_last_one_is_confirmed():
 
     assert sorted(Round.objects.values_list("code", "status")) == [
         ("2026", RoundStatus.FINAL),
-        ("2027", RoundStatus.DECLARATIONS_OPEN),
+        ("2027", RoundStatus.REVIEW),
     ]
     assert later.code == "2027"
 

@@ -14,10 +14,13 @@ the personal details of `home`'s household, volunteer and an objection's sender,
 their own clerk and county staff (the sender's: county staff only) may see.
 """
 
+import contextlib
 import datetime
 import io
+import re
+from collections import Counter, deque
 from dataclasses import dataclass, field
-from urllib.parse import quote
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -29,7 +32,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import QueryDict
 from django.shortcuts import resolve_url
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from PIL import Image
 
@@ -76,6 +79,7 @@ from tests.factories import (
     make_term,
     make_unit,
 )
+from tests.html import soup
 from tests.ratings.factories import make_assignment, make_criterion, make_declaration, make_round
 from tests.security.urlwalk import (
     NAME_PART,
@@ -1190,3 +1194,116 @@ def test_history_link_only_for_who_may_open_the_history(client, users, world, ro
     assert change.status_code == 200
     assert ('class="historylink"' in change.content.decode()) is shown
     assert history.status_code == (200 if shown else 403)
+
+
+# ---------- Every page a role may open, reached by clicking ----------
+
+# Pages a role may open (OK in PORTAL above) that are reached otherwise than by a link on
+# a page, and why. Every other page the role may open must be reached by the crawl below.
+NOT_BY_A_LINK = {
+    "portal:healthz": "asked by the load balancer, not by people",
+    "switch_language": "the language buttons are a form",
+    "set_language": "the language buttons are a form",
+    "login": "staff are logged in already",
+    "ratings:objection_submit": "the notice page holds its form, which is sent by POST",
+}
+NOT_BY_A_LINK_FOR = {
+    **dict.fromkeys(
+        [("services:volunteer_points", "clerk"), ("services:volunteer_points", "county")],
+        "a party member's record links to the contribution-points card; the walk's volunteer"
+        " is not a party member",
+    ),
+    **dict.fromkeys(
+        [("ratings:evidence_file", "township"), ("ratings:evidence_thumbnail", "township")],
+        "township staff may fetch a declaration's files, but the declaration page that lists"
+        " them is the clerk's and the county's",
+    ),
+    ("ratings:staff_rating_revoke", "county"): (
+        "the ranking links each rating to its revocation; the walk's rating has no declaration"
+        " (a rating taken from the record, as 2008's)"
+    ),
+    ("returns:import_preview", "county"): (
+        "an upload's preview is its uploader's page; county staff may open a clerk's from its"
+        " address, which the clerk gives when asking for help"
+    ),
+}
+# Each address pattern is opened this often at most (lists link to many rows of one kind).
+CRAWL_PER_PATTERN = 8
+DOWNLOAD = re.compile(r"(_csv|_xlsx|template|_file|_thumbnail)$")
+
+
+def _targets(url, response):
+    """What a person can click on the page: its links, and its GET forms' buttons submitted
+    with the form's default values."""
+    page = soup(response)
+    for link in page.select("a[href]"):
+        yield urljoin(url, link["href"])
+    for image in page.select("img[src]"):
+        yield urljoin(url, image["src"])
+    for form in page.select("form"):
+        if form.get("method", "get").lower() != "get":
+            continue
+        values = [
+            (field["name"], field.get("value", ""))
+            for field in form.select("input[name]")
+            if field.get("type") not in ("checkbox", "radio", "submit") or field.has_attr("checked")
+        ]
+        for select in form.select("select[name]"):
+            chosen = select.select_one("option[selected]") or select.select_one("option")
+            if chosen is not None:
+                values.append((select["name"], chosen.get("value", chosen.text)))
+        actions = {form.get("action") or url} | {
+            button["formaction"] for button in form.select("button[formaction]")
+        }
+        for action in actions:
+            yield f"{urljoin(url, action)}?{urlencode(values)}"
+
+
+def crawl(client, start: str) -> set[str]:
+    """The URL names of every portal page reached from `start` by clicking: links followed
+    (with their redirects) and GET forms submitted as they stand. An HTML page is opened (up
+    to CRAWL_PER_PATTERN addresses of each name) and what it offers followed; a download
+    counts as reached when a page offers it."""
+    reached, opened, queue = set(), Counter(), deque([start])
+    seen = {start}
+    while queue:
+        url = queue.popleft()
+        response = client.get(url, follow=True)
+        for hop in [url, *(address for address, _status in response.redirect_chain)]:
+            with contextlib.suppress(Resolver404):
+                reached.add(resolve(urlsplit(urljoin(url, hop)).path).view_name)
+        if response.status_code != OK or "text/html" not in response.get("Content-Type", ""):
+            continue
+        here = response.redirect_chain[-1][0] if response.redirect_chain else url
+        for target_url in _targets(here, response):
+            address = urlsplit(target_url)
+            if address.netloc not in ("", "testserver") or address.path.startswith("/admin/"):
+                continue
+            try:
+                name = resolve(address.path).view_name
+            except Resolver404:
+                continue
+            reached.add(name)
+            target = address.path + (f"?{address.query}" if address.query else "")
+            if target in seen or DOWNLOAD.search(name) or name == "switch_language":
+                continue
+            if opened[name] >= CRAWL_PER_PATTERN:
+                continue
+            seen.add(target)
+            opened[name] += 1
+            queue.append(target)
+    return reached
+
+
+@pytest.mark.parametrize("role", ["clerk", "township", "county", "judge"])
+def test_every_page_a_role_may_open_is_reached_by_clicking_from_its_landing_page(
+    client, users, world, role
+):
+    client.force_login(users[role])
+
+    reached = crawl(client, resolve_url(settings.LOGIN_REDIRECT_URL))
+
+    may_open = {name for name, page in PORTAL.items() if page.get[role] == OK}
+    excused = set(NOT_BY_A_LINK) | {name for name, who in NOT_BY_A_LINK_FOR if who == role}
+    missing = sorted(may_open - excused - reached)
+    assert missing == [], f"{role} cannot reach by clicking: {', '.join(missing)}"

@@ -102,7 +102,14 @@ class Command(BaseCommand):
                     loader, communities, accounts=accounts, stand_in=stand_in, calendar=calendar
                 )
                 # A round of this year to try every stage with: example dates around today.
-                load_example_round(loader, today=calendar.today)
+                by_name = {user.username: user for user in accounts}
+                load_example_round(
+                    loader,
+                    today=calendar.today,
+                    communities=communities,
+                    judge=by_name["demo_judge"],
+                    clerk=by_name["demo_clerk"],
+                )
         if options["verbosity"] == 0:
             return
         if options["verbosity"] >= 2:
