@@ -235,14 +235,31 @@ def test_pages_meet_wcag_21_aa(page, language, demo):
     problems += page_problems(page, "return-form", language)
     return_with_error(page)
     problems += page_problems(page, "return-form-with-errors", language)
+    problems += workplace_problems(page, "clerk", language)
+
+    log_in_as(page, "demo_county")
+    problems += workplace_problems(page, "county", language)
 
     log_in_as(page, "demo_judge")
+    problems += workplace_problems(page, "judge", language)
     assert page.goto(SHEET_URL).status == 200
     problems += page_problems(page, "score-sheet", language)
     sheet_with_error(page)
     problems += page_problems(page, "score-sheet-with-errors", language)
 
     assert problems == [], "\n".join(problems)
+
+
+def workplace_problems(page, role, language):
+    """The role's to-do list and, for staff who keep records, the reports' index."""
+    problems = []
+    paths = [("todo", "/manage/todo/")] + (
+        [] if role == "judge" else [("reports", "/manage/reports/")]
+    )
+    for name, path in paths:
+        assert page.goto(path).status == 200, path
+        problems += page_problems(page, f"{name}-{role}", language)
+    return problems
 
 
 def error_problems(page, field_id):

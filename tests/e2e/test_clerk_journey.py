@@ -32,6 +32,8 @@ def demo_data():
 
 def test_clerk_sees_own_community_only(page, screenshot, demo_data):
     log_in(page, "demo_clerk")
+    expect(page).to_have_url(re.compile(r"/manage/todo/$"))
+    page.get_by_role("list", name="我的工作").get_by_role("link", name="本社区", exact=True).click()
 
     expect(page).to_have_url(re.compile(r"/manage/communities/xiyuan/$"))
     expect(page.locator("main h1")).to_contain_text("西园社区")

@@ -79,7 +79,7 @@ def test_rating_clerk_declares_county_assigns_judge_scores(english, screenshot, 
     # The clerk declares 西园 as a normative community and submits.
     log_in(page, "demo_clerk")
     page.goto("/ratings/manage/")
-    page.get_by_role("link", name="Our declaration").first.click()
+    page.locator("#staff-rounds").get_by_role("link", name="Our declaration").click()
     expect(page).to_have_url(re.compile(rf"/ratings/manage/{CODE}/declare/xiyuan/$"))
     page.get_by_label("Normative community").check()
     page.get_by_label("Self-assessment").fill("组织健全，五大服务网络运行正常。")

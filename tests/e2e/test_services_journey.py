@@ -61,7 +61,7 @@ def test_clerk_records_service_and_finds_the_return_prefilled(english, screensho
     log_in(page, "demo_clerk")
 
     # The clerk's service work: straight to 西园's page.
-    page.get_by_role("navigation").get_by_role("link", name="Service work").click()
+    page.get_by_role("list", name="My work").get_by_role("link", name="Services").click()
     expect(page).to_have_url(re.compile(r"/services/xiyuan/$"))
     page.get_by_role("link", name="Volunteers and the time bank").click()
     page.get_by_role("link", name="Register a volunteer").click()
