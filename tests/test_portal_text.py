@@ -86,3 +86,13 @@ def test_zh_terms_leaves_markup_and_marked_text_of_a_safe_value_alone():
 )
 def test_zh_lang_gives_the_attribute_for_chinese_content(language, value, expected):
     assert render("<p{{ value|zh_lang }}>", language, value=value) == f"<p{expected}>"
+
+
+@pytest.mark.parametrize(
+    ("language", "value", "expected"),
+    [("zh-hans", "评审", "阶段：评审"), ("en", "review", "Stage: review")],
+)
+def test_a_label_takes_the_colon_of_the_pages_language(language, value, expected):
+    source = '{% translate "Stage" as label_text %}{{ label_text|colon }}{{ value }}'
+
+    assert render("{% load i18n %}" + source, language, value=value) == expected

@@ -14,7 +14,7 @@ import re
 from django import template
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 
 register = template.Library()
 
@@ -70,3 +70,10 @@ def zh_lang(value):
     if _chinese_page() or not CJK.search(str(value)):
         return ""
     return mark_safe(' lang="zh-Hans"')
+
+
+@register.filter
+def colon(label):
+    """A label and its colon in the page's language, ready for the value: "Stage: " in
+    English, "阶段：" in Chinese (a full-width colon, no space)."""
+    return pgettext("a label before its value", "%(label)s: ") % {"label": label}
