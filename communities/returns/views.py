@@ -351,6 +351,10 @@ def _render_detail(
             "groups": _groups(form, conflict, notes),
             "conflict": conflict is not None,
             "error_summary": error_summary(form) if form.is_bound and editable else [],
+            # A refused workflow step (a send-back without its reason): at the top as well.
+            "step_errors": error_summary(reason_form)
+            if reason_form is not None and reason_form.errors
+            else [],
             "editable": editable,
             "from_records": any(unconfirmed for _figure, unconfirmed in notes.values()),
             "refusal": refusal,

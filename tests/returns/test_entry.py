@@ -26,6 +26,7 @@ from tests.factories import (
     make_rule,
     make_township,
 )
+from tests.html import soup
 from tests.queries import NAV_QUERIES
 
 # The moment this module's dates are built for: each test keeps it, should the run cross
@@ -708,6 +709,16 @@ def test_transition_send_back_without_reason_reshows_form(en, tree, users, catal
     assert by_id(response, "id_send_back-reason_error").text == (
         "Give a reason: the community sees it with the return."
     )
+    # Said at the top as well, linking to the box: the form is far down the page.
+    summary = soup(response).select_one("#error-summary")
+    assert summary.select_one("h2").text == "Nothing was done: the step needs what is said below."
+    assert [(a["href"], a.text) for a in summary.select("a")] == [
+        (
+            "#id_send_back-reason",
+            "Reason for sending it back (the community sees it): Give a reason: the community"
+            " sees it with the return.",
+        )
+    ]
     assert MonthlyReturn.objects.get().status == ReturnStatus.SUBMITTED
 
 
