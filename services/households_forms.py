@@ -153,7 +153,7 @@ class PairingEndForm(PortalForm):
 
 class HouseholdFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label=_("Name"),
+        label=_("Full name"),
         method="search",
         help_text=_("The full name or a part of it."),
     )

@@ -90,7 +90,7 @@ class HoursField(forms.DecimalField):
 
 class VolunteerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label=_("Name"), method="search", widget=forms.SearchInput(attrs={"maxlength": 50})
+        label=_("Full name"), method="search", widget=forms.SearchInput(attrs={"maxlength": 50})
     )
     kind = django_filters.ChoiceFilter(
         label=_("Kind"), choices=Volunteer.Kind.choices, empty_label=_("All kinds")

@@ -284,13 +284,22 @@ def test_list_shows_households_masked_with_visits_this_year_and_current_helpers(
     response = client.get(url("household_list"))
 
     assert body_rows(response) == [
-        ["L* M**g", "057*****2345", "Disabled", "Schooling (助学)", "No", "0", "—", "None"],
+        [
+            "L* M**g",
+            "057*****2345",
+            "Disabled",
+            "Schooling (助学)",
+            "Left the register",
+            "0",
+            "—",
+            "None",
+        ],
         [
             "张*明",
             "138****5678",
             "Elderly",
             "Hardship (助困) Medical care (助医)",
-            "Yes",
+            "On the register",
             "2",
             long_date(TODAY),
             "县供电公司, 钱*平",

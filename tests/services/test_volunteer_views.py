@@ -180,8 +180,24 @@ def test_list_shows_names_and_phones_masked_with_each_balance(client, users, tre
     assert "Li Ming" not in html
     rows = tables(response)[0]["tbody"]
     assert rows == [
-        [str(other.pk), "L* M**g", "057*****1234", "Resident", "2026-01-05", "Yes", "0.00"],
-        [str(volunteer.pk), "钱*平", "136****2222", "Resident", "2026-01-05", "Yes", "2.50"],
+        [
+            str(other.pk),
+            "L* M**g",
+            "057*****1234",
+            "Resident",
+            "2026-01-05",
+            "On the register",
+            "0.00",
+        ],
+        [
+            str(volunteer.pk),
+            "钱*平",
+            "136****2222",
+            "Resident",
+            "2026-01-05",
+            "On the register",
+            "2.50",
+        ],
     ]
 
 
