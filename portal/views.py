@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -9,6 +10,7 @@ from chunan_community.paging import paginate
 from chunan_community.public_cache import public_page
 from communities.models import Community
 from communities.queries import county_overview, townships_with_communities
+from ratings.objections import open_notices
 
 # Under each township on the home page: its first communities, then a link to all of them
 # in the directory. With the townships paged, the page stays the same size at any scale.
@@ -21,6 +23,7 @@ def home(request):
     """The public county overview: the county's counts, and a page of townships with their
     figures and first communities (the directory lists them all)."""
     townships, totals = county_overview()
+    today = timezone.localdate()
     # A few hundred short rows, already read for the totals' sake: paged here, not in SQL,
     # which would aggregate every community twice more (the count, then the page).
     page = paginate(request, townships)
@@ -35,6 +38,8 @@ def home(request):
                 per_township=COMMUNITIES_PER_TOWNSHIP,
             ),
             "totals": totals,
+            # Rounds under public notice (公示): the public may send opinions until it ends.
+            "notices": list(open_notices(today)),
         },
     )
 

@@ -60,6 +60,14 @@ def notice_is_open(round: Round, today: datetime.date) -> bool:
     )
 
 
+def open_notices(today: datetime.date):
+    """The rounds whose public notice is open today (notice_is_open), the soonest to end
+    first: what the home page announces."""
+    return Round.objects.filter(
+        status=RoundStatus.NOTICE, notice_starts_on__lte=today, notice_ends_on__gte=today
+    ).order_by("notice_ends_on", "code")
+
+
 def objection_refusal(round: Round, today: datetime.date) -> str | None:
     """Why opinions on this round are not accepted today, or None while the notice is open."""
     if notice_is_open(round, today):

@@ -571,3 +571,55 @@ def test_the_reports_index_is_for_the_staff(client, users, role, status):
     client.force_login(users[role])
 
     assert client.get("/manage/reports/").status_code == status
+
+
+# ---------- The home page announces an open notice ----------
+
+
+def test_the_home_page_announces_the_rounds_under_public_notice(en, client):
+    open_notice = make_round(
+        status=RoundStatus.NOTICE,
+        code="r2026",
+        name="2026年度社区评定",
+        notice_starts_on=TODAY - datetime.timedelta(days=1),
+        notice_ends_on=TODAY + datetime.timedelta(days=4),
+    )
+    make_round(  # not yet begun, ended, or not under notice: not announced
+        status=RoundStatus.NOTICE,
+        code="later",
+        notice_starts_on=TODAY + datetime.timedelta(days=1),
+        notice_ends_on=TODAY + datetime.timedelta(days=8),
+    )
+    make_round(
+        status=RoundStatus.NOTICE,
+        code="ended",
+        notice_starts_on=TODAY - datetime.timedelta(days=9),
+        notice_ends_on=TODAY - datetime.timedelta(days=1),
+    )
+    make_round(status=RoundStatus.FINAL, code="final")
+
+    banner = soup(en.get("/")).select_one(".notice-banner")
+
+    assert [a["href"] for a in banner.select("a")] == [f"/ratings/{open_notice.code}/notice/"]
+    assert " ".join(banner.select_one("li").text.split()) == (
+        "2026年度社区评定: the proposed results are under public notice until Dec. 11, 2026;"
+        " anyone may send an opinion until then."
+    )
+
+
+def test_the_home_page_has_no_banner_without_an_open_notice(client):
+    assert soup(client.get("/")).select_one(".notice-banner") is None
+
+
+def test_the_admin_is_branded_as_the_portal_with_a_way_back(en, users):
+    en.force_login(users["county"])
+
+    page = soup(en.get("/admin/"))
+
+    assert page.select_one("#site-name a").text == (
+        "Chun'an community-building portal: administration"
+    )
+    assert page.select_one("link[rel=icon]")["href"].endswith("images/favicon.svg")
+    assert any(link["href"].endswith("css/admin_brand.css") for link in page.select("link"))
+    back = page.select_one("#user-tools a")
+    assert (back.text, back["href"]) == ("Back to the portal", "/manage/todo/")

@@ -572,7 +572,9 @@ def _populate(count):
 # community and its record (bodies + terms + branches, formations, facilities, honours,
 # pairings), its rating history (one query, ratings with their rounds) and its service
 # networks and outlets (one query each).
-PUBLIC_QUERIES = {"/": 3, "/communities/": 3, "profile": 11}
+# The home page: the townships with their sums, the county totals, the communities by
+# township, the rounds under public notice.
+PUBLIC_QUERIES = {"/": 4, "/communities/": 3, "profile": 11}
 
 
 @pytest.mark.parametrize("count", [1, 15])

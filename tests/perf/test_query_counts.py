@@ -20,8 +20,9 @@ pytestmark = pytest.mark.django_db
 
 # Anonymous visitors: no session, no user.
 PUBLIC_PAGES = {
-    # Townships with their sums, the county totals, the communities by township.
-    "home": ("/", 3),
+    # Townships with their sums, the county totals, the communities by township, the rounds
+    # under public notice.
+    "home": ("/", 4),
     # The count and one page of communities, the townships of the filter.
     "directory": ("/communities/", 3),
     # The community; its bodies, their terms and branches; formations, facilities, honours,
