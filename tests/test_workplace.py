@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from communities.models import ReturnEvent, ReturnStatus, Role
-from ratings.models import ConflictOfInterest, Objection, RoundStatus, ScoreSheet
+from ratings.models import ConflictOfInterest, Objection, Rating, RoundStatus, ScoreSheet, Tier
 from services.models import AdmissionRequest
 from tests.factories import (
     PASSWORD,
@@ -623,3 +623,38 @@ def test_the_admin_is_branded_as_the_portal_with_a_way_back(en, users):
     assert any(link["href"].endswith("css/admin_brand.css") for link in page.select("link"))
     back = page.select_one("#user-tools a")
     assert (back.text, back["href"]) == ("Back to the portal", "/manage/todo/")
+
+
+# ---------- A refused form says so at the top ----------
+
+
+def test_a_refused_judge_assignment_is_summed_up_at_the_top(en, users):
+    review = make_round(status=RoundStatus.REVIEW, code="r2026")
+    en.force_login(users["county"])
+
+    response = en.post(f"/ratings/manage/{review.code}/judges/", {"username": "nobody-here"})
+
+    assert response.status_code == 400
+    summary = soup(response).select_one("#error-summary")
+    assert summary.select_one("h2").text == "Nothing was saved. Check the following:"
+    links = [link["href"] for link in summary.select("a")]
+    assert links == ["#id_username"]
+    assert soup(response).select_one("#id_username") is not None
+
+
+def test_a_revocation_without_its_reason_is_summed_up_at_the_top(en, users, tree):
+    final = make_round(status=RoundStatus.FINAL, code="f2025", year=2025)
+    Rating.objects.create(
+        round=final,
+        community=tree["home"],
+        tier=Tier.NORMATIVE,
+        valid_until=datetime.date(2027, 12, 31),
+    )
+    en.force_login(users["county"])
+
+    response = en.post(f"/ratings/manage/{final.code}/ratings/home/revoke/", {"reason": " "})
+
+    assert response.status_code == 400
+    summary = soup(response).select_one("#error-summary")
+    assert [link["href"] for link in summary.select("a")] == ["#id_reason"]
+    assert not Rating.objects.get(round=final).revoked_on
