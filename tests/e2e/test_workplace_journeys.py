@@ -47,6 +47,8 @@ DESKTOP = {"width": 1280, "height": 900}
 
 def fits_a_phone(page, screenshot, name, selector):
     """At 390 px nothing scrolls sideways and the first `selector` lies inside the screen."""
+    # Measured once the style sheets are in: a layout read before would be of a bare page.
+    page.wait_for_load_state("load")
     page.set_viewport_size(PHONE)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
     box = page.locator(selector).first.bounding_box()
