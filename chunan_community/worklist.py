@@ -5,12 +5,14 @@ of what is due live in each app: which returns a clerk still owes, which declara
 open, which score sheets a judge has to fill. So each app registers a provider from its
 AppConfig.ready(), as it does for the profile's sections and the returns' prefill. A
 provider is a callable `(user, access, today) -> list[Work]`; it runs a fixed number of
-queries however much work there is (a count and the first SHOWN tasks of each kind).
+queries however much work there is (one per kind: `work_from` reads the first SHOWN tasks
+with the count of them all). A task gives its due date; whether it is overdue, and in how
+many days it is due, is worked out here, once, from that date and the day.
 """
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Count, Window
 
@@ -20,14 +22,21 @@ SHOWN = 10
 
 @dataclass(frozen=True)
 class Task:
-    """One thing to do: what, for which community, by when, and the page where it is done."""
+    """One thing to do: what, for which community, by when, and the page where it is done.
+    `overdue` and `days_left` are set by work_for from `due` and the day."""
 
     what: str
     url: str
     community: str = ""
     due: datetime.date | None = None
-    overdue: bool = False
     note: str = ""
+    overdue: bool = False
+    days_left: int | None = None
+
+    def on(self, today: datetime.date) -> "Task":
+        if self.due is None:
+            return self
+        return replace(self, overdue=today > self.due, days_left=(self.due - today).days)
 
 
 @dataclass(frozen=True)
@@ -68,13 +77,28 @@ def register(provider: Provider) -> None:
 def work_for(user, access, today: datetime.date) -> list[Work]:
     """Everything `user` has to do today, overdue kinds first, then by the nearest date."""
     works = [
-        work for provider in _providers for work in provider(user, access, today) if work.total
+        replace(work, tasks=tuple(task.on(today) for task in work.tasks))
+        for provider in _providers
+        for work in provider(user, access, today)
+        if work.total
     ]
     return sorted(works, key=lambda work: (not work.overdue, work.first_due or datetime.date.max))
 
 
-def first_shown(queryset) -> tuple[int, list]:
-    """How many rows `queryset` has, and the first SHOWN of them, in one query (the count
-    is a window over the whole set, computed before the limit)."""
+def total_of(works: list[Work]) -> int:
+    """How many things there are to do in all (the navigation's count, the page's lead)."""
+    return sum(work.total for work in works)
+
+
+def work_from(queryset, task: Callable[[object], Task], *, kind, heading, all_url="") -> Work:
+    """The work of one kind whose rows `queryset` gives, each made a Task by `task`: its
+    first SHOWN rows and the count of them all, in one query (a window over the whole set,
+    computed before the limit)."""
     rows = list(queryset.annotate(worklist_total=Window(Count("*")))[:SHOWN])
-    return (rows[0].worklist_total if rows else 0), rows
+    return Work(
+        kind=kind,
+        heading=heading,
+        total=rows[0].worklist_total if rows else 0,
+        tasks=tuple(task(row) for row in rows),
+        all_url=all_url,
+    )

@@ -6,14 +6,14 @@ current entry is the one whose section (a URL prefix) is the longest that the pa
 with. The to-do entry carries the number of things to do (chunan_community.worklist).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from chunan_community.worklist import work_for
+from chunan_community.worklist import total_of, work_for
 from communities.access import CLERK, COUNTY, JUDGE, TOWNSHIP, access_for
 
 
@@ -58,7 +58,7 @@ RATING_WORK = {
 
 def _work(request, role) -> list[Entry]:
     todo = reverse("portal:todo")
-    entries = [Entry(_("To do"), todo, (todo,), count=sum(w.total for w in work_of(request)))]
+    entries = [Entry(_("To do"), todo, (todo,), count=total_of(work_of(request)))]
     if role in (CLERK, TOWNSHIP, COUNTY):
         entries.append(
             Entry(
@@ -104,10 +104,7 @@ def _marked(entries: list[Entry], path: str) -> list[Entry]:
     best = max(entries, key=match, default=None)
     if best is None or not match(best):
         return entries
-    return [
-        Entry(e.label, e.url, e.sections, e.count, current=e is best) if e is best else e
-        for e in entries
-    ]
+    return [replace(entry, current=True) if entry is best else entry for entry in entries]
 
 
 class Navigation:

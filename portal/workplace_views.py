@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from communities.access import COUNTY, JUDGE, PUBLIC, TOWNSHIP, access_for
+from chunan_community.worklist import total_of
+from communities.access import COUNTY, PUBLIC, TOWNSHIP, access_for
 from communities.permissions import staff_access
 from portal.navigation import work_of
 
@@ -21,23 +22,15 @@ def todo(request):
     if access.role == PUBLIC:
         # An account without a place in the county tree has no work here.
         return redirect("portal:home")
-    works, today = work_of(request), timezone.localdate()
+    works = work_of(request)
     return render(
         request,
         "portal/todo.html",
         {
-            # Each kind of work with its tasks and the days left until each is due.
-            "sections": [
-                (
-                    work,
-                    [(task, (task.due - today).days if task.due else None) for task in work.tasks],
-                )
-                for work in works
-            ],
-            "total": sum(work.total for work in works),
+            "works": works,
+            "total": total_of(works),
             "overdue": sum(1 for work in works for task in work.tasks if task.overdue),
-            "today": today,
-            "is_judge": access.role == JUDGE,
+            "today": timezone.localdate(),
         },
     )
 

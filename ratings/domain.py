@@ -349,6 +349,12 @@ class RoundActions:
     panel_refusal: str | None
 
     @property
+    def see_declaration(self) -> bool:
+        """The declaration page opens: past planning, read-only outside the window (as
+        permissions.get_round_for_declaring lets a clerk in)."""
+        return self.status != RoundStatus.PLANNED
+
+    @property
     def declare(self) -> bool:
         """May change a declaration now (of a community in the user's reach)."""
         return self.declare_refusal is None

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from chunan_community.worklist import Task, Work, first_shown
+from chunan_community.worklist import Task, Work, work_from
 from communities.access import CLERK, COUNTY, JUDGE
 from ratings.domain import next_status, planned_move_on, unsaved_sheets
 from ratings.models import CONFIRMED, Declaration, JudgeAssignment, Objection, Round, RoundStatus
@@ -20,15 +20,15 @@ from ratings.models import CONFIRMED, Declaration, JudgeAssignment, Objection, R
 
 def ratings_work(user, access, today: datetime.date) -> list[Work]:
     if access.role == CLERK:
-        return [_declarations(access.community_id, today)]
+        return [_declarations(access.community_id)]
     if access.role == JUDGE:
-        return [_scoring(user, today)]
+        return [_scoring(user)]
     if access.role == COUNTY:
         return [_moves_due(today), _opinions()]
     return []
 
 
-def _declarations(community_id, today) -> Work:
+def _declarations(community_id) -> Work:
     """Open rounds in which the clerk's community has not submitted a declaration: one query."""
     rounds = list(
         Round.objects.filter(status=RoundStatus.DECLARATIONS_OPEN)
@@ -44,7 +44,6 @@ def _declarations(community_id, today) -> Work:
             what=_("Submit our community's declaration for %(round)s") % {"round": round_.name},
             url=reverse("ratings:declaration_own", args=[round_.code]),
             due=round_.declarations_close_on,
-            overdue=bool(round_.declarations_close_on and today > round_.declarations_close_on),
         )
         for round_ in rounds
     )
@@ -57,7 +56,7 @@ def _declarations(community_id, today) -> Work:
     )
 
 
-def _scoring(user, today) -> Work:
+def _scoring(user) -> Work:
     """The judge's sheets to fill, round by round, and for the chair the closing: five queries."""
     panels = list(
         JudgeAssignment.objects.filter(judge=user, round__status=RoundStatus.REVIEW)
@@ -80,7 +79,6 @@ def _scoring(user, today) -> Work:
                     % {"count": own, "round": round_.name},
                     url=reverse("ratings:judging_list", args=[round_.code]),
                     due=meeting,
-                    overdue=bool(meeting and today > meeting),
                 )
             )
         elif panel.is_chair and not _round_total(unsaved, round_.pk):
@@ -89,7 +87,6 @@ def _scoring(user, today) -> Work:
                     what=_("Close the scoring of %(round)s") % {"round": round_.name},
                     url=reverse("ratings:judging_progress", args=[round_.code]),
                     due=meeting,
-                    overdue=bool(meeting and today > meeting),
                     note=_("Every score sheet is in."),
                 )
             )
@@ -117,7 +114,6 @@ def _moves_due(today) -> Work:
                     % {"round": round_.name, "stage": to.label},
                     url=reverse("ratings:staff_round_detail", args=[round_.code]),
                     due=planned,
-                    overdue=planned < today,
                 )
             )
     return Work(
@@ -130,27 +126,21 @@ def _moves_due(today) -> Work:
 
 
 def _opinions() -> Work:
-    """Opinions sent during a notice and not yet moderated, oldest first: two queries."""
+    """Opinions sent during a notice and not yet moderated, oldest first: one query."""
     pending = (
         Objection.objects.filter(status=Objection.Status.PENDING)
         .select_related("round", "community")
         .order_by("submitted_at", "pk")
     )
-    total, objections = first_shown(pending)
-    return Work(
+    return work_from(
+        pending,
+        lambda objection: Task(
+            what=_("Moderate an opinion on %(round)s") % {"round": objection.round.name},
+            url=reverse("ratings:objection_moderate", args=[objection.round.code, objection.pk]),
+            community=objection.community.local_name if objection.community else "",
+            due=objection.round.notice_ends_on,
+        ),
         kind="ratings.opinions",
         heading=_("Opinions to moderate"),
-        total=total,
-        tasks=tuple(
-            Task(
-                what=_("Moderate an opinion on %(round)s") % {"round": objection.round.name},
-                url=reverse(
-                    "ratings:objection_moderate", args=[objection.round.code, objection.pk]
-                ),
-                community=objection.community.local_name if objection.community else "",
-                due=objection.round.notice_ends_on,
-            )
-            for objection in objections
-        ),
         all_url=reverse("ratings:staff_round_list"),
     )

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from chunan_community.worklist import Task, Work, first_shown
+from chunan_community.worklist import Task, Work, work_from
 from services.models import AdmissionRequest
 from services.permissions import may_change
 
@@ -18,24 +18,23 @@ def services_work(user, access, today: datetime.date) -> list[Work]:
     waiting = AdmissionRequest.objects.filter(status=AdmissionRequest.Status.SUBMITTED).order_by(
         "received_on", "pk"
     )
-    total, requests = first_shown(waiting)
     return [
-        Work(
+        work_from(
+            waiting,
+            _decision,
             kind="services.admission",
             heading=_("Admission requests to decide"),
-            total=total,
-            tasks=tuple(
-                Task(
-                    what=_("Decide the request of %(department)s")
-                    % {"department": request.department},
-                    url=reverse("services:admission_detail", args=[request.pk]),
-                    note=_("Received on %(date)s")
-                    % {"date": date_format(request.received_on, "DATE_FORMAT")}
-                    if request.received_on
-                    else "",
-                )
-                for request in requests
-            ),
             all_url=reverse("services:admission_list"),
         )
     ]
+
+
+def _decision(request) -> Task:
+    received = request.received_on
+    return Task(
+        what=_("Decide the request of %(department)s") % {"department": request.department},
+        url=reverse("services:admission_detail", args=[request.pk]),
+        note=_("Received on %(date)s") % {"date": date_format(received, "DATE_FORMAT")}
+        if received
+        else "",
+    )

@@ -61,7 +61,7 @@ def work(response):
             work.total,
             [(t.what, t.community, t.due, t.overdue, t.note) for t in work.tasks],
         )
-        for work, _rows in response.context["sections"]
+        for work in response.context["works"]
     }
 
 
@@ -463,7 +463,7 @@ def test_an_empty_list_says_so(en, users):
 
     response = en.get("/manage/todo/")
 
-    assert response.context["sections"] == []
+    assert response.context["works"] == []
     assert "nothing is waiting for you" in soup(response).select_one(".lead").text
 
 

@@ -187,6 +187,11 @@ REPORTED = frozenset({ReturnStatus.SUBMITTED, ReturnStatus.APPROVED, ReturnStatu
 EDITABLE = (ReturnStatus.DRAFT, ReturnStatus.RETURNED)
 
 
+def return_url(code: str, period) -> str:
+    """The page of a community's month (its return, saved or not)."""
+    return reverse("returns:detail", kwargs={"code": code, "month": f"{period:%Y-%m}"})
+
+
 class MonthlyReturn(models.Model):
     community_path = "community"
     Status = ReturnStatus
@@ -241,9 +246,7 @@ class MonthlyReturn(models.Model):
         return f"{self.community} {self.period:%Y-%m}"
 
     def get_absolute_url(self):
-        return reverse(
-            "returns:detail", kwargs={"code": self.community.code, "month": f"{self.period:%Y-%m}"}
-        )
+        return return_url(self.community.code, self.period)
 
 
 class ReturnValue(models.Model):

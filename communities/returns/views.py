@@ -34,7 +34,7 @@ from communities.returns.forms import (
     comment_field_name,
     value_field_name,
 )
-from communities.returns.models import EDITABLE
+from communities.returns.models import EDITABLE, return_url
 from communities.returns.prefill import prefill_for
 from communities.returns.queries import entry_context, returns_for, stored_values, value_changes
 
@@ -59,10 +59,6 @@ ACTION_TEXT = {
         gettext_lazy("Reason for reopening (the community sees it)"),
     ),
 }
-
-
-def _return_url(code: str, period) -> str:
-    return reverse("returns:detail", kwargs={"code": code, "month": f"{period:%Y-%m}"})
 
 
 # ---------- Lists ----------
@@ -141,7 +137,7 @@ def _clerk_months(request, access, today):
                 "late": bool(monthly_return and monthly_return.is_late),
                 "overdue": editable and today > due,
                 "todo": open_for_entry(monthly_return, period, today),
-                "url": _return_url(community.code, period),
+                "url": return_url(community.code, period),
             }
         )
     page = paginate(request, rows)
@@ -367,9 +363,9 @@ def _render_detail(
             if sent_back and monthly_return.status == ReturnStatus.RETURNED
             else None,
             "changes": value_changes(monthly_return),
-            "previous_url": _return_url(community.code, previous_period),
+            "previous_url": return_url(community.code, previous_period),
             "previous_label": month_name(previous_period),
-            "next_url": _return_url(community.code, next_period)
+            "next_url": return_url(community.code, next_period)
             if next_period <= month_start(today)
             else None,
             "next_label": month_name(next_period),
@@ -437,7 +433,7 @@ def return_detail(request, code, month):
             status=403,
         )
     _saved_messages(request, saved, form, submitting)
-    return redirect(_return_url(community.code, period))
+    return redirect(return_url(community.code, period))
 
 
 def _stale(request, community, period, context, form, message):
@@ -508,7 +504,7 @@ def return_transition(request, code, month, action):
     reason_form = ReturnReasonForm(
         request.POST, reason_required=needs_reason, label=ACTION_TEXT[action][1], prefix=action
     )
-    url = _return_url(community.code, period)
+    url = return_url(community.code, period)
     if not reason_form.is_valid():
         if action not in domain.available_transitions(request.user, monthly_return):
             messages.error(request, _("You may not do this for this return."))

@@ -13,11 +13,12 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from chunan_community.months import add_months, month_name, month_start, months_between
-from chunan_community.worklist import Task, Work, first_shown
+from chunan_community.worklist import Task, Work, work_from
 from communities.access import CLERK, COUNTY, TOWNSHIP
 from communities.models import Community, MonthlyReturn, ReturnEvent, ReturnStatus
 from communities.returns.checks import due_on, founding_month, open_for_entry
 from communities.returns.domain import TO_REVIEW
+from communities.returns.models import return_url
 from communities.returns.queries import returns_for
 
 # How far back a clerk's to-do list looks for months still owed (reopened ones aside).
@@ -63,7 +64,7 @@ def _to_file(community_id, today) -> Work:
     for period in sorted(set(months_between(first, last_month)) | set(saved)):
         monthly_return = saved.get(period)
         if period <= last_month and open_for_entry(monthly_return, period, today):
-            tasks.append(_filing_task(community.code, period, monthly_return, today))
+            tasks.append(_filing_task(community.code, period, monthly_return))
     return Work(
         kind="returns.file",
         heading=_("Monthly returns to fill in and submit"),
@@ -73,9 +74,7 @@ def _to_file(community_id, today) -> Work:
     )
 
 
-def _filing_task(code, period, monthly_return, today) -> Task:
-    due = due_on(period)
-    url = reverse("returns:detail", kwargs={"code": code, "month": f"{period:%Y-%m}"})
+def _filing_task(code, period, monthly_return) -> Task:
     if monthly_return and monthly_return.status == ReturnStatus.RETURNED:
         what = _("Correct and resubmit the return for %(month)s")
         reason = monthly_return.sent_back_reason
@@ -84,33 +83,27 @@ def _filing_task(code, period, monthly_return, today) -> Task:
         what, note = _("Fill in and submit the return for %(month)s"), ""
     return Task(
         what=what % {"month": month_name(period)},
-        url=url,
-        due=due,
-        overdue=today > due,
+        url=return_url(code, period),
+        due=due_on(period),
         note=note,
     )
 
 
 def _to_review(user, role) -> Work:
-    """The returns waiting for this reviewer, oldest month first: two queries."""
+    """The returns waiting for this reviewer, oldest month first: one query."""
     status = TO_REVIEW[role]
-    queryset = returns_for(user).filter(status=status).order_by("period", "community__code")
-    total, rows = first_shown(queryset)
     if role == TOWNSHIP:
         heading, action = _("Monthly returns to review"), _("Review the return for %(month)s")
     else:
         heading, action = _("Monthly returns to accept"), _("Accept the return for %(month)s")
-    return Work(
+    return work_from(
+        returns_for(user).filter(status=status).order_by("period", "community__code"),
+        lambda monthly_return: Task(
+            what=action % {"month": month_name(monthly_return.period)},
+            url=monthly_return.get_absolute_url(),
+            community=monthly_return.community.local_name,
+        ),
         kind=f"returns.{status}",
         heading=heading,
-        total=total,
-        tasks=tuple(
-            Task(
-                what=action % {"month": month_name(monthly_return.period)},
-                url=monthly_return.get_absolute_url(),
-                community=monthly_return.community.local_name,
-            )
-            for monthly_return in rows
-        ),
         all_url=f"{reverse('returns:list')}?{urlencode({'status': status})}",
     )
