@@ -39,6 +39,15 @@ def error_summary(form, *, row: int | None = None, link_form_errors: bool = Fals
     return summary
 
 
+def formset_error_summary(formset, *, link_form_errors: bool = False) -> list[dict]:
+    """The errors of a bound formset as error_summary gives them: the formset's own first
+    (too many rows, none filled), then each form's, prefixed with its row ("Row 2, …")."""
+    summary = [{"id": None, "text": error} for error in formset.non_form_errors()]
+    for row, form in enumerate(formset.forms, start=1):
+        summary.extend(error_summary(form, row=row, link_form_errors=link_form_errors))
+    return summary
+
+
 def add_domain_errors(form, error: ValidationError) -> None:
     """Show a domain function's (or a model's) ValidationError on the form: on the field it
     names when the form has that field, else above the form."""

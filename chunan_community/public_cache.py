@@ -39,10 +39,10 @@ from django.utils.cache import get_max_age
 logger = logging.getLogger(__name__)
 
 # Every model whose rows a kept public page shows (home, directory, profile, ratings,
-# notice, commendations): tests/test_public_cache.py checks that each table these pages read
-# is here. Declarations and scores are not: they show only while a round is under notice,
-# when its results page is never kept (a CSRF form) and its printable notice is kept for
-# CHUNAN_NOTICE_LIVE_SECONDS only (max-age), so judging does not empty the cache.
+# notice, commendations, announcements): tests/test_public_cache.py checks that each table
+# these pages read is here. Declarations and scores are not: they show only while a round is
+# under notice, when its results page is never kept (a CSRF form) and its printable notice is
+# kept for CHUNAN_NOTICE_LIVE_SECONDS only (max-age), so judging does not empty the cache.
 # Objection is handled apart: only moderated opinions are ever shown.
 WATCHED = (
     "communities.Township",
@@ -65,6 +65,8 @@ WATCHED = (
     "services.ServiceNetwork",
     "services.ServiceOutlet",
     "services.Commendation",
+    # The county's announcements: the home page's list, their own list and pages.
+    "portal.Announcement",
 )
 OBJECTION = "ratings.Objection"
 

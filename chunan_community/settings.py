@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "ratings",
     "services",
     "operations",
+    # The roof's pages, with the county's announcements (通知公告).
+    "portal.apps.PortalPagesConfig",
     "chunan_community.apps.PortalConfig",
 ]
 
@@ -212,6 +214,9 @@ LOGOUT_REDIRECT_URL = "portal:home"
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date style in running text (2026年12月7日, 7 December 2026), one in tables (2026-12-07),
+# and thousands separators in both languages: chunan_community/formats.
+FORMAT_MODULE_PATH = ["chunan_community.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -356,6 +361,10 @@ RETURN_UPLOAD_MAX_UNZIPPED_BYTES = env.int(
 EVIDENCE_MAX_BYTES = env.int("CHUNAN_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 EVIDENCE_MAX_PIXELS = env.int("CHUNAN_EVIDENCE_MAX_PIXELS", default=40_000_000)
 EVIDENCE_MAX_FILES = env.int("CHUNAN_EVIDENCE_MAX_FILES", default=20)
+
+# An announcement's attachment (a PDF, Word or Excel file or a picture): the largest (bytes).
+# A picture is bounded in pixels as evidence photos are (EVIDENCE_MAX_PIXELS).
+ANNOUNCEMENT_MAX_BYTES = env.int("CHUNAN_ANNOUNCEMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
 # Public notice (公示): at most this many opinions per sender address per hour. The address
 # is the client's (REMOTE_ADDR), or, behind CHUNAN_TRUSTED_PROXY_COUNT reverse proxies that

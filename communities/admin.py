@@ -27,7 +27,7 @@ from chunan_community.forms import PortalModelForm, VisibleTextMixin
 from chunan_community.months import parse_month
 from chunan_community.spreadsheets import csv_response
 from communities import permissions
-from communities.access import CLERK, access_for
+from communities.access import access_for
 from communities.models import (
     CoBuildingPairing,
     CoBuildingUnit,
@@ -114,6 +114,13 @@ class ScopedModelAdmin(ScopedChoicesMixin, admin.ModelAdmin):
         if obj is None:
             raise Http404
         return obj
+
+    def get_readonly_fields(self, request, obj=None):
+        # A clerk's fixed fields of their community, the sample-data flags for all but the
+        # county: the same rule as the portal's record pages (permissions.readonly_fields).
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        extra = permissions.readonly_fields(request.user, self.model)
+        return readonly + tuple(name for name in extra if name not in readonly)
 
     # Permissions: the user's place in the tree, not Django's model permissions.
     def has_module_permission(self, request):
@@ -219,6 +226,11 @@ class ScopedInline(ScopedChoicesMixin, admin.TabularInline):
             .get_queryset(request)
             .filter(permissions.scope_q(access_for(request.user), self.model))
         )
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        extra = permissions.readonly_fields(request.user, self.model)
+        return readonly + tuple(name for name in extra if name not in readonly)
 
     def _parent_in_scope(self, request, obj):
         if obj is None or self.parent_model not in permissions.POLICY:
@@ -338,12 +350,6 @@ class CommunityAdmin(ScopedAdmin):
     )
     inlines = (FacilityInline, GovernanceBodyInline, CoBuildingPairingInline, HonourInline)
     actions = ("export_csv",)
-
-    def get_readonly_fields(self, request, obj=None):
-        readonly = super().get_readonly_fields(request, obj)
-        if access_for(request.user).role == CLERK:
-            return (*readonly, *permissions.CLERK_READONLY_COMMUNITY_FIELDS)
-        return readonly
 
     @admin.display(description=_("meets the space standard"), boolean=True)
     def meets_space_standard(self, obj):

@@ -51,6 +51,9 @@ CLERK_READONLY_COMMUNITY_FIELDS = (
     "founded_on",
     "figures_are_sample",
 )
+# The sample-data flags (示例数据): county staff alone set or clear them, wherever the record
+# is edited (the portal's record pages and the admin).
+SAMPLE_FLAGS = ("figures_are_sample", "is_sample")
 
 # Records kept per township rather than per community: model -> path to the Township.
 TOWNSHIP_PATHS = {
@@ -135,6 +138,20 @@ def can_change(user, model, obj=None) -> bool:
 
 def can_delete(user, model, obj=None) -> bool:
     return _allowed(user, model, 2, obj)
+
+
+def readonly_fields(user, model) -> tuple[str, ...]:
+    """The fields of `model` the user may see but not change, on any form that edits it:
+    a clerk's fixed fields of their own community (CLERK_READONLY_COMMUNITY_FIELDS), and the
+    sample-data flags (SAMPLE_FLAGS) for everyone but county staff."""
+    access = access_for(user)
+    readonly = []
+    if model is models.Community and access.role == CLERK:
+        readonly += CLERK_READONLY_COMMUNITY_FIELDS
+    if not access.is_county:
+        names = {field.name for field in model._meta.get_fields()}
+        readonly += [name for name in SAMPLE_FLAGS if name in names and name not in readonly]
+    return tuple(readonly)
 
 
 def staff_access(user) -> Access:

@@ -1,19 +1,39 @@
 """Reusable reads of the registry."""
 
 import datetime
+from collections import defaultdict
+from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Sum, Window
+from django.db import models
+from django.db.models import (
+    CharField,
+    Count,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.text import Truncator, capfirst
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from communities.models import (
     CoBuildingPairing,
+    CoBuildingUnit,
     Community,
     Facility,
     Formation,
     GovernanceBody,
     Honour,
+    PartyBranch,
     Term,
     Township,
 )
@@ -136,3 +156,176 @@ def community_record(community):
             )
         ),
     }
+
+
+# ---------- The change history of a community's record (修改记录) ----------
+
+# The records of a community whose changes its history shows, by kind. Their history rows
+# (django-simple-history) are found by the community's id, terms and branches by the ids of
+# its bodies in their own history: a deleted record's changes stay in the list.
+CHANGE_KINDS = {
+    "community": Community,
+    "facility": Facility,
+    "body": GovernanceBody,
+    "term": Term,
+    "branch": PartyBranch,
+    "pairing": CoBuildingPairing,
+    "honour": Honour,
+}
+# Not shown as changes: the keys that tie a record to its community and the kind of a body
+# or facility, which never change (the record's name says it).
+NOT_COMPARED = {"id", "community", "body", "organisation", "kind"}
+# history_type → what became of the record, and its label.
+ACTIONS = {
+    "+": ("added", _("Record added")),
+    "~": ("changed", _("Record changed")),
+    "-": ("deleted", _("Record deleted")),
+}
+# The related records a change names, looked up once for a page of changes.
+NAMED = (Township, GovernanceBody, PartyBranch, CoBuildingUnit)
+
+
+def change_kind_label(kind: str) -> str:
+    return capfirst(CHANGE_KINDS[kind]._meta.verbose_name)
+
+
+def _history_of(kind: str, community, bodies):
+    model = CHANGE_KINDS[kind]
+    where = {
+        "community": Q(id=community.pk),
+        "term": Q(body_id__in=bodies),
+        "branch": Q(organisation_id__in=bodies),
+    }.get(kind, Q(community_id=community.pk))
+    previous = (
+        model.history.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id"))
+        .order_by("-history_id")
+        .values("history_id")[:1]
+    )
+    return (
+        model.history.filter(where)
+        .order_by()
+        .annotate(change_kind=Value(kind, output_field=CharField()), previous=Subquery(previous))
+        .values_list("history_date", "history_id", "change_kind", "previous")
+    )
+
+
+def record_history(community, kind: str | None = None):
+    """Every change to the community's record (or to its records of one `kind` of
+    CHANGE_KINDS), newest first: rows (history_date, history_id, kind, the history_id of the
+    version before), to page. `describe_changes` turns a page of them into what a page shows."""
+    kinds = [kind] if kind else list(CHANGE_KINDS)
+    bodies = GovernanceBody.history.filter(community_id=community.pk).values("id")
+    first, *others = (_history_of(each, community, bodies) for each in kinds)
+    rows = first.union(*others, all=True) if others else first
+    return rows.order_by("-history_date", "-history_id")
+
+
+def _compared(model) -> list:
+    return [field for field in model._meta.concrete_fields if field.name not in NOT_COMPARED]
+
+
+def _shown(field, value, names) -> str:
+    """A field's value as the history shows it."""
+    if value is None or value == "":
+        return "—"
+    if field.is_relation:
+        return names.get((field.related_model, value), "—")
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, models.BooleanField):
+        return str(_("Yes") if value else _("No"))
+    if isinstance(field, models.DateField):
+        return date_format(value, "DATE_FORMAT")
+    if isinstance(value, Decimal):
+        return number_format(value.quantize(Decimal(1)) if value == value.to_integral() else value)
+    if isinstance(field, models.TextField):
+        return Truncator(value).chars(80)
+    return str(value)
+
+
+def _names(versions) -> dict:
+    """(model, pk) → the name of each related record the versions point to: one query for
+    each kind of related record."""
+    wanted = defaultdict(set)
+    for version in versions:
+        for field in _compared(CHANGE_KINDS[version.change_kind]):
+            value = getattr(version, field.attname)
+            if field.is_relation and value is not None:
+                wanted[field.related_model].add(value)
+        if version.change_kind == "term":
+            wanted[GovernanceBody].add(version.body_id)
+    names = {}
+    for model in NAMED:
+        if wanted[model]:
+            for pk, record in model.objects.in_bulk(wanted[model]).items():
+                names[model, pk] = getattr(record, "local_name", None) or str(record.name)
+    return names
+
+
+def _record_label(version, names) -> str:
+    kind = version.change_kind
+    if kind == "community":
+        english = (get_language() or "").startswith("en")
+        return version.name_en if english and version.name_en else version.name
+    if kind == "facility":
+        return str(dict(Facility._meta.get_field("kind").flatchoices).get(version.kind, ""))
+    if kind == "term":
+        body = names.get((GovernanceBody, version.body_id), "—")
+        return str(_("%(body)s, term %(number)s") % {"body": body, "number": version.number})
+    if kind == "pairing":
+        return names.get((CoBuildingUnit, version.unit_id), "—")
+    if kind == "honour":
+        return version.title
+    return version.name
+
+
+def describe_changes(rows) -> list[dict]:
+    """A page of `record_history` rows as the history shows them, in the same order: when,
+    who, what kind of record, which record, added / changed / deleted, and each field that
+    changed with its value before and after (for an addition, the values given). One query
+    per kind of record on the page and one per kind of related record named."""
+    rows = list(rows)
+    wanted = defaultdict(set)
+    for _at, history_id, kind, previous in rows:
+        wanted[kind].add(history_id)
+        if previous is not None:
+            wanted[kind].add(previous)
+    versions = {}
+    for kind, ids in wanted.items():
+        for version in (
+            CHANGE_KINDS[kind].history.filter(history_id__in=ids).select_related("history_user")
+        ):
+            version.change_kind = kind
+            versions[kind, version.history_id] = version
+    names = _names(versions.values())
+    changes = []
+    for at, history_id, kind, previous in rows:
+        version = versions[kind, history_id]
+        before = versions.get((kind, previous)) if previous is not None else None
+        fields = []
+        if version.history_type != "-":
+            for field in _compared(CHANGE_KINDS[kind]):
+                new = getattr(version, field.attname)
+                old = getattr(before, field.attname) if before is not None else None
+                unchanged = new == old if before is not None else new in (None, "", False)
+                if unchanged:
+                    continue
+                fields.append(
+                    {
+                        "label": capfirst(field.verbose_name),
+                        "old": _shown(field, old, names) if before is not None else None,
+                        "new": _shown(field, new, names),
+                    }
+                )
+        changes.append(
+            {
+                "at": at,
+                "by": version.history_user,
+                "kind": change_kind_label(kind),
+                "record": _record_label(version, names),
+                "change": ACTIONS[version.history_type][0],
+                "action": ACTIONS[version.history_type][1],
+                "fields": fields,
+            }
+        )
+    return changes

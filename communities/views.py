@@ -15,7 +15,17 @@ from communities.filters import CommunityFilter
 from communities.forms import TermsDueForm
 from communities.models import Community, FacilityKind, GovernanceBody, Honour
 from communities.permissions import can_change, get_community_for_user, staff_access
-from communities.queries import below_space_standard, community_record, terms_due
+from communities.queries import (
+    below_space_standard,
+    community_record,
+    describe_changes,
+    record_history,
+    terms_due,
+)
+from communities.record_forms import sections_for
+
+# The changes to a community's record its workspace page shows; the rest on the history page.
+LATEST_CHANGES = 5
 
 
 def _local_township_labels(form):
@@ -141,16 +151,20 @@ def workspace(request):
 @login_required
 @require_safe
 def workspace_community(request, code):
-    """A community's full record, for the staff whose scope includes it (else 404)."""
+    """A community's full record, for the staff whose scope includes it (else 404): links
+    to the record pages the user may edit, and its latest changes."""
     staff_access(request.user)
     community = get_community_for_user(request.user, code)
     record = community_record(community)
+    editable = can_change(request.user, Community, community)
     return render(
         request,
         "communities/workspace_community.html",
         {
             "community": community,
-            "can_change": can_change(request.user, Community, community),
+            "can_change": editable,
+            "edit_sections": sections_for(request.user, community) if editable else [],
+            "latest_changes": describe_changes(record_history(community)[:LATEST_CHANGES]),
             "terms_due_days": settings.TERMS_DUE_DAYS,
             **record,
             **_arranged(record),

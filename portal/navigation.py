@@ -45,6 +45,7 @@ def _public() -> list[Entry]:
             reverse("services:commendations"),
             ("/services/commendations/",),
         ),
+        Entry(_("Announcements"), reverse("portal:announcements"), ("/announcements/",)),
     ]
 
 
@@ -86,6 +87,8 @@ def _work(request, role) -> list[Entry]:
         dashboard = reverse("portal:dashboard")
         entries.append(Entry(_("Dashboard"), dashboard, (dashboard,)))
     if role == COUNTY:
+        announcements = reverse("portal:manage_announcements")
+        entries.append(Entry(_("Announcement management"), announcements, (announcements,)))
         entries.append(Entry(_("Administration"), reverse("admin:index"), ("/admin/",)))
     return entries
 

@@ -1,9 +1,10 @@
-"""The pages that span the apps: the home page, the health check, the county dashboard, and
-each person's workplace (the to-do list and the reports' index)."""
+"""The pages that span the apps: the home page, the health check, the county dashboard,
+each person's workplace (the to-do list and the reports' index), and the county's
+announcements (通知公告)."""
 
 from django.urls import path
 
-from portal import dashboard_views, views, workplace_views
+from portal import announcement_views, dashboard_views, views, workplace_views
 
 app_name = "portal"
 urlpatterns = [
@@ -12,4 +13,27 @@ urlpatterns = [
     path("manage/dashboard/", dashboard_views.county_dashboard, name="dashboard"),
     path("manage/todo/", workplace_views.todo, name="todo"),
     path("manage/reports/", workplace_views.reports, name="reports"),
+    path("announcements/", announcement_views.announcement_list, name="announcements"),
+    path("announcements/<int:pk>/", announcement_views.announcement_detail, name="announcement"),
+    path(
+        "announcements/<int:pk>/file/",
+        announcement_views.announcement_file,
+        name="announcement_file",
+    ),
+    path("manage/announcements/", announcement_views.manage_list, name="manage_announcements"),
+    path(
+        "manage/announcements/new/",
+        announcement_views.manage_new,
+        name="manage_announcement_new",
+    ),
+    path(
+        "manage/announcements/<int:pk>/edit/",
+        announcement_views.manage_edit,
+        name="manage_announcement_edit",
+    ),
+    path(
+        "manage/announcements/<int:pk>/withdraw/",
+        announcement_views.manage_withdraw,
+        name="manage_announcement_withdraw",
+    ),
 ]

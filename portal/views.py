@@ -10,6 +10,7 @@ from chunan_community.paging import paginate
 from chunan_community.public_cache import public_page
 from communities.models import Community
 from communities.queries import county_overview, townships_with_communities
+from portal.announcements import latest_public
 from ratings.objections import open_notices
 
 # Under each township on the home page: its first communities, then a link to all of them
@@ -20,7 +21,8 @@ COMMUNITIES_PER_TOWNSHIP = 12
 @require_safe
 @public_page
 def home(request):
-    """The public county overview: the county's counts, and a page of townships with their
+    """The public county overview: the rounds under public notice and the newest
+    announcements at the top, the county's counts, and a page of townships with their
     figures and first communities (the directory lists them all)."""
     townships, totals = county_overview()
     today = timezone.localdate()
@@ -40,6 +42,8 @@ def home(request):
             "totals": totals,
             # Rounds under public notice (公示): the public may send opinions until it ends.
             "notices": list(open_notices(today)),
+            # The county's newest announcements (通知公告), one query however many there are.
+            "announcements": latest_public(today),
         },
     )
 

@@ -43,6 +43,7 @@ from ratings.models import (
     rating_valid_until,
 )
 from ratings.queries import round_results, standings
+from ratings.signals import round_moved
 
 # From scoring closed on: a ranking to show, and judges and conflicts no longer change.
 SCORING_CLOSED = tuple(ROUND_FLOW[ROUND_FLOW.index(RoundStatus.RANKING) :])
@@ -81,6 +82,10 @@ def _move(locked: Round, to, by, note: str, today: datetime.date) -> Round:
     locked._history_user = by
     locked.save()
     RoundEvent.objects.create(round=locked, from_status=from_status, to_status=to, by=by, note=note)
+    # Inside the transaction: what a receiver records commits with the move (signals.py).
+    round_moved.send(
+        sender=Round, round=locked, from_status=from_status, to_status=to, by=by, today=today
+    )
     return locked
 
 
@@ -524,8 +529,9 @@ def round_advance(
     sets them).
     Side effects: sets the stage's dates when still empty (declarations open and close,
     review meeting); opening the notice sets notice_starts_on = today and notice_ends_on =
-    today + notice_days - 1. Records a RoundEvent. A round under public notice is not moved
-    on here: round_confirm confirms it, recording the ratings.
+    today + notice_days - 1. Records a RoundEvent and sends ratings.signals.round_moved (the
+    portal then publishes the call for declarations of a round opening them). A round under
+    public notice is not moved on here: round_confirm confirms it, recording the ratings.
     """
     today = today or timezone.localdate()
     locked = _lock(round)

@@ -25,6 +25,7 @@ from decimal import Decimal
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from communities.models import (
@@ -108,7 +109,7 @@ def _space(community) -> Finding:
 def _term(community, on: datetime.date) -> Finding:
     if community.term_covering_ends:
         return Finding(
-            True, _("term ends %(date)s") % {"date": community.term_covering_ends.isoformat()}
+            True, _("term ends %(date)s") % {"date": date_format(community.term_covering_ends)}
         )
     if community.term_latest_starts is None:
         return Finding(False, _("no term of the residents' committee recorded"))
@@ -116,10 +117,10 @@ def _term(community, on: datetime.date) -> Finding:
         return Finding(
             False,
             _("term starts %(date)s, after the review meeting")
-            % {"date": community.term_latest_starts.isoformat()},
+            % {"date": date_format(community.term_latest_starts)},
         )
     return Finding(
-        False, _("term ended %(date)s") % {"date": community.term_latest_ends.isoformat()}
+        False, _("term ended %(date)s") % {"date": date_format(community.term_latest_ends)}
     )
 
 

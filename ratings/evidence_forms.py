@@ -13,7 +13,12 @@ class EvidenceForm(PortalForm):
         # The empty file is refused by ratings.uploads, with the same message as elsewhere.
         allow_empty_file=True,
         help_text=gettext_lazy(
-            "A photo (JPEG, PNG, WebP) or a document (PDF, Word .docx, Excel .xlsx)."
+            "A photo (JPEG, PNG, WebP) or a document (PDF, Word .docx, Excel .xlsx). Photos "
+            "are re-saved without their location and camera data."
+        ),
+        error_messages={"required": gettext_lazy("Choose the file to add.")},
+        widget=forms.FileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf,.docx,.xlsx"}
         ),
     )
     caption = forms.CharField(label=gettext_lazy("Caption"), required=False, max_length=200)

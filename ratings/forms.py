@@ -103,7 +103,10 @@ class RevokeForm(PortalForm):
 
 class DeclarationForm(PortalForm):
     target_tier = forms.ChoiceField(
-        label=gettext_lazy("Creation target (tier)"), choices=Tier.choices, widget=forms.RadioSelect
+        label=gettext_lazy("Creation target (tier)"),
+        choices=Tier.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("Choose the tier the community declares.")},
     )
     target_stars = forms.TypedChoiceField(
         label=gettext_lazy("Stars (for a star community)"),
@@ -180,8 +183,8 @@ class ScoreSheetForm(PortalForm):
         self.criteria = list(criteria)
         for criterion in self.criteria:
             limit = format(criterion.max_points.normalize(), "f")
-            # The messages name the criterion: the error summary lists them apart from the table.
-            name = criterion.name.replace("%", "%%")
+            # The messages do not repeat the criterion: its row says it beside the box, and
+            # the error summary before each message (the field's label).
             self.fields[points_field_name(criterion)] = forms.DecimalField(
                 label=criterion.name,
                 min_value=0,
@@ -190,10 +193,8 @@ class ScoreSheetForm(PortalForm):
                 decimal_places=2,
                 required=False,
                 error_messages={
-                    "max_value": _("Points for “%(criterion)s” must be from 0 to %(max)s.")
-                    % {"criterion": name, "max": limit},
-                    "min_value": _("Points for “%(criterion)s” must be from 0 to %(max)s.")
-                    % {"criterion": name, "max": limit},
+                    "max_value": _("Points must be from 0 to %(max)s.") % {"max": limit},
+                    "min_value": _("Points must be from 0 to %(max)s.") % {"max": limit},
                 },
                 widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
             )
@@ -205,11 +206,7 @@ class ScoreSheetForm(PortalForm):
         for criterion in self.criteria:
             name = points_field_name(criterion)
             if name in cleaned and cleaned[name] is None:
-                self.add_error(
-                    name,
-                    _("Give points for “%(criterion)s”, or abstain.")
-                    % {"criterion": criterion.name},
-                )
+                self.add_error(name, _("Give points, or abstain."))
         return cleaned
 
     def points(self) -> dict:

@@ -163,6 +163,7 @@ class ModerateForm(PortalForm):
             (Objection.Status.HIDDEN, _("Hide")),
         ],
         widget=forms.RadioSelect,
+        error_messages={"required": _("Choose whether to publish the opinion or hide it.")},
     )
     handling = forms.CharField(
         label=_("How it was handled (internal record)"),

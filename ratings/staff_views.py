@@ -18,6 +18,7 @@ from chunan_community.errors import Refused
 from chunan_community.forms import posted
 from chunan_community.spreadsheets import xlsx_response
 from ratings import domain, exports
+from ratings.evidence_forms import EvidenceForm
 from ratings.forms import (
     AdvanceForm,
     AssignJudgeForm,
@@ -289,7 +290,6 @@ def declaration_edit(request, code, community):
     community = get_declaring_community(request.user, community)
     round_ = get_round_for_declaring(request.user, code)
     declaration = Declaration.objects.filter(round=round_, community=community).first()
-    refusal = domain.declaration_refusal(request.user, round_, community)
     url = reverse("ratings:declaration_edit", kwargs={"code": code, "community": community.code})
     status = 200
     if request.method == "POST":
@@ -321,16 +321,28 @@ def declaration_edit(request, code, community):
         except Refused as refused:
             messages.error(request, refused.message)
             status = 403
-    elif declaration is not None:
+    else:
+        form = None
+    return declaration_page(request, round_, community, declaration, form=form, status=status)
+
+
+def declaration_page(
+    request, round_, community, declaration, *, form=None, evidence_form=None, status=200
+):
+    """The declaration page: the form while it may be changed, else what was declared; the
+    evidence files, with the upload form (`evidence_form`, bound when an upload was refused).
+    Rendered by declaration_edit and, for a refused upload, by evidence_views.evidence_add."""
+    if form is None:
         form = DeclarationForm(
             initial={
                 "target_tier": declaration.target_tier,
                 "target_stars": declaration.target_stars,
                 "self_assessment": declaration.self_assessment,
             }
+            if declaration is not None
+            else None
         )
-    else:
-        form = DeclarationForm()
+    refusal = domain.declaration_refusal(request.user, round_, community)
     editable = refusal is None and (
         declaration is None or declaration.status != Declaration.Status.SUBMITTED
     )
@@ -348,6 +360,7 @@ def declaration_edit(request, code, community):
             "community": community,
             "declaration": declaration,
             "form": form,
+            "evidence_form": evidence_form or EvidenceForm(auto_id="id_evidence_%s"),
             "refusal": refusal,
             "shortfall": shortfall,
             "editable": editable,

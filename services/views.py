@@ -8,7 +8,10 @@ from django.views.decorators.http import require_safe
 from chunan_community.paging import paginate
 from communities.access import CLERK
 from communities.models import Community
+from services.admission import admitted_tasks_for
+from services.models import AdmissionRequest, AssistedHousehold, Volunteer
 from services.permissions import services_community, services_staff
+from services.report_views import REPORTS
 
 
 @login_required
@@ -25,18 +28,34 @@ def hub(request):
     return render(
         request,
         "services/hub.html",
-        {"access": access, "page": paginate(request, communities)},
+        {
+            "access": access,
+            "page": paginate(request, communities),
+            "report_count": len(REPORTS),
+            # One count, whatever the number of requests: what the county still has to decide.
+            "admission_waiting": AdmissionRequest.objects.filter(
+                status=AdmissionRequest.Status.SUBMITTED
+            ).count(),
+        },
     )
 
 
 @login_required
 @require_safe
 def community_hub(request, code):
-    """One community's service work: links to each part this user may open."""
+    """One community's service work: a card for each part this user may open, with its count
+    (one query each, whatever the number of records)."""
     access = services_staff(request)
     community = services_community(request, code)
+    personal = access.sees_personal_data
+    counts = {"tasks": admitted_tasks_for(community).count()}
+    if personal:
+        counts["volunteers"] = Volunteer.objects.filter(community=community, active=True).count()
+        counts["households"] = AssistedHousehold.objects.filter(
+            community=community, active=True
+        ).count()
     return render(
         request,
         "services/community.html",
-        {"community": community, "access": access, "personal": access.sees_personal_data},
+        {"community": community, "access": access, "personal": personal, "counts": counts},
     )

@@ -123,6 +123,10 @@ class VolunteerForm(PortalModelForm):
         help_texts = {
             "phone": _("Digits; spaces, dashes and a leading + are allowed."),
         }
+        error_messages = {
+            "name": {"required": _("Enter the volunteer's name.")},
+            "registered_on": {"required": _("Enter the day the volunteer registered.")},
+        }
 
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -180,13 +184,17 @@ class SessionForm(PortalForm):
     """A session of service given by one volunteer (the volunteer's page)."""
 
     served_on = forms.DateField(
-        label=_("Served on"), widget=date_input(), initial=timezone.localdate
+        label=_("Served on"),
+        widget=date_input(),
+        initial=timezone.localdate,
+        error_messages={"required": _("Enter the day of the service.")},
     )
     hours = HoursField()
     activity = forms.CharField(
         label=_("Activity"),
         max_length=200,
         help_text=_("What was done, e.g. “Visiting an elderly resident”."),
+        error_messages={"required": _("Say what the service was.")},
     )
     household = forms.ChoiceField(label=_("Household served"), required=False)
 
@@ -234,12 +242,18 @@ def household_choices(households: dict) -> list:
 class DrawForm(PortalForm):
     """A draw on the time bank for service the volunteer or their family received."""
 
-    on = forms.DateField(label=_("Date"), widget=date_input(), initial=timezone.localdate)
+    on = forms.DateField(
+        label=_("Date"),
+        widget=date_input(),
+        initial=timezone.localdate,
+        error_messages={"required": _("Enter the day of the draw.")},
+    )
     hours = HoursField(maximum=None)
     note = forms.CharField(
         label=_("Service received"),
         max_length=200,
         help_text=_("What the hours pay for, e.g. “Home cleaning for the family”."),
+        error_messages={"required": _("Say what service the hours pay for.")},
     )
 
     def __init__(self, *args, volunteer: Volunteer, **kwargs):
@@ -267,7 +281,9 @@ class SlipForm(SessionForm):
 
     field_order = ["volunteer", "served_on", "hours", "activity", "household"]
 
-    volunteer = forms.ChoiceField(label=_("Volunteer"))
+    volunteer = forms.ChoiceField(
+        label=_("Volunteer"), error_messages={"required": _("Choose the volunteer.")}
+    )
 
     def __init__(self, *args, volunteers: dict, households: dict, **kwargs):
         super().__init__(*args, volunteer=None, households=households, **kwargs)
@@ -332,6 +348,10 @@ class PointsForm(PortalModelForm):
         fields = ["on", "year", "activity", "points"]
         widgets = {"on": date_input()}
         help_texts = {"year": _("Leave blank for the year of the date.")}
+        error_messages = {
+            "on": {"required": _("Enter the day of the activity.")},
+            "activity": {"required": _("Say what the points are for.")},
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from chunan_community.errors import Refused, add_domain_errors, error_summary
+from chunan_community.errors import Refused, add_domain_errors
 from chunan_community.forms import posted
 from chunan_community.paging import paginate
 from chunan_community.spreadsheets import append_row, xlsx_response
@@ -148,7 +148,6 @@ def _render_volunteer_form(request, community, form, volunteer):
             "community": community,
             "volunteer": volunteer,
             "form": form,
-            "error_summary": error_summary(form, link_form_errors=True) if form.is_bound else [],
         },
     )
 
@@ -359,7 +358,6 @@ def _render_entry(request, template, volunteer, form):
             "masked_name": mask_name(volunteer.name),
             "balance": time_bank_balance(volunteer),
             "form": form,
-            "error_summary": error_summary(form, link_form_errors=True) if form.is_bound else [],
         },
     )
 
@@ -374,13 +372,6 @@ def _rows(request) -> int:
     except ValueError:
         return DEFAULT_ROWS
     return max(1, min(rows, MAX_ROWS))
-
-
-def _formset_summary(formset) -> list[dict]:
-    summary = [{"id": None, "text": error} for error in formset.non_form_errors()]
-    for index, form in enumerate(formset.forms, start=1):
-        summary.extend(error_summary(form, row=index, link_form_errors=True))
-    return summary
 
 
 @login_required
@@ -435,7 +426,6 @@ def sessions_bulk(request, code):
             "rows": rows,
             "row_choices": [row for row in (10, 20, 30, 50) if row <= MAX_ROWS],
             "has_volunteers": bool(volunteers),
-            "error_summary": _formset_summary(formset) if formset.is_bound else [],
         },
     )
 
@@ -485,7 +475,6 @@ def points_card(request, code, pk):
         {
             **context,
             "form": form,
-            "error_summary": error_summary(form, link_form_errors=True) if form.is_bound else [],
             "page": paginate(request, lines),
             "totals": totals,
             "grand_total": sum(total["points"] for total in totals),

@@ -23,6 +23,7 @@ from communities.models import (
     Township,
     UserScope,
 )
+from portal.models import Announcement
 from services.models import AssistedHousehold, Volunteer
 
 _seq = itertools.count(1)
@@ -172,3 +173,13 @@ def make_household(**kwargs) -> AssistedHousehold:
     kwargs.setdefault("category", AssistedHousehold.Category.ELDERLY)
     kwargs.setdefault("help_hardship", True)
     return AssistedHousehold.objects.create(**kwargs)
+
+
+def make_announcement(**kwargs) -> Announcement:
+    """An announcement row as given (published on 1 December 2026 by default), no file; use
+    portal.announcements.announcement_create for one with an attachment."""
+    n = next(_seq)
+    kwargs.setdefault("title", f"测试通知{n}")
+    kwargs.setdefault("body", f"测试通知{n}的正文。")
+    kwargs.setdefault("published_on", datetime.date(2026, 12, 1))
+    return Announcement.objects.create(**kwargs)

@@ -45,3 +45,18 @@ def soup(response):
     from bs4 import BeautifulSoup
 
     return BeautifulSoup(response.content.decode(), "html.parser")
+
+
+def error_summary_at_top(response):
+    """A refused form's error summary, [(href or None, text), …] an item each, checking that
+    it opens the page: straight under its <h1> (the only heading before it), an alert that
+    takes the focus."""
+    heading = soup(response).select_one("main h1")
+    summary = heading.find_next_sibling()
+    assert summary.get("id") == "error-summary", f"<h1> is followed by {summary}"
+    assert (summary.get("role"), summary.has_attr("autofocus")) == ("alert", True)
+    items = []
+    for item in summary.select("li"):
+        link = item.find("a")
+        items.append((link["href"] if link else None, " ".join(item.text.split())))
+    return items

@@ -40,6 +40,7 @@ from ratings.models import (
 )
 from services.models import Commendation, ServiceNetwork, ServiceOutlet
 from tests.factories import (
+    make_announcement,
     make_body,
     make_branch,
     make_facility,
@@ -70,6 +71,8 @@ def final_round(tree):
         rank=1,
         valid_until=datetime.date(2026, 12, 31),
     )
+    # The announcement of its results (on the home page, the announcements' list and page).
+    make_announcement(round=round_, published_on=TODAY)
     return round_
 
 
@@ -131,6 +134,8 @@ def _cacheable_urls(final_round, notice_round):
         f"/ratings/{final_round.code}/",
         f"/ratings/{final_round.code}/notice/",
         "/services/commendations/",
+        "/announcements/",
+        final_round.announcements.get().get_absolute_url(),
     ]
 
 

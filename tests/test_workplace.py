@@ -67,7 +67,7 @@ def work(response):
 
 # ---------- The navigation by role ----------
 
-PUBLIC_NAV = ["Home", "Communities", "Ratings", "Commendations"]
+PUBLIC_NAV = ["Home", "Communities", "Ratings", "Commendations", "Announcements"]
 WORK_NAV = {
     "clerk": [
         ("To do", "/manage/todo/"),
@@ -94,6 +94,7 @@ WORK_NAV = {
         ("Services", "/services/"),
         ("Reports", "/manage/reports/"),
         ("Dashboard", "/manage/dashboard/"),
+        ("Announcement management", "/manage/announcements/"),
         ("Administration", "/admin/"),
     ],
     "judge": [("To do", "/manage/todo/"), ("Scoring", "/ratings/manage/")],
@@ -291,7 +292,7 @@ def test_a_clerk_sees_the_overdue_return_the_one_due_soon_and_the_declaration(en
     assert list(work(response)) == ["returns.file", "ratings.declare", "communities.terms"]
     page = soup(response)
     assert page.select_one(".task--overdue .badge--overdue").text.strip() == "Overdue"
-    assert "by Dec. 10, 2026, in 3 days" in " ".join(
+    assert "by 10 December 2026, in 3 days" in " ".join(
         page.select_one(".task:not(.task--overdue) .task__due").text.split()
     )
     assert page.select_one(".task__what").get("href") == "/returns/home/2026-10/"
@@ -403,7 +404,7 @@ def test_county_staff_accept_returns_move_rounds_moderate_and_decide(en, users, 
     )
     assert found["services.admission"] == (
         1,
-        [("Decide the request of 县卫健局", "", None, False, "Received on Dec. 2, 2026")],
+        [("Decide the request of 县卫健局", "", None, False, "Received on 2 December 2026")],
     )
     links = {a.text.strip(): a.get("href") for a in soup(response).select(".task__what")}
     assert (
@@ -602,7 +603,7 @@ def test_the_home_page_announces_the_rounds_under_public_notice(en, client):
 
     assert [a["href"] for a in banner.select("a")] == [f"/ratings/{open_notice.code}/notice/"]
     assert " ".join(banner.select_one("li").text.split()) == (
-        "2026年度社区评定: the proposed results are under public notice until Dec. 11, 2026;"
+        "2026年度社区评定: the proposed results are under public notice until 11 December 2026;"
         " anyone may send an opinion until then."
     )
 

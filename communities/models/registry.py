@@ -4,6 +4,7 @@ Records that belong to a community say how to reach it in `community_path`; the 
 querysets (`visible_to`) and the admin use that one attribute, so scoping lives in one place.
 """
 
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -18,7 +19,11 @@ from simple_history.models import HistoricalRecords
 
 from communities import access as roles
 from communities.access import access_for
-from communities.validators import RESERVED_COMMUNITY_CODES, NotReservedCode
+from communities.validators import (
+    RESERVED_COMMUNITY_CODES,
+    NotReservedCode,
+    validate_phone_number,
+)
 
 # 每百户不少于20平方米: premises of at least 20 m2 for every 100 households.
 SPACE_M2_PER_HOUSEHOLD = Decimal("0.2")
@@ -117,6 +122,21 @@ class Community(LocalNameMixin, models.Model):
         _("founded on"), null=True, blank=True, help_text=_("Exact date, where it is known.")
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
+    # The office's contact details, shown to staff and (the telephone) on the public profile:
+    # an office's, not a resident's.
+    office_phone = models.CharField(
+        _("office telephone"),
+        max_length=32,
+        blank=True,
+        validators=[validate_phone_number],
+        help_text=_("The community office's number, e.g. 0571-64812345 or 138 1234 5678."),
+    )
+    contact_person = models.CharField(
+        _("contact person"),
+        max_length=50,
+        blank=True,
+        help_text=_("Whom to ask for at the office, e.g. the director or the clerk."),
+    )
     households = models.PositiveIntegerField(_("households"), default=0)
     residents = models.PositiveIntegerField(_("residents"), default=0)
     premises_area_m2 = models.DecimalField(
@@ -161,6 +181,12 @@ class Community(LocalNameMixin, models.Model):
 
     def get_workspace_url(self):
         return reverse("communities:workspace_community", kwargs={"code": self.code})
+
+    @property
+    def office_phone_uri(self) -> str:
+        """The office telephone as a tel: address: its digits, without an extension."""
+        number = re.split(r"转|ext|x", self.office_phone)[0]
+        return "tel:" + re.sub(r"[^\d+]", "", number)
 
     @property
     def space_required_m2(self) -> Decimal:

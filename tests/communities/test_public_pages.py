@@ -28,7 +28,7 @@ from tests.factories import (
     make_unit,
     make_user,
 )
-from tests.html import tables
+from tests.html import soup, tables
 
 pytestmark = pytest.mark.django_db
 
@@ -374,7 +374,7 @@ def test_profile_shows_current_term_only(en, profiled):
     governance = tables(response)[0]["tbody"]
     assert governance == [
         ["测试社区党委", "Party committee", "No term recorded"],
-        ["测试社区居委会", "Residents' committee", "Term 2", "June 1, 2010", "June 1, 2015"],
+        ["测试社区居委会", "Residents' committee", "Term 2", "2010-06-01", "2015-06-01"],
     ]
 
 
@@ -544,7 +544,11 @@ def test_login_page_shows_errors(en, tree):
 
     content = response.content.decode()
     assert response.status_code == 200
-    assert '<div class="form-errors" role="alert" id="login-errors">' in content
+    # The shared summary at the top, taking the focus; the message links to the username.
+    summary = soup(response).select_one("main #error-summary")
+    assert summary["role"] == "alert" and summary.has_attr("autofocus")
+    assert summary.h2.get_text(strip=True) == "You are not logged in."
+    assert summary.select_one("li a")["href"] == "#id_username"
     assert "Demonstration accounts are listed in the README." in content
 
 
@@ -573,8 +577,8 @@ def _populate(count):
 # pairings), its rating history (one query, ratings with their rounds) and its service
 # networks and outlets (one query each).
 # The home page: the townships with their sums, the county totals, the communities by
-# township, the rounds under public notice.
-PUBLIC_QUERIES = {"/": 4, "/communities/": 3, "profile": 11}
+# township, the rounds under public notice, the newest announcements.
+PUBLIC_QUERIES = {"/": 5, "/communities/": 3, "profile": 11}
 
 
 @pytest.mark.parametrize("count", [1, 15])

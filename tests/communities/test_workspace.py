@@ -22,7 +22,7 @@ from tests.factories import (
     make_township,
     make_unit,
 )
-from tests.html import tables
+from tests.html import soup, tables
 from tests.queries import NAV_QUERIES
 
 pytestmark = pytest.mark.django_db
@@ -262,9 +262,9 @@ def test_workspace_record_shows_all_terms_and_flags(en, users, record):
     committee_terms = found[1]["tbody"]
     assert committee_terms[1] == [
         "Term 1",
-        "May 20, 2005",
-        "June 1, 2005",
-        "June 1, 2008",
+        "2005-05-20",
+        "2005-06-01",
+        "2008-06-01",
         "5",
         "Past",
     ]
@@ -280,24 +280,30 @@ def test_workspace_record_shows_all_terms_and_flags(en, users, record):
 def test_workspace_record_shows_branches_and_pairings(en, users, record):
     response = login(en, users["township"]).get("/manage/communities/home/")
 
-    content = response.content.decode()
-    assert "1 Party branch, of which 1 building-level (楼道党支部)." in content
+    count = soup(response).select_one("#branch-count")
+    assert " ".join(count.get_text().split()) == (
+        "1 Party branch, of which 1 building-level (楼道党支部)."
+    )
+    # The county's own term is marked Chinese on the English page (WCAG 3.1.2).
+    assert count.select_one('span[lang="zh-Hans"]').get_text() == "楼道党支部"
     branches, pairings = tables(response)[2]["tbody"], tables(response)[3]["tbody"]
     assert branches == [["第一楼道党支部", "Yes", "15"]]
     assert pairings == [
-        ["县工贸资产经营有限公司", "第一楼道党支部", "March 1, 2008", "ongoing", "活动场地"]
+        ["县工贸资产经营有限公司", "第一楼道党支部", "2008-03-01", "ongoing", "活动场地"]
     ]
 
 
 @pytest.mark.parametrize("role", ["county", "township", "clerk"])
-def test_workspace_record_links_to_admin_change_page(en, tree, users, role):
+def test_workspace_record_links_to_its_record_pages_not_the_admin(en, tree, users, role):
+    """Everyday edits are made in the portal's record pages (issue 14), not the admin."""
     response = login(en, users[role]).get("/manage/communities/home/")
 
     assert response.context["can_change"] is True
-    assert (
-        f'<a class="button" href="/admin/communities/community/{tree["home"].pk}/change/">'
-        "Edit in the admin</a>" in response.content.decode()
+    content = response.content.decode()
+    assert '<a class="button button--quiet" href="/manage/communities/home/edit/basic/">' in (
+        content
     )
+    assert "/admin/" not in content.split('<main id="main"')[1]
 
 
 def test_workspace_record_of_dissolved_community_has_no_public_link(en, tree, users):
@@ -503,11 +509,13 @@ def _populate(count, township):
 
 # Measured. Every page: the session, the user and the user's scope (3). The workspace adds
 # the two counters, the count and page of communities and the township choices; the record
-# adds the community and its record (8) and its service networks and outlets (2); the lists
+# adds the community and its record (8), its service networks and outlets (2) and its latest
+# changes (the page of them, the versions of each kind of record on it and the names they
+# point to: 6 here); the lists
 # add the count, the page and the township choices (space standard: and the total).
 STAFF_QUERIES = {
     "/manage/": 8,
-    "/manage/communities/first/": 13,
+    "/manage/communities/first/": 19,
     "/manage/terms-due/": 6,
     "/manage/space-standard/": 7,
 }

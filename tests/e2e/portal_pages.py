@@ -89,7 +89,7 @@ def submit_empty_objection(page):
     """The opinion form sent without its text: shown again with the error."""
     page.goto(OBJECTION_URL)
     page.locator("form.objection-form button[type='submit']").click()
-    page.locator("#objection-errors").wait_for()
+    page.locator("#error-summary").wait_for()
 
 
 def return_with_error(page):

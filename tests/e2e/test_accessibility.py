@@ -1,5 +1,5 @@
-"""WCAG 2.1 AA in the browser: the public pages, the clerk's monthly return form and the
-judge's score sheet, in Chinese and in English.
+"""WCAG 2.1 AA in the browser: the public pages, the clerk's monthly return form, the
+judge's score sheet and the county's announcement pages, in Chinese and in English.
 
 Each page is checked by axe-core (the WCAG 2.0/2.1 A and AA rules) and, beyond what axe can
 see, by hand: the language of the page, one h1 and no skipped heading level, a skip link that
@@ -13,9 +13,13 @@ from decimal import Decimal
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from communities.models import MonthlyReturn, ReturnStatus
+from portal import announcements
 from ratings.models import ScoreSheet
 from tests.e2e import portal_pages
 from tests.e2e.journeys import demo_entries
@@ -222,10 +226,12 @@ def page_problems(page, name, lang):
 
 def test_pages_meet_wcag_21_aa(page, language, demo):
     problems = []
+    announced = announce_with_a_file()
     for name, path in PUBLIC_PAGES:
         response = page.goto(path)
         assert response.status == 200, path
         problems += page_problems(page, name, language)
+    problems += announcement_problems(page, language, announced)
 
     submit_empty_objection(page)
     problems += page_problems(page, "objection-form-with-errors", language)
@@ -236,9 +242,12 @@ def test_pages_meet_wcag_21_aa(page, language, demo):
     return_with_error(page)
     problems += page_problems(page, "return-form-with-errors", language)
     problems += workplace_problems(page, "clerk", language)
+    problems += record_problems(page, language, RECORD_PAGES)
 
     log_in_as(page, "demo_county")
     problems += workplace_problems(page, "county", language)
+    problems += county_announcement_problems(page, language, announced)
+    problems += record_problems(page, language, [("record-honours", RECORD + "edit/honours/")])
 
     log_in_as(page, "demo_judge")
     problems += workplace_problems(page, "judge", language)
@@ -259,6 +268,49 @@ def workplace_problems(page, role, language):
     for name, path in paths:
         assert page.goto(path).status == 200, path
         problems += page_problems(page, f"{name}-{role}", language)
+    return problems
+
+
+def announce_with_a_file():
+    """An announcement of today with a file attached (the demo's have none)."""
+    return announcements.announcement_create(
+        title="关于开展社区走访慰问活动的通知",
+        body="各社区居委会：\n\n请于本月底前完成走访。\n\n淳安县民政局",
+        published_on=timezone.localdate(),
+        upload=SimpleUploadedFile("走访名单.pdf", b"%PDF-1.4\n%%EOF\n"),
+        by=get_user_model().objects.get(username="demo_county"),
+    )
+
+
+def announcement_problems(page, language, announced):
+    """The public announcements: their list, and one's page with its attachment."""
+    problems = []
+    for name, path in [
+        ("announcements", "/announcements/"),
+        ("announcement", announced.get_absolute_url()),
+    ]:
+        assert page.goto(path).status == 200, path
+        problems += page_problems(page, name, language)
+    return problems
+
+
+def county_announcement_problems(page, language, announced):
+    """County staff's announcement pages: their list, the form (empty, then sent without a
+    title: its errors), an announcement's form and its withdrawal's confirmation."""
+    problems = []
+    for name, path in [
+        ("announcements-county", "/manage/announcements/"),
+        ("announcement-new", "/manage/announcements/new/"),
+        ("announcement-edit", f"/manage/announcements/{announced.pk}/edit/"),
+        ("announcement-withdraw", f"/manage/announcements/{announced.pk}/withdraw/"),
+    ]:
+        assert page.goto(path).status == 200, path
+        problems += page_problems(page, name, language)
+    page.goto("/manage/announcements/new/")
+    page.locator("form.announcement-form button[type='submit']").click()
+    page.locator("#error-summary").wait_for()
+    problems += page_problems(page, "announcement-new-with-errors", language)
+    problems += error_problems(page, "id_title")
     return problems
 
 
@@ -389,3 +441,33 @@ def test_score_sheet_by_keyboard_only(page, demo):
         judge__username="demo_judge", declaration__round__code=REVIEW_CODE
     )
     assert [score.points for score in sheet.scores.all()] == [Decimal(15), Decimal(15)]
+
+
+# The record of 西园 (issue 14): the workspace page, the clerk's record pages and the change
+# history; the honours are the township's and the county's.
+RECORD = "/manage/communities/xiyuan/"
+RECORD_PAGES = [
+    ("record-workspace", RECORD),
+    *(
+        (f"record-{section}", f"{RECORD}edit/{section}/")
+        for section in ("basic", "facilities", "bodies", "branches", "pairings")
+    ),
+    ("record-changes", f"{RECORD}changes/"),
+]
+
+
+def record_problems(page, language, pages):
+    """The record pages; with the basic information's, that page sent with a wrong
+    telephone number (its errors)."""
+    problems = []
+    for name, path in pages:
+        assert page.goto(path).status == 200, path
+        problems += page_problems(page, name, language)
+    if any(name == "record-basic" for name, _path in pages):
+        page.goto(f"{RECORD}edit/basic/")
+        page.locator("#id_office_phone").fill("12345")
+        page.locator("main form[method='post'] button[type='submit']").click()
+        page.locator("#error-summary").wait_for()
+        problems += page_problems(page, "record-basic-with-errors", language)
+        problems += error_problems(page, "id_office_phone")
+    return problems

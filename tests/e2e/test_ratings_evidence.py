@@ -96,7 +96,7 @@ def test_evidence_clerk_uploads_judge_downloads(page, screenshot, demo_round, ph
     # A text file named .jpg: refused, and nothing added.
     upload.locator("input[type='file']").set_input_files(fake_photo)
     upload.get_by_role("button", name="Add the file").click()
-    expect(page.locator(".messages")).to_contain_text("This kind of file cannot be added.")
+    expect(page.locator("#error-summary")).to_contain_text("This kind of file cannot be added.")
     expect(page.locator("#evidence-list li")).to_have_count(1)
     screenshot("ratings-evidence-clerk")
 

@@ -16,6 +16,7 @@ from tests.e2e.journeys import (
     log_in,
     log_out,
 )
+from tests.e2e.test_workplace_journeys import fits_a_phone
 
 # The demo's example round is this year's.
 CODE = str(timezone.localdate().year)
@@ -81,6 +82,14 @@ def test_rating_clerk_declares_county_assigns_judge_scores(english, screenshot, 
     page.goto("/ratings/manage/")
     page.locator("#staff-rounds").get_by_role("link", name="Our declaration").click()
     expect(page).to_have_url(re.compile(rf"/ratings/manage/{CODE}/declare/xiyuan/$"))
+    # Submitted without a tier: refused, summed up at the top with the focus on the summary,
+    # its link to the first radio button; on a phone nothing scrolls sideways.
+    page.get_by_role("button", name="Submit the declaration").click()
+    expect(page.locator("#error-summary")).to_be_focused()
+    expect(page.locator("#error-summary a[href='#id_target_tier_0']")).to_contain_text(
+        "Choose the tier the community declares."
+    )
+    fits_a_phone(page, screenshot, "ratings-declaration-refused", "#id_self_assessment")
     page.get_by_label("Normative community").check()
     page.get_by_label("Self-assessment").fill("组织健全，五大服务网络运行正常。")
     page.get_by_role("button", name="Submit the declaration").click()
@@ -123,6 +132,12 @@ def test_rating_clerk_declares_county_assigns_judge_scores(english, screenshot, 
     inputs.first.fill("999")
     page.get_by_role("button", name="Save my scores").click()
     expect(page.locator("#error-summary")).to_contain_text("must be from 0 to")
+    expect(page.locator("#error-summary")).to_be_focused()
+    # On a phone the sheet's rows stack: each criterion, its maximum and its box, one under
+    # the other, nothing scrolling sideways.
+    fits_a_phone(
+        page, screenshot, "ratings-judge-sheet-refused", ".score-sheet input[type='number']"
+    )
     for n in range(count):
         inputs.nth(n).fill("15")
     # Save with the keyboard: Enter in the last points field submits the form.

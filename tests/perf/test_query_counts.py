@@ -21,8 +21,8 @@ pytestmark = pytest.mark.django_db
 # Anonymous visitors: no session, no user.
 PUBLIC_PAGES = {
     # Townships with their sums, the county totals, the communities by township, the rounds
-    # under public notice.
-    "home": ("/", 4),
+    # under public notice, the newest announcements.
+    "home": ("/", 5),
     # The count and one page of communities, the townships of the filter.
     "directory": ("/communities/", 3),
     # The community; its bodies, their terms and branches; formations, facilities, honours,

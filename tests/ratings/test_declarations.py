@@ -7,6 +7,7 @@ from django.urls import reverse
 from chunan_community.errors import Refused
 from ratings import domain
 from ratings.models import CutOff, Declaration, Prerequisite, Rating, Round, RoundStatus, Tier
+from tests.html import error_summary_at_top
 from tests.ratings.factories import make_round
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_ui")]
@@ -163,6 +164,19 @@ def test_declaration_page_star_without_stars_shows_error(client, open_round, use
     assert not Declaration.objects.exists()
 
 
+def test_declaration_page_refused_is_summed_up_at_the_top(client, open_round, users):
+    client.force_login(users["clerk"])
+
+    response = client.post(_url(), {"self_assessment": "组织健全", "action": "submit"})
+
+    assert response.status_code == 400
+    # A group of radio buttons: the link goes to the first.
+    assert error_summary_at_top(response) == [
+        ("#id_target_tier_0", "Creation target (tier): Choose the tier the community declares.")
+    ]
+    assert not Declaration.objects.exists()
+
+
 def test_declaration_page_other_community_404(client, open_round, users):
     client.force_login(users["clerk"])
 
@@ -219,14 +233,14 @@ def _submit_star(client):
     [
         (
             Prerequisite.HELD,
-            "A star rating needs a normative rating in force. On Jan. 15, 2027, the review "
+            "A star rating needs a normative rating in force. On 15 January 2027, the review "
             "day, {home} holds no rating in force. As declared, it cannot receive this "
             "rating in this round: declare a tier it can reach.",
         ),
         (
             Prerequisite.HELD_OR_REACHED,
             "A star rating needs a normative rating in force, or a total in this round that "
-            "reaches the normative cut-off 60.00. On Jan. 15, 2027, the review day, "
+            "reaches the normative cut-off 60.00. On 15 January 2027, the review day, "
             "{home} holds no rating in force. Its total in this round must therefore "
             "reach that cut-off as well.",
         ),

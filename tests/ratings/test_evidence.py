@@ -97,21 +97,21 @@ def test_term_covering_the_review_meeting():
     committee_term(community, datetime.date(2021, 2, 13), datetime.date(2024, 2, 12))
     committee_term(community, datetime.date(2024, 2, 13), datetime.date(2027, 2, 12))
 
-    assert findings(community)["terms"] == Finding(True, "term ends 2027-02-12")
+    assert findings(community)["terms"] == Finding(True, "term ends 12 February 2027")
 
 
 def test_term_ends_on_the_meeting_day_still_covers_it():
     community = make_community()
     committee_term(community, datetime.date(2021, 1, 20), MEETING)
 
-    assert findings(community)["terms"] == Finding(True, "term ends 2026-01-20")
+    assert findings(community)["terms"] == Finding(True, "term ends 20 January 2026")
 
 
 def test_term_ended_before_the_meeting():
     community = make_community()
     committee_term(community, datetime.date(2020, 6, 1), datetime.date(2025, 6, 1))
 
-    assert findings(community)["terms"] == Finding(False, "term ended 2025-06-01")
+    assert findings(community)["terms"] == Finding(False, "term ended 1 June 2025")
 
 
 def test_term_starting_after_the_meeting():
@@ -119,7 +119,7 @@ def test_term_starting_after_the_meeting():
     committee_term(community, datetime.date(2026, 3, 1), datetime.date(2031, 3, 1))
 
     assert findings(community)["terms"] == Finding(
-        False, "term starts 2026-03-01, after the review meeting"
+        False, "term starts 1 March 2026, after the review meeting"
     )
 
 

@@ -21,6 +21,7 @@ from ratings.models import (
     Tier,
 )
 from tests.factories import make_community, make_user
+from tests.html import error_summary_at_top
 from tests.ratings.factories import (
     make_assignment,
     make_criterion,
@@ -284,8 +285,23 @@ def test_judging_sheet_over_max_shows_criterion(client, panel):
 
     assert response.status_code == 400
     assert response.context["form"].errors == {
-        f"points_{panel['org'].pk}": ["Points for “组织建设” must be from 0 to 20."]
+        f"points_{panel['org'].pk}": ["Points must be from 0 to 20."]
     }
+    assert not ScoreSheet.objects.exists()
+
+
+def test_judging_sheet_refused_is_summed_up_at_the_top(client, panel):
+    client.force_login(panel["other"])
+    org, svc = f"points_{panel['org'].pk}", f"points_{panel['svc'].pk}"
+
+    response = client.post(_sheet_url(), {org: "21", svc: ""})
+
+    assert response.status_code == 400
+    # The criterion's name first (the field's label), then what to do; each links to its box.
+    assert error_summary_at_top(response) == [
+        (f"#id_{org}", "组织建设: Points must be from 0 to 20."),
+        (f"#id_{svc}", "服务网络: Give points, or abstain."),
+    ]
     assert not ScoreSheet.objects.exists()
 
 
@@ -435,7 +451,7 @@ def test_scoring_close_before_the_review_meeting_needs_a_second_yes(panel):
     with pytest.raises(Refused) as refused:
         domain.scoring_close(round=panel["round"], by=panel["chair"], today=today)
     assert refused.value.message.startswith(
-        "The review meeting is set for March 5, 2026, 3 days from today: scoring would close "
+        "The review meeting is set for 5 March 2026, 3 days from today: scoring would close "
         "before it is held."
     )
 
@@ -463,6 +479,27 @@ def test_judging_close_through_page_asks_first(client, panel):
     panel["round"].refresh_from_db()
     assert panel["round"].status == RoundStatus.RANKING
     assert panel["round"].events.get().note == "评审结束"
+
+
+def test_judging_close_before_the_meeting_without_the_tick_is_summed_up_at_the_top(client, panel):
+    # The meeting is still to come: closing scoring now goes against its date.
+    Round.objects.filter(pk=panel["round"].pk).update(review_meeting_on=datetime.date(2099, 1, 1))
+    client.force_login(panel["chair"])
+
+    response = client.post(
+        reverse("ratings:judging_close", kwargs={"code": "r2026"}), {"confirm": "1"}
+    )
+
+    assert response.status_code == 400
+    assert error_summary_at_top(response) == [
+        (
+            "#id_despite_dates",
+            "Move on all the same, against the dates above: The move goes against the "
+            "round's dates: tick the box to move on all the same.",
+        )
+    ]
+    panel["round"].refresh_from_db()
+    assert panel["round"].status == RoundStatus.REVIEW
 
 
 def _add_declarations(panel, count):

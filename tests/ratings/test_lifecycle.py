@@ -9,6 +9,7 @@ from django.urls import reverse
 from chunan_community.errors import Refused
 from ratings import domain
 from ratings.models import ROUND_FLOW, Round, RoundEvent, RoundStatus
+from tests.html import error_summary_at_top
 from tests.ratings.factories import make_round
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_ui")]
@@ -214,7 +215,7 @@ def test_round_advance_closing_declarations_before_their_date_needs_a_second_yes
             round=round_, to=RoundStatus.DECLARATIONS_CLOSED, by=users["county"], today=TODAY
         )
     assert refused.value.message == (
-        "Declarations are due to close on March 10, 2026, 8 days from today. "
+        "Declarations are due to close on 10 March 2026, 8 days from today. "
         "Confirm that the round moves on all the same, or wait for the date."
     )
     assert Round.objects.get(pk=round_.pk).status == RoundStatus.DECLARATIONS_OPEN
@@ -255,9 +256,7 @@ def test_move_check_closing_declarations_says_who_has_not_declared(tree, users):
         "2 of 3 communities have not submitted a declaration.",
         "1 declaration is a draft that was never submitted: it will not be reviewed.",
     )
-    assert check.warnings == (
-        "Declarations are due to close on March 10, 2026, 8 days from today.",
-    )
+    assert check.warnings == ("Declarations are due to close on 10 March 2026, 8 days from today.",)
 
 
 def test_round_advance_notice_before_the_review_meeting_needs_a_second_yes(users):
@@ -272,7 +271,7 @@ def test_round_advance_notice_before_the_review_meeting_needs_a_second_yes(users
         domain.round_advance(round=round_, to=RoundStatus.NOTICE, by=users["county"], today=TODAY)
 
     assert refused.value.message.startswith(
-        "The review meeting is set for March 5, 2026, 3 days from today: the notice would "
+        "The review meeting is set for 5 March 2026, 3 days from today: the notice would "
         "announce results before the meeting that decides them."
     )
     assert Round.objects.get(pk=round_.pk).status == RoundStatus.RANKING
@@ -326,7 +325,7 @@ def test_round_actions_county_confirms_only_after_the_notice(users):
         "confirm",
         RoundStatus.FINAL,
         False,
-        "The public notice runs until March 2, 2026: the results can be confirmed after it.",
+        "The public notice runs until 2 March 2026: the results can be confirmed after it.",
     )
     assert after.move == domain.Move("confirm", RoundStatus.FINAL, True)
     assert (during.moderate, during.change_panel) == (True, False)
@@ -377,10 +376,16 @@ def test_staff_round_advance_page_says_what_the_dates_say_and_asks_again(client,
     facts = re.search(r'id="advance-facts">(.*?)</ul>', page, re.S)[1]
     assert "3 of 3 communities have not submitted a declaration." in facts
     warnings = re.search(r'id="advance-warnings">(.*?)</div>', page, re.S)[1]
-    assert "Declarations are due to close on March 10, 2026, 8 days from today." in warnings
+    assert "Declarations are due to close on 10 March 2026, 8 days from today." in warnings
     assert 'name="despite_dates"' in page
     assert once.status_code == 400
-    assert "tick the box to move on all the same" in once.content.decode()
+    assert error_summary_at_top(once) == [
+        (
+            "#id_despite_dates",
+            "Move on all the same, against the dates above: The move goes against the "
+            "round's dates: tick the box to move on all the same.",
+        )
+    ]
     assert twice.status_code == 302
     assert Round.objects.get(pk=round_.pk).status == RoundStatus.DECLARATIONS_CLOSED
 
@@ -429,5 +434,5 @@ def test_staff_round_detail_confirm_is_not_offered_during_the_notice(client, use
     content = page.content.decode()
     assert "Confirm the results…" not in content
     assert re.search(r'id="move-refusal">(.*?)</span>', content)[1] == (
-        "The public notice runs until March 2, 2026: the results can be confirmed after it."
+        "The public notice runs until 2 March 2026: the results can be confirmed after it."
     )

@@ -54,7 +54,7 @@ def test_notice_print_has_the_official_shape(en, notice_round, tree):
         == "Public notice of the results of the 2026 “normative, star and garden” community rating"
     )
     period = re.sub(r"\s+", " ", re.search(r'id="notice-period">(.*?)</p>', page, re.S)[1])
-    assert period.strip() == "Notice period: from March 2, 2026 to March 8, 2026 (7 days)."
+    assert period.strip() == "Notice period: from 2 March 2026 to 8 March 2026 (7 days)."
     assert "The above results are hereby announced to the public." in page
     how = re.sub(r"\s+", " ", re.search(r'id="notice-how">(.*?)</p>', page, re.S)[1])
     assert how.strip() == (
@@ -69,7 +69,7 @@ def test_notice_print_has_the_official_shape(en, notice_round, tree):
     signature = re.search(r'id="notice-signature">(.*?)</div>', page, re.S)[1]
     assert re.findall(r"<p>(.*?)</p>", signature) == [
         '<span lang="zh-Hans">淳安县社区建设领导小组办公室</span>',
-        "March 2, 2026",
+        "2 March 2026",
     ]
     assert f'data-community="{tree["home"].code}"' in page
 
@@ -144,8 +144,8 @@ def test_notice_print_confirmed_round_is_an_announcement(en, tree):
     )
     period = re.sub(r"\s+", " ", re.search(r'id="notice-period">(.*?)</p>', page, re.S)[1])
     assert period.strip() == (
-        "The proposed results were publicly announced for opinions from March 2, 2024 to "
-        "March 8, 2024 (7 days)."
+        "The proposed results were publicly announced for opinions from 2 March 2024 to "
+        "8 March 2024 (7 days)."
     )
     assert 'id="notice-announce">This is hereby announced.</p>' in page
     for invitation in (
@@ -156,7 +156,7 @@ def test_notice_print_confirmed_round_is_an_announcement(en, tree):
     ):
         assert invitation not in page
     signature = re.search(r'id="notice-signature">(.*?)</div>', page, re.S)[1]
-    assert re.findall(r"<p>(.*?)</p>", signature)[1] == "March 12, 2024"
+    assert re.findall(r"<p>(.*?)</p>", signature)[1] == "12 March 2024"
 
 
 def test_notice_print_under_notice_announces_only_the_ratings_reached(en, notice_round, tree):

@@ -10,12 +10,14 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from chunan_community.templatetags.portal_text import zh_terms
 from communities.models import Community
 from ratings.models import Declaration, Objection, RoundStatus
 from ratings.objections import objection_moderate, sender_fingerprint
 from tests.factories import make_community, make_township
+from tests.html import error_summary_at_top
 from tests.ratings.factories import make_declaration, make_round
 
 # The moment this module's dates are built for: each test keeps it, should the run cross
@@ -228,7 +230,9 @@ def test_objection_community_not_of_the_round_above_50(en, notice_round, tree, t
         f"“{typed}”. Check it against the results above, or leave the box empty for the round "
         f"as a whole."
     )
-    assert f'<li><a href="#id_community">{message}</a></li>' in body
+    with translation.override("en"):  # the Chinese typed is marked as such on the page
+        shown = zh_terms(message)
+    assert f'<li><a href="#id_community">{shown}</a></li>' in body
     assert f'name="community" value="{typed}"' in body
     assert f"{OPINION}</textarea>" in body
 
@@ -269,10 +273,7 @@ def test_objection_text_length_errors_are_written_for_residents(en, notice_round
     response = en.post(_submit_url(notice_round), {"text": text})
 
     assert response.status_code == 400
-    errors = re.search(r'id="objection-errors"[^>]*>(.*?)</div>', response.content.decode(), re.S)
-    assert re.findall(r"<li><a [^>]*>(.*?)</a></li>", errors[1]) == [
-        f"Your opinion or objection: {error}"
-    ]
+    assert error_summary_at_top(response) == [("#id_text", f"Your opinion or objection: {error}")]
     assert Objection.objects.count() == 0
 
 
@@ -517,12 +518,15 @@ def test_moderation_records_handling_and_reply(client, users, objection):
     assert objection.handled_at is not None
 
 
-def test_moderation_requires_a_decision(client, users, objection):
-    client.force_login(users["county"])
+def test_moderation_requires_a_decision(en, users, objection):
+    en.force_login(users["county"])
 
-    response = client.post(_moderate_url(objection), {"status": "pending"})
+    response = en.post(_moderate_url(objection), {"handling": "已核实"})
 
     assert response.status_code == 400
+    assert error_summary_at_top(response) == [
+        ("#id_status_0", "Decision: Choose whether to publish the opinion or hide it.")
+    ]
     objection.refresh_from_db()
     assert objection.status == "pending"
 

@@ -114,8 +114,8 @@ def test_round_moved_to_notice_appears_with_its_notice_period(en):
     content = en.get("/ratings/2026/").content.decode()
     assert '<dd id="round-status">Proposed results, under public notice</dd>' in content
     assert (
-        '<dd id="notice-period"><time datetime="2027-01-20">Jan. 20, 2027</time> \u2013 '
-        '<time datetime="2027-01-26">Jan. 26, 2027</time></dd>'
+        '<dd id="notice-period"><time datetime="2027-01-20">20 January 2027</time> \u2013 '
+        '<time datetime="2027-01-26">26 January 2027</time></dd>'
     ) in content
 
 
@@ -216,7 +216,7 @@ def test_overview_falls_back_to_the_latest_confirmed_round_when_none_is_in_force
     assert (
         "No rating is in force today: communities by their rating from the latest confirmed "
         'round, <span lang="zh-Hans">2008年度创建“规范、星级、花园”社区评定</span> '
-        "(valid until Dec. 31, 2010)."
+        "(valid until 31 December 2010)."
     ) in content
 
 
@@ -276,16 +276,15 @@ def test_profile_shows_the_rating_history_newest_first(en):
             "/ratings/2011/",
             '2011 · <span lang="zh-Hans">2011年度评定</span>',
             "Normative community",
-            "Dec. 31, 2013",
-            '<time datetime="2012-05-01">May 1, 2012</time>: '
-            '<span lang="zh-Hans">复查不合格</span>',
+            "2013-12-31",
+            '<time datetime="2012-05-01">2012-05-01</time>: <span lang="zh-Hans">复查不合格</span>',
         ),
         (
             "2008",
             "/ratings/2008/",
             '2008 · <span lang="zh-Hans">首届评定</span>',
             "3-star community",
-            "Dec. 31, 2010",
+            "2010-12-31",
             "—",
         ),
     ]

@@ -358,7 +358,7 @@ def test_round_confirm_before_notice_ends_refused(scored, users):
         domain.round_confirm(round=scored["round"], by=users["county"], today=NOTICE_ENDS)
 
     assert refused.value.message == (
-        "The public notice runs until Feb. 7, 2026: the results can be confirmed after it."
+        "The public notice runs until 7 February 2026: the results can be confirmed after it."
     )
     assert not Rating.objects.filter(round=scored["round"]).exists()
     assert Round.objects.get(pk=scored["round"].pk).status == RoundStatus.NOTICE
@@ -422,7 +422,7 @@ def test_confirm_page_during_the_notice_disables_its_button(client, scored, user
         "Yes, confirm the results</button>" in content
     )
     assert re.search(r'id="confirm-too-early">(.*?)</p>', content)[1] == (
-        "The public notice runs until Feb. 7, 2026: the results can be confirmed after it."
+        "The public notice runs until 7 February 2026: the results can be confirmed after it."
     )
 
 

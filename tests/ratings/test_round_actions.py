@@ -224,7 +224,7 @@ def test_round_actions_close_refusal(people, stage, who, refusal):
         (
             S.NOTICE,
             "county",
-            "The public notice runs until March 2, 2026: the results can be confirmed after it.",
+            "The public notice runs until 2 March 2026: the results can be confirmed after it.",
         ),
     ],
 )

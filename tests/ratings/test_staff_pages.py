@@ -13,6 +13,7 @@ from django.utils import translation
 from communities.models import Role
 from ratings.models import Objection, Rating, Round, RoundEvent, RoundStatus
 from tests.factories import make_user
+from tests.html import error_summary_at_top
 from tests.ratings.factories import (
     make_assignment,
     make_criterion,
@@ -133,8 +134,9 @@ def test_confirm_refused_while_opinions_pending_without_the_tick(county_client, 
     response = county_client.post(URL, {"note": ""})
 
     assert response.status_code == 400
-    errors = re.search(r'id="error-summary">(.*?)</div>', response.content.decode(), re.S)
-    assert "1 opinion is still waiting for moderation" in errors.group(1)
+    [(href, text)] = error_summary_at_top(response)
+    assert href == "#id_objections_considered"
+    assert "1 opinion is still waiting for moderation" in text
     assert Round.objects.get(pk=ended_notice.pk).status == RoundStatus.NOTICE
     assert not RoundEvent.objects.filter(round=ended_notice).exists()
 

@@ -6,7 +6,6 @@ import zlib
 
 import pytest
 from django.conf import settings
-from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
@@ -14,10 +13,12 @@ from django.utils import translation
 from PIL import Image
 
 from chunan_community.errors import Refused
+from chunan_community.uploads import DOCX
 from communities.models import Role
 from ratings import uploads
 from ratings.models import Declaration, Evidence, RoundStatus
 from tests.factories import make_user
+from tests.html import error_summary_at_top, soup
 from tests.ratings.factories import make_assignment, make_declaration, make_round
 
 pytestmark = pytest.mark.django_db
@@ -231,7 +232,7 @@ def test_evidence_add_pdf_stored_as_is(draft, users):
 def test_evidence_add_docx_accepted(draft, users):
     evidence = add(draft, docx(), name="材料.docx", by=users["clerk"])
 
-    assert (evidence.kind, evidence.content_type) == ("document", uploads.DOCX)
+    assert (evidence.kind, evidence.content_type) == ("document", DOCX)
 
 
 def test_evidence_add_zip_bomb_docx_refused(draft, users):
@@ -363,10 +364,40 @@ def test_evidence_upload_page_submitted_shows_message(en_client, draft, users):
         {"file": upload(pdf(), "a.pdf")},
     )
 
-    assert [str(m) for m in get_messages(response.wsgi_request)] == [
-        "This declaration is submitted: its evidence is locked. "
-        "Withdraw it first to add or remove files."
+    assert response.status_code == 400
+    assert error_summary_at_top(response) == [
+        (
+            None,
+            "This declaration is submitted: its evidence is locked. "
+            "Withdraw it first to add or remove files.",
+        )
     ]
+    assert 'id="evidence-upload"' not in response.content.decode()
+    assert Evidence.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"file": upload(b"just some text", "photo.jpg")}, "This kind of file cannot be added."),
+        ({"caption": "门口"}, "Choose the file to add."),
+    ],
+    ids=["not-a-photo", "no-file"],
+)
+def test_evidence_upload_refused_is_summed_up_at_the_top(en_client, draft, users, data, error):
+    en_client.force_login(users["clerk"])
+
+    response = en_client.post(
+        reverse("ratings:evidence_add", kwargs={"declaration": draft.pk}), data
+    )
+
+    assert response.status_code == 400
+    [(href, text)] = error_summary_at_top(response)
+    assert (href, text.startswith(f"File: {error}")) == ("#id_evidence_file", True)
+    page = soup(response)
+    assert page.select_one("#id_evidence_file")["aria-invalid"] == "true"
+    # The declaration form on the page still posts to the declaration, not to the upload.
+    assert page.select_one("form:has(#id_target_tier_0)")["action"] == _declaration_url()
     assert Evidence.objects.count() == 0
 
 

@@ -519,7 +519,7 @@ def test_read_only_window_closed_says_why(en, users, catalogue):
 
     assert by_id(response, "read-only-reason").text == (
         "The figures cannot be changed here. The entry window for January 2025 closed on "
-        "March 17, 2025. Ask the county to reopen the return."
+        "17 March 2025. Ask the county to reopen the return."
     )
     assert no_id(response, "id_version")
 
@@ -530,7 +530,7 @@ def test_read_only_window_closed_post_refused_typed_values_shown(en, users, cata
     assert response.status_code == 403
     assert by_id(response, "read-only-reason").text == (
         "The figures cannot be changed here. The entry window for January 2025 closed on "
-        "March 17, 2025. Ask the county to reopen the return. Your figures were not saved. "
+        "17 March 2025. Ask the county to reopen the return. Your figures were not saved. "
         "They are shown below so that you can copy them."
     )
     assert by_id(response, "id_v_households").text == "1210"

@@ -305,7 +305,7 @@ def test_return_save_closed_window_refused_for_clerk(tree, users, indicators):
         )
 
     assert refused.value.message == (
-        "The entry window for October 2026 closed on Dec. 15, 2026. Ask the county to "
+        "The entry window for October 2026 closed on 15 December 2026. Ask the county to "
         "reopen the return."
     )
     draft.refresh_from_db()

@@ -45,6 +45,7 @@ from communities.models import (
     ReturnStatus,
     UserScope,
 )
+from portal import announcements
 from ratings import uploads
 from ratings.models import (
     ConflictOfInterest,
@@ -108,7 +109,7 @@ STAFF = ("other_clerk", "other_township", "clerk", "township", "county")  # is_s
 
 # The walk's size, so that it cannot shrink unnoticed: named URL patterns of the portal,
 # models in the admin.
-PORTAL_URL_COUNT = 109
+PORTAL_URL_COUNT = 123
 ADMIN_MODEL_COUNT = 45
 
 OBJECTOR_NAME = "诸葛明远"
@@ -211,6 +212,18 @@ PORTAL = {
     # sent to the home page.
     "portal:todo": Page(answers(OK, anonymous=LOGIN, no_role=To("/"))),
     "portal:reports": Page(KEEPERS),
+    # The county's announcements (通知公告): public once published; county staff write them.
+    "portal:announcements": Page(EVERYONE),
+    "portal:announcement": Page(EVERYONE, args={"pk": "announcement"}),
+    "portal:announcement_file": Page(EVERYONE, args={"pk": "announcement"}),
+    "portal:manage_announcements": Page(COUNTY),
+    "portal:manage_announcement_new": Page(COUNTY, post=refusals(COUNTY)),
+    "portal:manage_announcement_edit": Page(
+        COUNTY, args={"pk": "announcement"}, post=refusals(COUNTY)
+    ),
+    "portal:manage_announcement_withdraw": Page(
+        COUNTY, args={"pk": "announcement"}, post=refusals(COUNTY), data={"confirm": "on"}
+    ),
     # A judge keeps no registry: their start page is their rating rounds.
     "communities:workspace": Page(
         {
@@ -222,6 +235,18 @@ PORTAL = {
         search=True,
     ),
     "communities:workspace_community": Page(HOME, args={"code": "home"}),
+    # The community's record, edited in the portal (issue 14): its keepers; the honours are
+    # the township's and the county's to record.
+    **{
+        f"communities:edit_{section}": Page(HOME, args={"code": "home"}, post=refusals(HOME))
+        for section in ("basic", "facilities", "bodies", "branches", "pairings")
+    },
+    "communities:edit_honours": Page(
+        {**HOME, "clerk": DENIED},
+        args={"code": "home"},
+        post=refusals({**HOME, "clerk": DENIED}),
+    ),
+    "communities:record_changes": Page(HOME, args={"code": "home"}),
     "communities:terms_due": Page(KEEPERS),
     "communities:space_standard": Page(KEEPERS, search=True),
     # Monthly returns.
@@ -792,6 +817,16 @@ def world(tree, users) -> World:
         year=2025, kind="collective", name="志愿服务队", title="优秀志愿服务集体", community=home
     )
 
+    # An announcement of the county, published today, with a picture attached.
+    announcement = announcements.announcement_create(
+        title="关于开展社区走访的通知",
+        body="请各社区做好准备。",
+        published_on=today,
+        upload=_png(),
+        by=county,
+        today=today,
+    )
+
     # Log-in attempts.
     attempt = {
         "username": "clerk",
@@ -874,6 +909,7 @@ def world(tree, users) -> World:
         "processing": processing.pk,
         "outcome": outcome.pk,
         "user": clerk.pk,
+        "announcement": announcement.pk,
         "return_type": ContentType.objects.get_for_model(monthly_return).pk,
         "return_pk": monthly_return.pk,
     }
@@ -971,7 +1007,7 @@ def _admin_url(model, page, *args):
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{page}", args=args)
 
 
-SNAPSHOT_APPS = ("communities", "services", "ratings", "auth", "admin", "axes")
+SNAPSHOT_APPS = ("communities", "services", "ratings", "portal", "auth", "admin", "axes")
 
 
 def _snapshot() -> dict:
@@ -1038,7 +1074,7 @@ def test_portal_answers_for_every_url(client, users, world, role):
 
     assert walk.mismatches == [], "\n".join(walk.mismatches)
     assert walk.leaks == {}
-    assert walk.count == PORTAL_URL_COUNT + searched + len(ERRORS) == 109 + 14 + 6
+    assert walk.count == PORTAL_URL_COUNT + searched + len(ERRORS) == 123 + 14 + 6
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -1161,6 +1197,7 @@ def test_pages_without_a_post_refuse_one_with_405(client, users, world):
         ("ratings:objection_moderate", "county"),
         ("ratings:staff_rating_revoke", "county"),
         ("services:admission_approve", "county"),
+        ("portal:manage_announcement_withdraw", "county"),
         ("services:helper_end", "clerk"),
     ],
 )

@@ -15,7 +15,9 @@ table as it was (no half record). Each example runs in a transaction rolled back
 
 import datetime
 import io
+import os
 import traceback
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -43,17 +45,26 @@ from hypothesis import strategies as st
 from chunan_community.months import add_months, month_start
 from communities.forms import SELECT_MAX
 from communities.models import (
+    CoBuildingPairing,
+    Community,
+    Facility,
+    GovernanceBody,
+    Honour,
     Indicator,
     MonthlyReturn,
+    PartyBranch,
     ReturnEvent,
     ReturnImport,
     ReturnStatus,
     ReturnValue,
     Role,
+    Term,
 )
 from communities.returns import domain as returns_domain
 from communities.returns.excel import template_workbook
 from communities.returns.imports import return_import_create
+from portal import announcements
+from portal.models import Announcement
 from ratings import uploads
 from ratings.models import (
     ConflictOfInterest,
@@ -91,10 +102,13 @@ from services.models import (
 )
 from tests.factories import (
     PASSWORD,
+    make_body,
+    make_branch,
     make_community,
     make_household,
     make_indicator,
     make_pairing,
+    make_term,
     make_unit,
     make_user,
     make_volunteer,
@@ -107,7 +121,7 @@ TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
 PERIOD = add_months(month_start(TODAY), -1)  # last month: open for entry
 MONTH = f"{PERIOD:%Y-%m}"
-PORTAL_APPS = ("communities", "ratings", "services")
+PORTAL_APPS = ("communities", "ratings", "services", "portal")
 
 # ---------- Values: plausible and hostile ----------
 
@@ -228,10 +242,14 @@ def tick():
 
 
 def upload(contents, names=("file.xlsx",)):
+    # Any name a file can have: Django will not make a file named "", "." or "..".
+    named = st.text(min_size=1, max_size=20).filter(
+        lambda name: os.path.basename(name) not in {"", ".", ".."}
+    )
     return st.builds(
         lambda content, name: SimpleUploadedFile(name, content),
         contents,
-        st.sampled_from(list(names)) | st.text(min_size=1, max_size=20),
+        st.sampled_from(list(names)) | named,
     )
 
 
@@ -490,6 +508,87 @@ def _moderate_stored(world, data):
         world.objection.handling,
         world.objection.public_reply,
     ) == (last(data, "status"), text(data, "handling"), text(data, "public_reply"))
+
+
+def _announcement_fields(world):
+    return {
+        "title": words(200),
+        "body": words(2000),
+        "published_on": day(TODAY, TODAY + 365 * DAY) | st.just(""),
+        "attachment": upload(
+            st.sampled_from([PDF]) | st.binary(max_size=200), ["通知.pdf", "a.pdf"]
+        )
+        | st.just(""),
+        "round": choice(["", world.r_open.pk, world.r_final.pk]),
+    }
+
+
+def _announcement_edit_fields(world):
+    fields = _announcement_fields(world)
+    # The date it had (in the past) may be kept; a new one lies today or later.
+    kept = world.announcement.published_on.isoformat()
+    fields["published_on"] = fields["published_on"] | st.just(kept)
+    fields["remove_attachment"] = tick()
+    return fields
+
+
+def _sent_files(data, key) -> list[bytes]:
+    """The contents of the files posted under `key` (a list may hold several)."""
+    value = data.get(key, [])
+    values = value if isinstance(value, list) else [value]
+    return [v.file.getvalue() for v in values if isinstance(v, SimpleUploadedFile)]
+
+
+def _announcement_check(announcement, data, *, kept: bytes | None = None):
+    """The announcement reads back as posted: its title, text, date and round; its file is
+    one that was sent, or (editing, not removing it) the one it had."""
+    round_pk = last(data, "round").strip()
+    assert (
+        announcement.title,
+        announcement.body,
+        announcement.published_on,
+        announcement.round_id,
+        announcement.withdrawn_on,
+    ) == (
+        text(data, "title"),
+        text(data, "body"),
+        cleaned(forms.DateField(required=False), data, "published_on"),
+        int(round_pk) if round_pk else None,
+        None,
+    )
+    if checked(data, "remove_attachment"):
+        kept = None
+    if announcement.has_attachment:
+        with announcement.attachment.open("rb") as handle:
+            content = handle.read()
+        assert content in [*_sent_files(data, "attachment"), kept]
+        assert (announcement.attachment_type, announcement.attachment_size) == (
+            "application/pdf",
+            len(content),
+        )
+        assert announcement.attachment_name
+    else:
+        assert kept is None
+        assert (announcement.attachment_name, announcement.attachment_size) == ("", 0)
+
+
+def _announcement_added(world, data):
+    added = Announcement.objects.exclude(pk=world.announcement.pk).get()
+    assert added.created_by == world.users["county"]
+    _announcement_check(added, data)
+
+
+def _announcement_edited(world, data):
+    world.announcement.refresh_from_db()
+    _announcement_check(world.announcement, data, kept=PDF)
+
+
+def _announcement_withdrawn(world, data):
+    world.announcement.refresh_from_db()
+    assert (world.announcement.withdrawn_on, world.announcement.withdrawn_by) == (
+        TODAY,
+        world.users["county"],
+    )
 
 
 def _admission_fields(world):
@@ -814,6 +913,272 @@ def _login_fields(world):
     }
 
 
+# ---------- The community's record (issue 14) ----------
+
+GROUND = datetime.date(2000, 1, 1)
+
+
+def _management(prefix, total, initial):
+    return {
+        f"{prefix}-TOTAL_FORMS": st.just(str(total)),
+        f"{prefix}-INITIAL_FORMS": st.just(str(initial)),
+        f"{prefix}-MIN_NUM_FORMS": st.just("0"),
+        f"{prefix}-MAX_NUM_FORMS": st.just("200"),
+    }
+
+
+def _typed(data, *keys) -> bool:
+    """Whether anything is typed in these text boxes of a blank row."""
+    return any(last(data, key).strip() for key in keys)
+
+
+def _basic_fields(world):
+    return {
+        "address": words(200, 0),
+        "office_phone": st.from_regex(r"0571-6[0-9]{7}", fullmatch=True) | st.just(""),
+        "contact_person": words(50, 0),
+        "households": whole(0, 1_000_000),
+        "residents": whole(0, 10_000_000),
+        "description": words(500, 0),
+    }
+
+
+def _basic_stored(world, data):
+    home = Community.objects.get(pk=world.home.pk)
+    phone = " ".join(unicodedata.normalize("NFKC", text(data, "office_phone")).split())
+    assert (
+        home.address,
+        home.office_phone,
+        home.contact_person,
+        home.households,
+        home.residents,
+        home.description,
+        home.figures_are_sample,
+    ) == (
+        text(data, "address"),
+        phone,
+        text(data, "contact_person"),
+        int(number(data, "households")),
+        int(number(data, "residents")),
+        text(data, "description"),
+        world.home.figures_are_sample,
+    )
+
+
+def _basic_unchanged(data) -> bool:
+    return not _typed(data, "address", "office_phone", "contact_person", "description") and (
+        last(data, "households"),
+        last(data, "residents"),
+    ) == ("1000", "3000")
+
+
+FACILITY_KINDS = ("party_room", "police_room")
+
+
+def _facility_fields(world):
+    fields = {"premises_area_m2": amount(0, 1_000_000, 1)}
+    for kind in FACILITY_KINDS:
+        fields[f"facility-{kind}-present"] = tick()
+        fields[f"facility-{kind}-area_m2"] = amount(0, 10_000, 1) | st.just("")
+        fields[f"facility-{kind}-note"] = words(200, 0)
+    return fields
+
+
+def _facility_typed(data, kind) -> bool:
+    key = f"facility-{kind}-"
+    return checked(data, f"{key}present") or _typed(data, f"{key}area_m2", f"{key}note")
+
+
+def _facilities_stored(world, data):
+    assert Community.objects.get(pk=world.home.pk).premises_area_m2 == number(
+        data, "premises_area_m2"
+    )
+    stored = {f.kind: f for f in Facility.objects.filter(community=world.home)}
+    for kind in FACILITY_KINDS:
+        key = f"facility-{kind}-"
+        if not _facility_typed(data, kind):
+            assert kind not in stored
+            continue
+        facility = stored[kind]
+        assert (facility.present, facility.area_m2, facility.note) == (
+            checked(data, f"{key}present"),
+            number(data, f"{key}area_m2"),
+            text(data, f"{key}note"),
+        )
+
+
+def _facilities_unchanged(data) -> bool:
+    try:
+        same = Decimal(last(data, "premises_area_m2").strip()) == Decimal(250)
+    except ArithmeticError:
+        same = False
+    return same and not any(_facility_typed(data, kind) for kind in FACILITY_KINDS)
+
+
+def _term_fields(prefix, numbers):
+    return {
+        f"{prefix}number": whole(*numbers),
+        f"{prefix}elected_on": day(GROUND, datetime.date(2009, 12, 31)),
+        f"{prefix}starts_on": day(datetime.date(2010, 1, 1), datetime.date(2014, 12, 31)),
+        f"{prefix}ends_on": day(datetime.date(2015, 1, 1), datetime.date(2030, 12, 31)),
+        f"{prefix}members": whole(0, 1000),
+    }
+
+
+def _bodies_fields(world):
+    return {
+        "body-party-name": words(100),
+        "body-party-party_level": choice(GovernanceBody.PartyLevel.values),
+        "body-residents_committee-name": words(100, 0),
+        **_management("terms-party", 2, 1),
+        "terms-party-0-id": st.just(str(world.term.pk)),
+        **_term_fields("terms-party-0-", (1, 5)),
+        **_term_fields("terms-party-1-", (6, 9)),
+    }
+
+
+def _term_check(term, data, prefix):
+    assert (term.elected_on, term.starts_on, term.ends_on, term.members, term.is_sample) == (
+        date(data, f"{prefix}elected_on"),
+        date(data, f"{prefix}starts_on"),
+        date(data, f"{prefix}ends_on"),
+        int(number(data, f"{prefix}members")),
+        False,
+    )
+
+
+def _bodies_stored(world, data):
+    bodies = {b.kind: b for b in GovernanceBody.objects.filter(community=world.home)}
+    party = bodies["party"]
+    assert (party.name, party.party_level) == (
+        text(data, "body-party-name"),
+        last(data, "body-party-party_level"),
+    )
+    committee = text(data, "body-residents_committee-name")
+    assert (bodies["residents_committee"].name if committee else None) == (committee or None)
+    terms = {t.number: t for t in Term.objects.filter(body=party)}
+    _term_check(terms[int(number(data, "terms-party-0-number"))], data, "terms-party-0-")
+    if len(terms) == 2:
+        _term_check(terms[int(number(data, "terms-party-1-number"))], data, "terms-party-1-")
+
+
+def _branch_row(prefix):
+    return {
+        f"{prefix}name": words(100, 0),
+        f"{prefix}is_building_level": tick(),
+        f"{prefix}members": whole(0, 10_000),
+    }
+
+
+def _branches_fields(world):
+    return {
+        **_management("branches", 2, 1),
+        "branches-0-id": st.just(str(world.branch.pk)),
+        **_branch_row("branches-0-"),
+        **_branch_row("branches-1-"),
+    }
+
+
+def _branch_check(branch, data, prefix):
+    assert (branch.name, branch.is_building_level, branch.members, branch.is_sample) == (
+        text(data, f"{prefix}name"),
+        checked(data, f"{prefix}is_building_level"),
+        int(number(data, f"{prefix}members")),
+        False,
+    )
+
+
+def _branches_stored(world, data):
+    _branch_check(PartyBranch.objects.get(pk=world.branch.pk), data, "branches-0-")
+    added = PartyBranch.objects.filter(organisation=world.party).exclude(pk=world.branch.pk)
+    if added:
+        _branch_check(added.get(), data, "branches-1-")
+
+
+def _pairing_row(world, prefix, units, start):
+    return {
+        f"{prefix}unit": choice(units),
+        f"{prefix}party_branch": choice(["", world.branch.pk]),
+        f"{prefix}started_on": day(start, datetime.date(2010, 12, 31)),
+        f"{prefix}ended_on": st.just("") | day(datetime.date(2011, 1, 1)),
+        f"{prefix}contribution": words(200, 0),
+    }
+
+
+def _pairings_fields(world):
+    return {
+        **_management("pairings", 2, 1),
+        "pairings-0-id": st.just(str(world.record_pairing.pk)),
+        **_pairing_row(world, "pairings-0-", [world.unit.pk], GROUND),
+        **_pairing_row(world, "pairings-1-", ["", world.other_unit.pk], GROUND),
+    }
+
+
+def _pairing_check(pairing, data, prefix):
+    branch = last(data, f"{prefix}party_branch").strip()
+    ended = last(data, f"{prefix}ended_on").strip()
+    assert (
+        pairing.community.code,
+        pairing.party_branch_id,
+        pairing.started_on,
+        pairing.ended_on,
+        pairing.contribution,
+    ) == (
+        "home",
+        int(branch) if branch else None,
+        date(data, f"{prefix}started_on"),
+        date(data, f"{prefix}ended_on") if ended else None,
+        text(data, f"{prefix}contribution"),
+    )
+
+
+def _pairings_stored(world, data):
+    stored = {p.unit_id: p for p in CoBuildingPairing.objects.filter(community=world.home)}
+    _pairing_check(stored[world.unit.pk], data, "pairings-0-")
+    if world.other_unit.pk in stored:
+        _pairing_check(stored[world.other_unit.pk], data, "pairings-1-")
+
+
+def _honours_fields(world):
+    return {
+        **_management("honours", 1, 0),
+        "honours-0-title": words(100, 0),
+        "honours-0-level": choice(Honour.Level.values),
+        "honours-0-year": whole(1949, 2100) | st.just(""),
+        "honours-0-awarding_body": words(100, 0),
+    }
+
+
+def _honours_stored(world, data):
+    honour = Honour.objects.get(community=world.home)
+    year = last(data, "honours-0-year").strip()
+    assert (honour.title, honour.level, honour.year, honour.awarding_body) == (
+        text(data, "honours-0-title"),
+        last(data, "honours-0-level"),
+        int(number(data, "honours-0-year")) if year else None,
+        text(data, "honours-0-awarding_body"),
+    )
+
+
+def _honours_unchanged(data) -> bool:
+    return not _typed(data, "honours-0-title", "honours-0-year", "honours-0-awarding_body") and (
+        last(data, "honours-0-level") == ""
+    )
+
+
+def _record(section, user, fields, tables, stored, quiet=None):
+    name = f"communities:edit_{section}"
+    return Route(
+        name,
+        user,
+        lambda w: reverse(name, kwargs={"code": "home"}),
+        fields,
+        tables,
+        stored,
+        quiet=quiet,
+    )
+
+
 def _employment(kind, model, fields, check, user="clerk"):
     add_name, edit_name = f"services:{kind}_add", f"services:{kind}_edit"
     return [
@@ -846,6 +1211,20 @@ ROUTES = [
         lambda w: reverse("set_language"),
         note="Django's view: sets the language cookie and redirects, whatever it is given",
     ),
+    # ---------- The community's record ----------
+    _record("basic", "clerk", _basic_fields, (Community,), _basic_stored, _basic_unchanged),
+    _record(
+        "facilities",
+        "clerk",
+        _facility_fields,
+        (Community, Facility),
+        _facilities_stored,
+        _facilities_unchanged,
+    ),
+    _record("bodies", "clerk", _bodies_fields, (GovernanceBody, Term), _bodies_stored),
+    _record("branches", "clerk", _branches_fields, (PartyBranch,), _branches_stored),
+    _record("pairings", "clerk", _pairings_fields, (CoBuildingPairing,), _pairings_stored),
+    _record("honours", "township", _honours_fields, (Honour,), _honours_stored, _honours_unchanged),
     # ---------- Monthly returns ----------
     Route(
         "returns:detail",
@@ -1028,6 +1407,31 @@ ROUTES = [
         },
         (Objection,),
         _moderate_stored,
+    ),
+    # ---------- The county's announcements ----------
+    Route(
+        "portal:manage_announcement_new",
+        "county",
+        lambda w: reverse("portal:manage_announcement_new"),
+        _announcement_fields,
+        (Announcement,),
+        _announcement_added,
+    ),
+    Route(
+        "portal:manage_announcement_edit",
+        "county",
+        lambda w: reverse("portal:manage_announcement_edit", kwargs={"pk": w.announcement.pk}),
+        _announcement_edit_fields,
+        (Announcement,),
+        _announcement_edited,
+    ),
+    Route(
+        "portal:manage_announcement_withdraw",
+        "county",
+        lambda w: reverse("portal:manage_announcement_withdraw", kwargs={"pk": w.announcement.pk}),
+        lambda w: {"confirm": tick()},
+        (Announcement,),
+        _announcement_withdrawn,
     ),
     # ---------- Community admission ----------
     Route(
@@ -1212,7 +1616,8 @@ def _filled_workbook(community, households: int) -> bytes:
 @pytest.fixture
 def world(tree, users):
     """Something for every form to act on: returns, rounds at each stage, evidence, an
-    objection, an admission request, employment records, a household, volunteers."""
+    announcement, an objection, an admission request, employment records, a household,
+    volunteers."""
     w = SimpleNamespace(**tree, users=dict(users))
     w.users["judge_b"] = make_user(Role.JUDGE, username="judge_b")
     make_user(Role.JUDGE, username="judge_c")
@@ -1256,6 +1661,16 @@ def world(tree, users):
         upload=SimpleUploadedFile("plan.pdf", PDF),
         caption="方案",
         by=users["clerk"],
+    )
+    # The county's announcement of the open round, published ten days ago, with a file.
+    w.announcement = announcements.announcement_create(
+        title="关于开展社区评定申报的通知",
+        body="请各社区按时申报。\n\n详见附件。",
+        published_on=TODAY - 10 * DAY,
+        upload=SimpleUploadedFile("通知.pdf", PDF),
+        round=w.r_open,
+        by=users["county"],
+        today=TODAY - 10 * DAY,
     )
     w.r_review = make_round(code="r-review", status=RoundStatus.REVIEW)
     w.criteria = [
@@ -1320,7 +1735,11 @@ def world(tree, users):
     w.household = make_household(community=tree["home"])
     w.unit = make_unit()
     w.other_unit = make_unit()
-    make_pairing(unit=w.unit, community=tree["home"])
+    w.record_pairing = make_pairing(unit=w.unit, community=tree["home"])
+    # The community's record: its Party organisation with a term and a branch.
+    w.party = make_body(community=tree["home"], kind=GovernanceBody.Kind.PARTY, name="党委")
+    w.term = make_term(body=w.party, number=1)
+    w.branch = make_branch(organisation=w.party, name="第一支部")
     w.pairing = helper_pair(
         household=w.household, co_building_unit=w.unit, started_on=datetime.date(2025, 1, 1)
     )
@@ -1718,6 +2137,7 @@ def test_nul_bytes_and_broken_utf8_are_refused(world, request, route, at_scale):
 # The pages with a filter (or another form sending a GET), as the user who reads them. Every
 # field of every GET form on the page is sent, plus the parameters views read directly.
 FILTER_PAGES = [
+    ("communities:record_changes", "clerk", {"code": "home"}),
     ("communities:directory", None, {}),
     ("communities:workspace", "county", {}),
     ("communities:terms_due", "county", {}),
@@ -1728,6 +2148,8 @@ FILTER_PAGES = [
     ("returns:completeness", "county", {}),
     ("returns:aggregates", "county", {}),
     ("portal:dashboard", "county", {}),
+    ("portal:announcements", None, {}),
+    ("portal:manage_announcements", "county", {}),
     ("ratings:round_list", None, {}),
     ("ratings:round_results", None, {"code": "r-final"}),
     ("ratings:round_notice", None, {"code": "r-notice"}),
@@ -1828,6 +2250,12 @@ INVISIBLE_MESSAGE = (
 # like the routes; a form left out must be named in WITHOUT_TEXT. Every form class of the
 # portal derives from PortalForm (tests/test_forms.py), which checks all its text fields.
 TEXT_FIELDS = {
+    "communities:edit_basic": ["address", "office_phone", "contact_person", "description"],
+    "communities:edit_facilities": ["facility-party_room-note", "facility-police_room-note"],
+    "communities:edit_bodies": ["body-party-name", "body-residents_committee-name"],
+    "communities:edit_branches": ["branches-0-name", "branches-1-name"],
+    "communities:edit_pairings": ["pairings-0-contribution", "pairings-1-contribution"],
+    "communities:edit_honours": ["honours-0-title", "honours-0-awarding_body"],
     "returns:detail": ["c_households", "c_funds"],
     "returns:transition": ["send_back-reason"],
     "ratings:staff_round_advance": ["note"],
@@ -1839,6 +2267,8 @@ TEXT_FIELDS = {
     "ratings:evidence_add": ["caption"],
     "ratings:objection_submit": ["text", "name", "contact"],
     "ratings:objection_moderate": ["handling", "public_reply"],
+    "portal:manage_announcement_new": ["title", "body"],
+    "portal:manage_announcement_edit": ["title", "body"],
     "services:admission_new": ["department", "task"],
     "services:admission_edit": ["department", "task"],
     "services:admission_approve": ["approve-reason"],
@@ -1864,6 +2294,7 @@ WITHOUT_TEXT = {
     "ratings:judging_sheet": "points and a tick box",
     "ratings:judging_close": "a button",
     "ratings:evidence_remove": "a button",
+    "portal:manage_announcement_withdraw": "a tick box",
     "services:outcome_add": "a month and a number",
     "services:outcome_edit": "a month and a number",
     "services:helper_add": "choices and a date",
@@ -1957,3 +2388,16 @@ def test_points_for_year_zero_are_refused_not_moved_to_the_dates_year(world):
         "year": ["Ensure this value is greater than or equal to 1949."]
     }
     assert ContributionPoints.objects.count() == 0
+
+
+def test_a_nul_is_no_tick_to_withdraw_an_announcement(world):
+    """A tick box takes anything sent for a tick: a NUL withdrew the announcement."""
+    client = _client(world, Route("portal:manage_announcement_withdraw", "county", None))
+    url = reverse("portal:manage_announcement_withdraw", kwargs={"pk": world.announcement.pk})
+
+    response = _post(client, url, {"confirm": "\x00"})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"confirm": ["Null characters are not allowed."]}
+    world.announcement.refresh_from_db()
+    assert world.announcement.withdrawn_on is None

@@ -1,5 +1,5 @@
-"""Hostile files at every upload of the portal: the returns workbook import and the evidence
-of a declaration (the portal's only two file fields).
+"""Hostile files at every upload of the portal: the returns workbook import, the evidence
+of a declaration and an announcement's attachment (the portal's only three file fields).
 
 One table of hostile files per upload, each posted through the portal as the user allowed to
 upload: every one is refused with a clear message on the page (or, for a photo carrying HTML,
@@ -36,8 +36,10 @@ from PIL import Image
 from chunan_community.months import add_months, month_start
 from communities.models import Indicator, MonthlyReturn, ReturnImport, ReturnValue
 from communities.returns.excel import template_workbook
+from portal.models import Announcement
 from ratings.models import Declaration, Evidence, RoundStatus
 from tests.factories import make_indicator
+from tests.html import error_summary_at_top, soup
 from tests.ratings.factories import make_declaration, make_round
 
 pytestmark = pytest.mark.django_db
@@ -410,16 +412,14 @@ def _add_evidence(client, declaration, data: bytes, name: str, caption="门口�
     )
 
 
-def _declaration_page(declaration) -> str:
-    url = reverse(
-        "ratings:declaration_edit",
-        kwargs={"code": declaration.round.code, "community": declaration.community.code},
-    )
-    return url + "#evidence-files"
-
-
 def _messages(response) -> list[tuple[str, str]]:
     return [(m.level_tag, str(m)) for m in get_messages(response.wsgi_request)]
+
+
+def _refusal(response) -> list[tuple[str | None, str]]:
+    """A refused upload: the declaration page again (400), the reason summed up at its top."""
+    assert response.status_code == 400
+    return error_summary_at_top(response)
 
 
 @pytest.mark.parametrize(
@@ -431,8 +431,7 @@ def test_evidence_refuses_hostile_file(uploader, draft, kind, name, message):
 
     response = _add_evidence(uploader, draft, HOSTILE[kind](), name)
 
-    assert (response.status_code, response.url) == (302, _declaration_page(draft))
-    assert _messages(response) == [("error", message)]
+    assert _refusal(response) == [("#id_evidence_file", f"File: {message}")]
     assert Evidence.objects.count() == 0
     assert _stored_files(storage) == files_before
 
@@ -442,8 +441,11 @@ def test_evidence_refuses_file_over_the_size_setting(uploader, draft, settings):
 
     response = _add_evidence(uploader, draft, PDF + b"0" * 2048, "big.pdf")
 
-    assert _messages(response) == [
-        ("error", "The file is larger than 1 KB. Make it smaller and upload it again.")
+    assert _refusal(response) == [
+        (
+            "#id_evidence_file",
+            "File: The file is larger than 1 KB. Make it smaller and upload it again.",
+        )
     ]
     assert Evidence.objects.count() == 0
 
@@ -454,8 +456,7 @@ def test_evidence_without_a_file_asks_for_one(uploader, draft, post):
         reverse("ratings:evidence_add", kwargs={"declaration": draft.pk}), post
     )
 
-    assert response.status_code == 302
-    assert [level for level, _text in _messages(response)] == ["error"]
+    assert [href for href, _text in _refusal(response)] == ["#id_evidence_file"]
     assert Evidence.objects.count() == 0
 
 
@@ -481,3 +482,64 @@ def test_evidence_photo_carrying_html_is_stored_as_pixels_only(uploader, draft, 
         served["X-Content-Type-Options"],
         served["Content-Security-Policy"],
     ) == (evidence.content_type, "nosniff", "default-src 'none'; sandbox")
+
+
+# ---------- An announcement's attachment ----------
+
+# The attachment is checked by the same rules as evidence (chunan_community.uploads): the
+# same table of hostile files, refused on the form with the same messages.
+
+
+@pytest.fixture
+def announcer(lenient_client, users):
+    lenient_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    lenient_client.force_login(users["county"])
+    return lenient_client
+
+
+def _announce(client, data: bytes, name: str):
+    return client.post(
+        reverse("portal:manage_announcement_new"),
+        {
+            "title": "关于开展社区走访的通知",
+            "published_on": timezone.localdate().isoformat(),
+            "body": "见附件。",
+            "attachment": SimpleUploadedFile(name, data),
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "message"), EVIDENCE, ids=[f"{kind}-{name}" for kind, name, _m in EVIDENCE]
+)
+def test_announcement_refuses_hostile_attachment(announcer, kind, name, message):
+    storage = Announcement.attachment.field.storage
+    files_before = _stored_files(storage)
+
+    response = _announce(announcer, HOSTILE[kind](), name)
+
+    summary = [a.text for a in soup(response).select("#error-summary a")]
+    assert (response.status_code, summary) == (400, [f"Attachment (optional): {message}"])
+    assert Announcement.objects.count() == 0
+    assert _stored_files(storage) == files_before
+
+
+@pytest.mark.parametrize("kind", ["png_with_html", "jpeg_with_html"])
+def test_announcement_picture_carrying_html_is_stored_as_pixels_only(announcer, kind):
+    data = png_with_html() if kind == "png_with_html" else jpeg_with_html()
+
+    response = _announce(announcer, data, "photo.html")
+
+    announcement = Announcement.objects.get()
+    with announcement.attachment.open("rb") as handle:
+        stored = handle.read()
+    served = announcer.get(reverse("portal:announcement_file", kwargs={"pk": announcement.pk}))
+    assert response.status_code == 302
+    assert (b"<script" in stored, b"<html" in stored.lower()) == (False, False)
+    assert Image.open(io.BytesIO(stored)).size == (64, 48)
+    assert (
+        served["Content-Type"],
+        served["Content-Disposition"].split(";")[0],
+        served["X-Content-Type-Options"],
+        served["Content-Security-Policy"],
+    ) == (announcement.attachment_type, "attachment", "nosniff", "default-src 'none'; sandbox")

@@ -15,7 +15,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import override
 
 from chunan_community.months import add_months, month_start
 from services.models import ProcessingProject, ReemploymentOutcome, TrainingClass
@@ -39,9 +38,9 @@ def url(name, code="home", **kwargs):
     return reverse(f"services:{name}", kwargs={"code": code, **kwargs})
 
 
-def long_date(day: datetime.date) -> str:
-    with override("en"):
-        return date_format(day, "DATE_FORMAT")
+def table_date(day: datetime.date) -> str:
+    """A date as tables print it, in both languages (SHORT_DATE_FORMAT)."""
+    return date_format(day, "SHORT_DATE_FORMAT")
 
 
 def training(community, name="电工培训", starts_on=datetime.date(2025, 3, 1), **kwargs):
@@ -203,8 +202,8 @@ def test_overview_lists_each_kind_with_totals_per_year(client, users, tree):
     assert table(response, "training-table") == [
         [
             "家政培训",
-            long_date(datetime.date(2025, 9, 1)),
-            long_date(datetime.date(2025, 10, 1)),
+            table_date(datetime.date(2025, 9, 1)),
+            table_date(datetime.date(2025, 10, 1)),
             "10",
             "10",
             "100.0%",
@@ -212,8 +211,8 @@ def test_overview_lists_each_kind_with_totals_per_year(client, users, tree):
         ],
         [
             "电工培训",
-            long_date(datetime.date(2025, 3, 1)),
-            long_date(datetime.date(2025, 3, 31)),
+            table_date(datetime.date(2025, 3, 1)),
+            table_date(datetime.date(2025, 3, 31)),
             "20",
             "15",
             "75.0%",
@@ -221,8 +220,8 @@ def test_overview_lists_each_kind_with_totals_per_year(client, users, tree):
         ],
         [
             "电脑培训",
-            long_date(datetime.date(2024, 5, 1)),
-            long_date(datetime.date(2024, 5, 31)),
+            table_date(datetime.date(2024, 5, 1)),
+            table_date(datetime.date(2024, 5, 31)),
             "0",
             "0",
             "—",
@@ -381,7 +380,7 @@ def test_training_class_problems_are_explained_together_and_the_input_kept(clien
     assert response.status_code == 200
     assert error_summary(response) == [
         "Name of the class: A class of this name starting on this date is already recorded.",
-        "Ends on: The class cannot end before it starts (March 1, 2025).",
+        "Ends on: The class cannot end before it starts (1 March 2025).",
         "Completed: Completions (12) cannot be more than trainees (10).",
     ]
     content = response.content.decode()

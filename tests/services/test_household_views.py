@@ -15,6 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from chunan_community.months import add_months, month_start
 from services.models import AssistanceVisit, AssistedHousehold, HelperPairing, HelpKind
@@ -70,13 +71,9 @@ def page_urls(household):
     }
 
 
-def long_date(day: datetime.date) -> str:
-    """A date as the English pages print it (DATE_FORMAT "N j, Y")."""
-    from django.utils.formats import date_format
-    from django.utils.translation import override
-
-    with override("en"):
-        return date_format(day, "DATE_FORMAT")
+def table_date(day: datetime.date) -> str:
+    """A date as tables print it, in both languages (SHORT_DATE_FORMAT)."""
+    return date_format(day, "SHORT_DATE_FORMAT")
 
 
 def body_rows(response, index=0):
@@ -301,7 +298,7 @@ def test_list_shows_households_masked_with_visits_this_year_and_current_helpers(
             "Hardship (助困) Medical care (助医)",
             "On the register",
             "2",
-            long_date(TODAY),
+            table_date(TODAY),
             "县供电公司, 钱*平",
         ],
     ]
@@ -468,21 +465,21 @@ def test_detail_shows_the_full_name_and_phone_helpers_and_visits_newest_first(
     assert f"<dd>{FULL_PHONE}</dd>" in content
     helpers, visits = tables(response)
     assert [row[:3] for row in helpers["tbody"]] == [
-        ["钱六平", "Volunteer", long_date(datetime.date(2024, 2, 1))],
-        ["县供电公司", "Co-building unit", long_date(datetime.date(2024, 1, 1))],
+        ["钱六平", "Volunteer", table_date(datetime.date(2024, 2, 1))],
+        ["县供电公司", "Co-building unit", table_date(datetime.date(2024, 1, 1))],
     ]
-    assert helpers["tbody"][1][3] == long_date(datetime.date(2025, 1, 1))
+    assert helpers["tbody"][1][3] == table_date(datetime.date(2025, 1, 1))
     assert helpers["tbody"][0][3].endswith("End the pairing")
     assert visits["tbody"] == [
         [
-            long_date(datetime.date(2025, 5, 1)),
+            table_date(datetime.date(2025, 5, 1)),
             "Help with medical care (助医)",
             "钱六平",
             "2.00",
             "",
         ],
         [
-            long_date(datetime.date(2025, 3, 1)),
+            table_date(datetime.date(2025, 3, 1)),
             "Help with hardship (助困)",
             "—",
             "1.50",
@@ -712,7 +709,7 @@ def test_pairing_problems_are_explained(client, users, household, tree, data, ex
         (TODAY + datetime.timedelta(days=1), "Paired until: The end date cannot be in the future."),
         (
             datetime.date(2024, 1, 1),
-            "Paired until: A pairing must end after it started (Jan. 1, 2024).",
+            "Paired until: A pairing must end after it started (1 January 2024).",
         ),
     ],
 )
@@ -848,13 +845,13 @@ def test_visit_list_shows_one_month_masked_with_totals(client, users, household,
 
     assert body_rows(response) == [
         [
-            long_date(datetime.date(2025, 10, 31)),
+            table_date(datetime.date(2025, 10, 31)),
             "李*光",
             "Help with schooling (助学)",
             "钱*平",
             "1.50",
         ],
-        [long_date(datetime.date(2025, 10, 3)), "张*明", "Help with hardship (助困)", "—", "2.00"],
+        [table_date(datetime.date(2025, 10, 3)), "张*明", "Help with hardship (助困)", "—", "2.00"],
     ]
     content = response.content.decode()
     assert "2 visits, 3.50 hours" in content

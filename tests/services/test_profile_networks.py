@@ -79,7 +79,7 @@ def test_profile_shows_the_five_networks_with_established_and_since(client):
     assert 'Service networks (<span lang="zh-Hans">五大服务网络</span>)' in section
     assert "2 of the 5 service networks are established." in _text(section)
     assert _rows(section) == [
-        ("Social assistance (社会救助)", "✓ Yes", "May 1, 2004"),
+        ("Social assistance (社会救助)", "✓ Yes", "2004-05-01"),
         ("Convenience services (便民利民)", "✓ Yes", NOT_RECORDED),
         ("Socialised services (社会化服务)", "✗ No", NOT_RECORDED),
         ("Re-employment and social security (再就业和社会保障)", "✗ No", NOT_RECORDED),

@@ -735,7 +735,7 @@ def test_print_view_has_every_row_and_no_navigation(client, users, tree, network
     page = response.content.decode()
     assert len(only_table(response)["tbody"]) == 24
     assert 'class="site-nav' not in page
-    assert 'class="report-tabs' not in page
+    assert 'class="tabs' not in page
     assert "Back to the report" in page
     assert "<script" not in page
     assert "style=" not in page

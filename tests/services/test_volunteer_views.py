@@ -14,9 +14,15 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from services.domain import service_record, time_bank_balance, time_bank_draw
-from services.models import ContributionPoints, ServiceRecord, TimeBankEntry, Volunteer
+from services.models import (
+    AdmissionRequest,
+    ContributionPoints,
+    ServiceRecord,
+    TimeBankEntry,
+    Volunteer,
+)
 from tests.factories import make_household, make_volunteer
-from tests.html import tables
+from tests.html import error_summary_at_top, soup, tables
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +77,8 @@ def text(response) -> str:
 
 
 def error_summary(response) -> list[str]:
-    return [str(item["text"]) for item in response.context["error_summary"]]
+    """The texts of the page's error summary, which must be first in <main>."""
+    return [text for _href, text in error_summary_at_top(response)]
 
 
 # ---------- Who may open which page ----------
@@ -299,7 +306,7 @@ def test_register_form_defaults_to_today(client, users):
             ],
         ),
         ({"phone": "12-3"}, ["Phone: A phone number has at least 5 digits."]),
-        ({"name": "  "}, ["Name: This field is required."]),
+        ({"name": "  "}, ["Name: Enter the volunteer's name."]),
         (
             {"registered_on": "2099-01-01"},
             ["Registered on: The registration date cannot be in the future."],
@@ -332,7 +339,7 @@ def test_edit_refuses_a_registration_after_the_first_service(client, users, volu
     )
 
     assert error_summary(response) == [
-        "Registered on: Service is recorded on Feb. 1, 2026: the registration date cannot "
+        "Registered on: Service is recorded on 1 February 2026: the registration date cannot "
         "be later than that."
     ]
     volunteer.refresh_from_db()
@@ -446,11 +453,11 @@ def test_a_draw_below_the_floor_is_refused_and_keeps_what_was_typed(
             {"served_on": "2026-01-04"},
             {
                 "served_on": [
-                    "The volunteer registered on Jan. 5, 2026: the date cannot be earlier."
+                    "The volunteer registered on 5 January 2026: the date cannot be earlier."
                 ]
             },
         ),
-        ({"activity": "   "}, {"activity": ["This field is required."]}),
+        ({"activity": "   "}, {"activity": ["Say what the service was."]}),
     ],
 )
 def test_a_session_with_bad_input_is_not_recorded(client, users, volunteer, data, errors):
@@ -645,8 +652,8 @@ def test_bulk_entry_with_one_bad_row_saves_nothing_and_keeps_every_row(
     assert (ServiceRecord.objects.count(), TimeBankEntry.objects.count()) == (0, 0)
     assert error_summary(response) == [
         "Row 2, Hours: A session lasts at most 24 hours.",
-        "Row 3, Activity: This field is required.",
-        "Row 6, Served on: The volunteer registered on Jan. 5, 2026: the date cannot be earlier.",
+        "Row 3, Activity: Say what the service was.",
+        "Row 6, Served on: The volunteer registered on 5 January 2026: the date cannot be earlier.",
     ]
     html = response.content.decode()
     for typed in ('value="助老"', 'value="巡逻"', 'value="30"', 'value="2025-12-31"'):
@@ -762,7 +769,7 @@ def test_points_card_adds_lines_and_totals_them_per_year(client, users, party_me
         ({"points": "0"}, {"points": ["Enter at least 1 point."]}),
         ({"points": "2.5"}, {"points": ["Enter the points as a whole number."]}),
         ({"year": "2025"}, {"on": ["The date must fall in the card's year."]}),
-        ({"on": ""}, {"on": ["This field is required."]}),
+        ({"on": ""}, {"on": ["Enter the day of the activity."]}),
         ({"on": "2099-01-01"}, {"on": ["The date cannot be in the future."]}),
     ],
 )
@@ -775,6 +782,8 @@ def test_points_with_bad_input_are_not_added(client, users, party_member, data, 
 
     assert response.status_code == 200
     assert response.context["form"].errors == errors
+    [field] = errors
+    assert [href for href, _text in error_summary_at_top(response)] == [f"#id_{field}"]
     assert ContributionPoints.objects.count() == 0
     assert 'value="报到服务"' in response.content.decode()
 
@@ -822,3 +831,61 @@ def test_the_community_hub_links_to_the_volunteers(client, users):
     response = client.get(reverse("services:community", kwargs={"code": "home"}))
 
     assert url("volunteer_list") in response.content.decode()
+
+
+def _cards(response) -> dict[str, str]:
+    """The service-area cards of a hub page: link → the card's count line ("" without one)."""
+    cards = soup(response).select("#service-areas .card")
+    counts = [card.select_one(".card__count") for card in cards]
+    return {
+        card.select_one(".card__title a")["href"]: " ".join(count.text.split()) if count else ""
+        for card, count in zip(cards, counts, strict=True)
+    }
+
+
+def test_the_community_hub_is_a_card_per_service_area_with_its_count(client, users, tree):
+    for n in range(3):
+        make_volunteer(community=tree["home"], active=n < 2)
+    make_household(community=tree["home"])
+    make_volunteer(community=tree["neighbour"])
+    client.force_login(users["clerk"])
+
+    response = client.get(reverse("services:community", kwargs={"code": "home"}))
+
+    cards = _cards(response)
+    assert (cards[url("volunteer_list")], cards[url("household_list")]) == (
+        "2 volunteers on the register",
+        "1 household helped",
+    )
+    assert cards[url("admitted_tasks")] == "0 tasks"
+    assert cards[reverse("services:employment", kwargs={"code": "home"})] == ""
+
+
+def test_the_community_hub_shows_township_staff_no_personal_cards(client, users):
+    client.force_login(users["township"])
+
+    response = client.get(reverse("services:community", kwargs={"code": "home"}))
+
+    assert url("volunteer_list") not in _cards(response)
+    assert url("household_list") not in _cards(response)
+
+
+def test_the_hub_is_a_card_per_service_area_in_constant_queries(client, users):
+    client.force_login(users["county"])
+    counts = []
+    for size in (1, 3):
+        while AdmissionRequest.objects.count() < size:
+            AdmissionRequest.objects.create(
+                department="县民政局", task="协助核查", received_on=datetime.date(2026, 3, 1)
+            )
+        counts.append(_count_queries(client, reverse("services:hub")))
+
+    response = client.get(reverse("services:hub"))
+
+    assert list(_cards(response).items()) == [
+        (reverse("services:reports"), "4 reports"),
+        (reverse("services:admission_list"), "3 requests waiting for a decision"),
+        (reverse("services:commendations"), ""),
+    ]
+    # The admission card's count is one query, whatever the number of requests.
+    assert counts[0] == counts[1]

@@ -53,6 +53,7 @@ from communities.returns.checks import recent_median
 from communities.returns.domain import return_accept, return_approve, return_save, return_send_back
 from communities.returns.queries import RECENT_MONTHS
 from operations.demo import chunan_facts as data
+from operations.demo.announcements import load_sample_announcements
 from operations.demo.ratings import load_example_round, load_ratings
 from operations.demo.services import load_sample_records, load_service_networks
 
@@ -103,12 +104,19 @@ class Command(BaseCommand):
                 )
                 # A round of this year to try every stage with: example dates around today.
                 by_name = {user.username: user for user in accounts}
-                load_example_round(
+                current_round = load_example_round(
                     loader,
                     today=calendar.today,
                     communities=communities,
                     judge=by_name["demo_judge"],
                     clerk=by_name["demo_clerk"],
+                )
+                # Sample announcements for the home page, the round's call among them.
+                load_sample_announcements(
+                    loader,
+                    today=calendar.today,
+                    current_round=current_round,
+                    by=by_name["demo_county"],
                 )
         if options["verbosity"] == 0:
             return
