@@ -5,6 +5,7 @@ import unicodedata
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
@@ -65,7 +66,10 @@ def visible_text(value: str) -> None:
 class VisibleTextMixin:
     """Every text field of the form (CharField and its kinds, password boxes aside) checks
     its value with `visible_text`. Added at validation, so that it also reaches the fields
-    a form adds in its own __init__."""
+    a form adds in its own __init__.
+
+    A tick box refuses a NUL as a text box does: Django takes anything sent for a tick (a
+    browser sends "on"), so "\x00" would otherwise tick it."""
 
     def full_clean(self):
         for field in self.fields.values():
@@ -76,6 +80,13 @@ class VisibleTextMixin:
             ):
                 field.validators.append(visible_text)
         super().full_clean()
+        if not self.is_bound:
+            return
+        for name, field in self.fields.items():
+            sent = self.data.get(self.add_prefix(name))
+            if isinstance(field, forms.BooleanField) and isinstance(sent, str) and "\x00" in sent:
+                validator = ProhibitNullCharactersValidator()
+                self.add_error(name, ValidationError(validator.message, code=validator.code))
 
 
 class PortalForm(VisibleTextMixin, forms.Form):

@@ -6,7 +6,6 @@ import datetime
 import django_filters
 from django import forms
 from django.conf import settings
-from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
 from chunan_community.forms import PortalForm
@@ -142,12 +141,6 @@ class WithdrawForm(PortalForm):
         label=_("Yes, withdraw it from the public pages"),
         error_messages={"required": _("Tick the box to confirm the withdrawal.")},
     )
-
-    def clean_confirm(self):
-        # A tick box takes anything sent for a tick; a NUL is refused, as a text box
-        # refuses it, not taken for one (a browser sends "on").
-        ProhibitNullCharactersValidator()(self.data.get(self.add_prefix("confirm"), ""))
-        return self.cleaned_data["confirm"]
 
 
 # ---------- Filters ----------
