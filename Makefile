@@ -26,7 +26,8 @@ PYTEST_ARGS ?=
 TEST_DAYS ?= 2027-01-01T00:30+08:00 2027-04-30 2028-02-29 2026-12-31T22:00+08:00
 DATE_TESTS ?= tests/returns tests/ratings tests/services tests/test_dashboard.py \
 	tests/communities/test_load_chunan.py tests/communities/test_workspace.py \
-	tests/communities/test_record_edits.py tests/test_announcements.py tests/test_workplace.py
+	tests/communities/test_record_edits.py tests/test_announcements.py tests/test_workplace.py \
+	tests/notifications
 DATE_E2E ?= tests/e2e/test_returns_journey.py tests/e2e/test_dashboard_journey.py
 # make bench: the database when DATABASE_URL is not set (the local PostgreSQL, created if
 # missing), the synthetic data generated when it holds none, extra `manage.py bench` options.
@@ -48,10 +49,13 @@ YES ?=
 
 # The local demo (make run): plain http on this machine, the SQLite file under var/ and a
 # key generated once into var/secret_key. Production sets its own environment (README).
+# Its e-mail is written to files under var/mail/ (one file per message), never sent.
 DEMO_ENV = DJANGO_SETTINGS_MODULE=chunan_community.settings \
 	DJANGO_SECRET_KEY="$$(cat var/secret_key)" DJANGO_HTTPS=false \
 	DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost,$(HOST)}" \
-	DATABASE_URL="sqlite:///$(CURDIR)/var/db.sqlite3"
+	DATABASE_URL="sqlite:///$(CURDIR)/var/db.sqlite3" \
+	DJANGO_EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend \
+	DJANGO_EMAIL_FILE_PATH="$(CURDIR)/var/mail" CHUNAN_SITE_URL="http://$(HOST):$(PORT)"
 # Production settings with a throw-away key, for checks that only need settings to load (a
 # cache named in case DATABASE_URL names PostgreSQL, where the settings require one).
 CHECK_ENV = DJANGO_SETTINGS_MODULE=chunan_community.settings \
@@ -135,7 +139,7 @@ var/secret_key: | install
 	@umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 	@echo "==> generated the demo's secret key in $@"
 
-run: install var/secret_key ## Set up the local demo (SQLite under var/) and serve it with gunicorn
+run: install var/secret_key ## Set up the local demo (SQLite under var/), serve it with gunicorn and the task worker
 	@echo "==> migrating var/db.sqlite3"
 	@$(DEMO_ENV) $(PY) manage.py migrate --noinput -v 0
 	@echo "==> loading the Chun'an data and the demo accounts"
@@ -151,8 +155,13 @@ run: install var/secret_key ## Set up the local demo (SQLite under var/) and ser
 	@echo "    demo_clerk     community clerk              西园社区"
 	@echo "    demo_judge     review-panel judge           rating rounds assigned"
 	@echo
+	@echo "  E-mail is written to var/mail/; county staff see it under 发件箱 (Outbox)."
 	@echo "  Stop with Ctrl-C."
-	@$(DEMO_ENV) exec $(VENV)/bin/gunicorn --config chunan_community/gunicorn.conf.py \
+	@$(DEMO_ENV) $(PY) manage.py start_schedule --reminders
+	@# The task queue's worker (e-mail, reminders) beside gunicorn; it stops with it.
+	@$(DEMO_ENV) $(PY) manage.py db_worker --no-reload --interval 2 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null || true' EXIT; \
+	$(DEMO_ENV) $(VENV)/bin/gunicorn --config chunan_community/gunicorn.conf.py \
 		chunan_community.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
 		--access-logfile - --log-level info
 

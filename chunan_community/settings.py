@@ -52,6 +52,10 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
+    # Below the apps: they tell it what happened and what is due (notifications.notify).
+    "notifications",
     "communities",
     "ratings",
     "services",
@@ -291,10 +295,34 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# E-mail (notifications): Django's SMTP backend, from the environment. The demo (make run)
+# writes each e-mail to a file under var/mail/ instead; the tests use a real SMTP server.
 EMAIL_BACKEND = env.str(
-    "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+    "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend"
 )
+EMAIL_HOST = env.str("DJANGO_EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("DJANGO_EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("DJANGO_EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("DJANGO_EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)
+EMAIL_FILE_PATH = env.path("DJANGO_EMAIL_FILE_PATH", default=BASE_DIR / "var" / "mail")
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="noreply@chunan.invalid")
+# The portal's address as people reach it, for the links in e-mails.
+CHUNAN_SITE_URL = env.str("CHUNAN_SITE_URL", default="http://127.0.0.1:8000")
+# A failing e-mail or text message is tried this many times (minutes apart: outbox.py).
+CHUNAN_MAIL_MAX_ATTEMPTS = env.int("CHUNAN_MAIL_MAX_ATTEMPTS", default=8)
+# The hour (county time) of the daily reminders when the worker runs them (start_schedule).
+CHUNAN_REMINDER_HOUR = env.int("CHUNAN_REMINDER_HOUR", default=7)
+# Days after its due date that an overdue return is also reported to the township's staff.
+CHUNAN_OVERDUE_REPORT_DAYS = env.int("CHUNAN_OVERDUE_REPORT_DAYS", default=5)
+# Text messages: the sender's dotted path (notifications/sms.py says how to add a provider).
+CHUNAN_SMS_BACKEND = env.str("CHUNAN_SMS_BACKEND", default="notifications.sms.LoggingBackend")
+# Password-reset requests from one address in an hour.
+CHUNAN_PASSWORD_RESETS_PER_HOUR = env.int("CHUNAN_PASSWORD_RESETS_PER_HOUR", default=5)
+# The task queue (django-tasks with its database backend): a worker runs manage.py db_worker.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 ADMINS = [("Admin", a) for a in env.list("DJANGO_ADMINS", default=[])]
 
 # One line per event, the traceback of an error after it, and never a request's query string

@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("portal.urls")),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("notifications.account_urls")),
+    path("", include("notifications.urls")),
     path("i18n/language/<slug:code>/", language_views.switch_language, name="switch_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -11,9 +11,15 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.forms import (
+    AdminPasswordChangeForm,
+    AdminUserCreationForm,
+    SetUnusablePasswordMixin,
+    UserChangeForm,
+)
 from django.contrib.auth.models import Group
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db import transaction
 from django.http import Http404
 from django.utils.html import format_html_join
 from django.utils.text import capfirst
@@ -51,6 +57,7 @@ from communities.models import (
     UserScope,
 )
 from communities.returns.domain import available_transitions, return_accept
+from notifications.account_events import send_set_password_link
 
 User = get_user_model()
 
@@ -575,18 +582,87 @@ class UserForm(VisibleTextMixin, UserChangeForm):
     """Django's user form; the names refuse invisible characters, as the portal's forms do."""
 
 
+def _name_password_choices(field, disabled):
+    """Django labels the choices "Enabled" and "Disabled": these forms say what the choice
+    does, in words of their own."""
+    field.choices = [("true", _("Enabled")), ("false", disabled)]
+
+
+class PasswordForm(VisibleTextMixin, AdminPasswordChangeForm):
+    """Django's form for setting another user's password."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "usable_password" in self.fields:
+            _name_password_choices(
+                self.fields["usable_password"], _("Disabled: no log-in with a password")
+            )
+
+
 class NewUserForm(VisibleTextMixin, AdminUserCreationForm):
-    """Django's new-user form, likewise."""
+    """Django's new-user form, likewise, with the e-mail address: an account created with
+    password-based authentication disabled is e-mailed a link to set its own password
+    (notifications.account_events), so that no password is passed on by hand."""
+
+    usable_password = SetUnusablePasswordMixin.create_usable_password_field(
+        help_text=_(
+            "Disabled: the person is e-mailed a link to choose their own password, and "
+            "nobody else ever knows it; give their e-mail address above. Enabled: you choose "
+            "the first password here and pass it on to them."
+        )
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "usable_password" in self.fields:
+            _name_password_choices(
+                self.fields["usable_password"], _("Disabled: e-mail a link to set the password")
+            )
+        if "email" in self.fields:
+            self.fields["email"].help_text = _(
+                "Needed when password-based authentication is disabled: the link to set the "
+                "password is sent here. Reminders are sent here too."
+            )
+
+    def clean(self):
+        # Read before Django's clean, which takes the choice out of cleaned_data.
+        link = self.cleaned_data.get("usable_password") == "false"
+        cleaned = super().clean()
+        if (
+            link
+            and "email" in self.fields
+            and not cleaned.get("email")
+            and "email" not in self.errors
+        ):
+            self.add_error(
+                "email",
+                _(
+                    "Enter the person's e-mail address: with password-based "
+                    "authentication disabled, the link to set a password is sent to it."
+                ),
+            )
+        return cleaned
 
 
 @admin.register(User)
 class ChunanUserAdmin(UserAdmin):
     form = UserForm
     add_form = NewUserForm
+    change_password_form = PasswordForm
     inlines = (UserScopeInline,)
     list_display = ("username", "first_name", "last_name", "role", "place", "is_staff", "is_active")
     list_select_related = ("scope__township", "scope__community")
     list_filter = ("scope__role", "is_staff", "is_active", "is_superuser")
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "email", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+    actions = ("send_set_password_links",)
     # Django's own permission machinery stays with the superusers: a county account that
     # could set these could make itself a superuser.
     superuser_only_fields = ("is_superuser", "groups", "user_permissions")
@@ -619,6 +695,61 @@ class ChunanUserAdmin(UserAdmin):
     def save_formset(self, request, form, formset, change):
         _check_formset_scope(request, formset)
         super().save_formset(request, form, formset, change)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change and not obj.has_usable_password() and obj.email:
+            messages.info(
+                request,
+                _("A link to set the password is e-mailed to %(email)s.") % {"email": obj.email},
+            )
+
+    @admin.action(permissions=["change"], description=_("Send a link to set the password"))
+    def send_set_password_links(self, request, queryset):
+        """E-mail each chosen active account a link to set its password (a new one, or one
+        forgotten by someone who cannot reach the log-in page's link)."""
+        sent, no_email, disabled, superusers = [], [], [], []
+        with transaction.atomic():
+            for user in queryset.order_by("username"):
+                if not self._may_touch(request, user):
+                    superusers.append(user.get_username())
+                elif not user.is_active:
+                    disabled.append(user.get_username())
+                elif send_set_password_link(user):
+                    sent.append(user.get_username())
+                else:
+                    no_email.append(user.get_username())
+        if sent:
+            messages.success(
+                request,
+                ngettext(
+                    "A link to set the password was e-mailed to %(count)d account.",
+                    "A link to set the password was e-mailed to %(count)d accounts.",
+                    len(sent),
+                )
+                % {"count": len(sent)},
+            )
+        if no_email:
+            messages.warning(
+                request,
+                _(
+                    "No link was sent to %(names)s: no e-mail address. Enter the address on "
+                    "the account, then send the link again."
+                )
+                % {"names": "、".join(no_email)},
+            )
+        if disabled:
+            messages.warning(
+                request,
+                _("No link was sent to %(names)s: the account is disabled.")
+                % {"names": "、".join(disabled)},
+            )
+        if superusers:
+            messages.warning(
+                request,
+                _("No link was sent to %(names)s: only a superuser may change a superuser.")
+                % {"names": "、".join(superusers)},
+            )
 
     @admin.display(description=_("role"), ordering="scope__role")
     def role(self, obj):

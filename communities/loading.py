@@ -98,13 +98,15 @@ class Loader:
     def password_hash(self, password: str, current: str) -> str:
         """`password`'s hash: the user's own if it already matches, else a fresh one.
 
+        A matching hash of an older hasher is kept too: Django re-hashes it at the next
+        log-in, and a new hash here would be a changed password, which its owner is told of
+        (notifications.account_events) on every load after an upgrade.
+
         Hashing is deliberately slow; accounts given the same password share one hash (the
         demo password is published anyway), so a run hashes or checks it once, not per user.
         """
         if (password, current) not in self._password_checks:
-            outdated = []
-            matches = check_password(password, current, setter=outdated.append)
-            self._password_checks[password, current] = matches and not outdated
+            self._password_checks[password, current] = check_password(password, current)
         if self._password_checks[password, current]:
             return current
         if password not in self._hashes:

@@ -2,6 +2,7 @@
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -34,8 +35,10 @@ from communities.models import (
     GovernanceBody,
     Honour,
     PartyBranch,
+    Role,
     Term,
     Township,
+    UserScope,
 )
 
 
@@ -104,8 +107,9 @@ def current_terms():
     )
 
 
-def terms_due(user, *, days=None, today=None):
-    """Governance bodies whose current term ends within `days` (or has already ended).
+def terms_falling_due(*, days=None, today=None):
+    """Governance bodies of active communities whose current term ends within `days` (or has
+    already ended), in the whole county.
 
     Overdue ones come first: a term that ended without a successor is the most urgent.
     """
@@ -114,11 +118,15 @@ def terms_due(user, *, days=None, today=None):
     horizon = today + datetime.timedelta(days=days)
     return (
         current_terms()
-        .visible_to(user)
         .filter(term_ends__lte=horizon, community__status=Community.Status.ACTIVE)
         .select_related("community__township")
         .order_by("term_ends", "community__code", "kind")
     )
+
+
+def terms_due(user, *, days=None, today=None):
+    """The terms falling due (terms_falling_due) in `user`'s scope."""
+    return terms_falling_due(days=days, today=today).visible_to(user)
 
 
 def below_space_standard(user):
@@ -329,3 +337,44 @@ def describe_changes(rows) -> list[dict]:
             }
         )
     return changes
+
+
+def clerks_of(community) -> list:
+    """The active users who keep `community`'s records (its clerks): one query."""
+    return [
+        scope.user
+        for scope in UserScope.objects.filter(
+            role=Role.CLERK, community=community, user__is_active=True
+        )
+        .select_related("user")
+        .order_by("user__username")
+    ]
+
+
+@dataclass(frozen=True)
+class People:
+    """The active staff of the county by place: whom the reminders are sent to."""
+
+    clerks: dict  # community id → its clerks
+    township_staff: dict  # township id → its staff
+    county_staff: list
+
+
+def people_by_place() -> People:
+    """Every active clerk, township and county user, by their community or township: one
+    query."""
+    people = People(clerks=defaultdict(list), township_staff=defaultdict(list), county_staff=[])
+    for scope in (
+        UserScope.objects.filter(
+            user__is_active=True, role__in=[Role.CLERK, Role.TOWNSHIP, Role.COUNTY]
+        )
+        .select_related("user")
+        .order_by("user__username")
+    ):
+        if scope.role == Role.CLERK:
+            people.clerks[scope.community_id].append(scope.user)
+        elif scope.role == Role.TOWNSHIP:
+            people.township_staff[scope.township_id].append(scope.user)
+        else:
+            people.county_staff.append(scope.user)
+    return people

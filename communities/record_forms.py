@@ -11,7 +11,6 @@ itself: a record of another community cannot be posted into a formset.
 """
 
 import datetime
-import unicodedata
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +23,7 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
+from chunan_community import phones
 from chunan_community.errors import error_summary
 from chunan_community.forms import PortalForm, PortalModelForm
 from chunan_community.templatetags.portal_text import CJK, colon
@@ -180,7 +180,7 @@ class CommunityForm(RecordForm):
     def clean_office_phone(self):
         # Full-width digits, dashes and brackets, as a Chinese input method types them, are
         # the same number.
-        phone = unicodedata.normalize("NFKC", self.cleaned_data["office_phone"])
+        phone = phones.typed(self.cleaned_data["office_phone"])
         return " ".join(phone.split())
 
 

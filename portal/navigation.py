@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chunan_community.worklist import total_of, work_for
 from communities.access import CLERK, COUNTY, JUDGE, TOWNSHIP, access_for
+from notifications.notify import unread_of
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,11 @@ RATING_WORK = {
 
 def _work(request, role) -> list[Entry]:
     todo = reverse("portal:todo")
-    entries = [Entry(_("To do"), todo, (todo,), count=total_of(work_of(request)))]
+    inbox = reverse("notifications:inbox")
+    entries = [
+        Entry(_("To do"), todo, (todo,), count=total_of(work_of(request))),
+        Entry(_("Inbox"), inbox, (inbox, "/account/"), count=unread_of(request)),
+    ]
     if role in (CLERK, TOWNSHIP, COUNTY):
         entries.append(
             Entry(

@@ -4,7 +4,7 @@ announcements (通知公告)."""
 
 from django.urls import path
 
-from portal import announcement_views, dashboard_views, views, workplace_views
+from portal import announcement_views, dashboard_views, outbox_views, views, workplace_views
 
 app_name = "portal"
 urlpatterns = [
@@ -36,4 +36,7 @@ urlpatterns = [
         announcement_views.manage_withdraw,
         name="manage_announcement_withdraw",
     ),
+    path("manage/outbox/", outbox_views.outbox_list, name="outbox"),
+    path("manage/outbox/<int:pk>/", outbox_views.outbox_detail, name="outbox_detail"),
+    path("manage/outbox/<int:pk>/retry/", outbox_views.outbox_retry, name="outbox_retry"),
 ]

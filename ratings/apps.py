@@ -9,8 +9,10 @@ class RatingsConfig(AppConfig):
     def ready(self):
         from chunan_community import worklist
         from communities import sections
+        from notifications import reminders
         from ratings.permissions import register_policy
         from ratings.queries import profile_ratings
+        from ratings.reminders import declaration_deadline, scoring_deadline
         from ratings.worklist import ratings_work
 
         register_policy()
@@ -18,3 +20,6 @@ class RatingsConfig(AppConfig):
         sections.register(profile_ratings, pages=(sections.PROFILE,))
         # The to-do list: declarations, score sheets, stage moves and opinions.
         worklist.register(ratings_work)
+        # The daily reminders: the declaration and scoring deadlines.
+        reminders.register(declaration_deadline)
+        reminders.register(scoring_deadline)

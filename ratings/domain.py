@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -20,7 +21,9 @@ from django.utils.translation import ngettext
 
 from chunan_community.errors import Refused
 from communities.access import CLERK, COUNTY, JUDGE, TOWNSHIP, access_for
-from communities.models import Community
+from communities.models import Community, UserScope
+from notifications.models import Kind
+from notifications.notify import notify
 from ratings import scoring
 from ratings.evidence import review_day
 from ratings.models import (
@@ -82,11 +85,48 @@ def _move(locked: Round, to, by, note: str, today: datetime.date) -> Round:
     locked._history_user = by
     locked.save()
     RoundEvent.objects.create(round=locked, from_status=from_status, to_status=to, by=by, note=note)
+    if to == RoundStatus.DECLARATIONS_OPEN:
+        _tell_declarations_open(locked)
     # Inside the transaction: what a receiver records commits with the move (signals.py).
     round_moved.send(
         sender=Round, round=locked, from_status=from_status, to_status=to, by=by, today=today
     )
     return locked
+
+
+def active_clerks():
+    """The clerks of the active communities who can log in, with their user and community
+    (one query): whom a round's declarations concern."""
+    return (
+        UserScope.objects.filter(
+            role=CLERK, user__is_active=True, community__in=Community.objects.public()
+        )
+        .select_related("user", "community")
+        .order_by("community__code", "user__username")
+    )
+
+
+def _tell_declarations_open(round) -> None:
+    # Every active community may declare: each clerk is told, in one query for the clerks
+    # (notify writes the messages in bulk), inside the move's transaction.
+    notify(
+        Kind.DECLARATIONS_OPEN,
+        [scope.user for scope in active_clerks()],
+        "notifications/messages/ratings_declarations_open.txt",
+        {"round": round},
+        url=reverse("ratings:declaration_own", args=[round.code]),
+    )
+
+
+def owes_declaration(community) -> Q:
+    """A filter of Round: the rounds in which `community` (its id, or an OuterRef to one)
+    still owes its declaration, being open for declarations with none submitted by it. The
+    one rule of the clerk's to-do list and of the declaration deadline's reminder."""
+    return Q(status=RoundStatus.DECLARATIONS_OPEN) & ~Exists(
+        Declaration.objects.filter(
+            round=OuterRef("pk"), community=community, status=Declaration.Status.SUBMITTED
+        )
+    )
 
 
 # ---------- What the dates say about a move, and what a user may do now ----------
@@ -530,8 +570,9 @@ def round_advance(
     Side effects: sets the stage's dates when still empty (declarations open and close,
     review meeting); opening the notice sets notice_starts_on = today and notice_ends_on =
     today + notice_days - 1. Records a RoundEvent and sends ratings.signals.round_moved (the
-    portal then publishes the call for declarations of a round opening them). A round under
-    public notice is not moved on here: round_confirm confirms it, recording the ratings.
+    portal then publishes the call for declarations of a round opening them); opening the
+    declarations tells the clerk of every active community (Kind.DECLARATIONS_OPEN). A round
+    under public notice is not moved on here: round_confirm confirms it, recording the ratings.
     """
     today = today or timezone.localdate()
     locked = _lock(round)
@@ -802,7 +843,8 @@ def judge_assign(*, round, judge, is_chair: bool = False, by) -> JudgeAssignment
 
     County staff only, until scoring closes. Assigning an assigned judge again only changes
     the chair flag. Side effects: making a judge the chair removes the flag from the former
-    chair (one chair per round).
+    chair (one chair per round); a judge new on the panel is told (Kind.SHEETS_ASSIGNED),
+    with a link to their score sheets.
     """
     locked = _lock(round)
     actions = round_actions(locked, by)
@@ -823,12 +865,21 @@ def judge_assign(*, round, judge, is_chair: bool = False, by) -> JudgeAssignment
             former._history_user = by
             former.save(update_fields=["is_chair"])
     assignment = JudgeAssignment.objects.filter(round=locked, judge=judge).first()
-    if assignment is None:
+    new = assignment is None
+    if new:
         assignment = JudgeAssignment(round=locked, judge=judge)
     assignment.is_chair = is_chair
     assignment.full_clean()
     assignment._history_user = by
     assignment.save()
+    if new:
+        notify(
+            Kind.SHEETS_ASSIGNED,
+            [judge],
+            "notifications/messages/ratings_sheets_assigned.txt",
+            {"round": locked, "is_chair": is_chair},
+            url=reverse("ratings:judging_list", args=[locked.code]),
+        )
     return assignment
 
 

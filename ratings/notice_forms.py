@@ -2,6 +2,7 @@
 
 from django import forms
 from django.db.models import Q
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -65,7 +66,11 @@ class ObjectionForm(PortalForm):
         label=_("Telephone or address to reach you (optional)"),
         max_length=Objection._meta.get_field("contact").max_length,
         required=False,
-        help_text=_("Seen only by county staff, never published."),
+        help_text=format_lazy(
+            "{} {}",
+            _("Seen only by county staff, never published."),
+            _("Give an e-mail address to receive the county's reply by e-mail as well."),
+        ),
         error_messages={
             "max_length": _(
                 "Your telephone or address is too long: at most %(limit_value)d characters "

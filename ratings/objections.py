@@ -10,14 +10,20 @@ import hashlib
 import hmac
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from chunan_community.errors import Refused
-from communities.models import Community
+from communities.access import COUNTY
+from communities.models import Community, UserScope
+from notifications.models import Kind
+from notifications.notify import email_to, notify
 from ratings.domain import round_actions
 from ratings.models import Declaration, Objection, Rating, Round, RoundStatus
 
@@ -100,7 +106,8 @@ def objection_submit(
     Refuses (Refused) outside the notice period, for a community not in the round,
     or for a text shorter than TEXT_MIN or longer than TEXT_MAX characters; refuses with
     RateLimited when the sender's address sent CHUNAN_OBJECTIONS_PER_HOUR opinions in the
-    last hour. Side effects: one Objection row; the address is kept only as sender_hash.
+    last hour. Side effects: one Objection row; the address is kept only as sender_hash;
+    county staff are told (Kind.NEW_OPINION), with a link to its moderation.
     """
     today = today or timezone.localdate()
     # The round's row serialises submissions: two opinions from one address racing each
@@ -138,7 +145,35 @@ def objection_submit(
     )
     objection.full_clean()
     objection.save()
+    # Who sent it (name, contact) stays on the moderation page: the message says only where.
+    notify(
+        Kind.NEW_OPINION,
+        county_staff(),
+        "notifications/messages/ratings_new_opinion.txt",
+        {"round": locked, "community": community},
+        url=reverse("ratings:objection_moderate", args=[locked.code, objection.pk]),
+    )
     return objection
+
+
+def county_staff() -> list:
+    """The county staff who can log in: who moderate the opinions (one query)."""
+    return [
+        scope.user
+        for scope in UserScope.objects.filter(role=COUNTY, user__is_active=True).select_related(
+            "user"
+        )
+    ]
+
+
+def reply_address(contact: str) -> str | None:
+    """The objector's contact when it is an e-mail address, else None (a telephone number
+    or a postal address is answered by hand)."""
+    try:
+        validate_email(contact)
+    except ValidationError:
+        return None
+    return contact
 
 
 @transaction.atomic
@@ -149,7 +184,9 @@ def objection_moderate(
 
     Only county staff moderate (round_actions' moderate; Refused otherwise). Side
     effects: the objection's status, handling record, public reply, handled_by and
-    handled_at change.
+    handled_at change. A published opinion with a reply whose sender left an e-mail
+    address as contact sends them the reply by e-mail (Kind.OPINION_REPLY), once: a reply
+    changed later is not sent again.
     """
     if not round_actions(objection.round, by).moderate:
         raise Refused(_("Only county staff moderate opinions."))
@@ -164,4 +201,15 @@ def objection_moderate(
     locked.handled_at = timezone.now()
     locked.full_clean()
     locked.save()
+    address = reply_address(locked.contact)
+    if locked.status == Objection.Status.PUBLISHED and locked.public_reply and address:
+        round_ = objection.round
+        email_to(
+            address,
+            Kind.OPINION_REPLY,
+            "notifications/messages/ratings_opinion_reply.txt",
+            {"round": round_, "objection": locked},
+            url=round_.get_absolute_url() + "#published-objections",
+            key=f"opinion_reply:{locked.pk}",
+        )
     return locked

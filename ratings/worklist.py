@@ -14,8 +14,8 @@ from django.utils.translation import ngettext
 
 from chunan_community.worklist import Task, Work, work_from
 from communities.access import CLERK, COUNTY, JUDGE
-from ratings.domain import next_status, planned_move_on, unsaved_sheets
-from ratings.models import CONFIRMED, Declaration, JudgeAssignment, Objection, Round, RoundStatus
+from ratings.domain import next_status, owes_declaration, planned_move_on, unsaved_sheets
+from ratings.models import CONFIRMED, JudgeAssignment, Objection, Round, RoundStatus
 
 
 def ratings_work(user, access, today: datetime.date) -> list[Work]:
@@ -31,13 +31,9 @@ def ratings_work(user, access, today: datetime.date) -> list[Work]:
 def _declarations(community_id) -> Work:
     """Open rounds in which the clerk's community has not submitted a declaration: one query."""
     rounds = list(
-        Round.objects.filter(status=RoundStatus.DECLARATIONS_OPEN)
-        .exclude(
-            pk__in=Declaration.objects.filter(
-                community=community_id, status=Declaration.Status.SUBMITTED
-            ).values("round")
+        Round.objects.filter(owes_declaration(community_id)).order_by(
+            "declarations_close_on", "code"
         )
-        .order_by("declarations_close_on", "code")
     )
     tasks = tuple(
         Task(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chunan_community.admin_paging import EstimatedCountPaginator
 from communities.admin import ScopedAdmin, ScopedInline, ScopedModelAdmin
+from services.admission import admission_notify_decision
 from services.domain import time_bank_balance
 from services.masking import mask_name, mask_phone
 from services.models import (
@@ -304,7 +305,19 @@ class AdmissionRequestAdmin(ScopedAdmin):
     # A search rather than filter_horizontal, which lists every community of the province.
     autocomplete_fields = ("communities",)
     fieldsets = (
-        (None, {"fields": ("department", "received_on", "task", "communities", "is_sample")}),
+        (
+            None,
+            {
+                "fields": (
+                    "department",
+                    "contact_email",
+                    "received_on",
+                    "task",
+                    "communities",
+                    "is_sample",
+                )
+            },
+        ),
         (
             _("What comes with the task"),
             {"fields": ("funds_follow", "funds_yuan", "staff_follow", "authority_follow")},
@@ -335,6 +348,14 @@ class AdmissionRequestAdmin(ScopedAdmin):
             if obj.decided_on is None:
                 obj.decided_on = timezone.localdate()
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        if obj.status != AdmissionRequest.Status.SUBMITTED and "status" in form.changed_data:
+            # A decision taken here is told as one taken on the request's page is, inside
+            # the admin's transaction, once the communities are saved.
+            admission_notify_decision(admission_request=obj, by=request.user)
 
 
 @admin.register(Commendation)

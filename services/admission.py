@@ -5,7 +5,8 @@ and authority go with the task (费随事转、人随事转、权随事转): whe
 must be stated, so that no community is handed work without the money for it ("a pony
 pulling a big cart", 小马拉大车). Only a submitted request may be changed or decided; each
 decision locks the row (select_for_update), so that two people deciding at once produce
-exactly one decision and the second is told.
+exactly one decision and the second is told. The decision is e-mailed to the department's
+contact address, and sent to the inbox of the staff member who recorded the request.
 
 Views, the admin and commands call these functions: each rule lives here once.
 """
@@ -16,6 +17,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -23,6 +25,8 @@ from django.utils.translation import gettext as _
 from chunan_community.errors import Refused
 from communities.models import Community
 from communities.permissions import can_add, can_change
+from notifications.models import Kind
+from notifications.notify import email_to, notify
 from services.models import AdmissionRequest
 
 Status = AdmissionRequest.Status
@@ -160,22 +164,25 @@ def admission_submit(
     communities,
     by,
     received_on: datetime.date | None = None,
+    contact_email: str = "",
     is_sample: bool = False,
     today: datetime.date | None = None,
 ) -> AdmissionRequest:
     """Record a department's request to hand a task to `communities`, as submitted.
 
     `received_on` is the day the request reached the county (today if not given), never
-    after today. Side effects: creates one AdmissionRequest and its community links (each
-    with a history row naming `by`). Raises Refused when `by` is not county staff,
-    and ValidationError (by field) when the funds rule fails, the received date is after
-    today, no community is chosen, or a field is invalid.
+    after today; `contact_email` the department's address for the decision. Side effects:
+    creates one AdmissionRequest and its community links (each with a history row naming
+    `by`). Raises Refused when `by` is not county staff, and ValidationError (by field)
+    when the funds rule fails, the received date is after today, no community is chosen, or
+    a field is invalid.
     """
     today = today or timezone.localdate()
     _check_county(by, adding=True)
     communities = list(communities)
     admission_request = AdmissionRequest(
         department=(department or "").strip(),
+        contact_email=(contact_email or "").strip(),
         task=(task or "").strip(),
         funds_follow=funds_follow,
         staff_follow=staff_follow,
@@ -206,10 +213,11 @@ def admission_update(
     communities,
     by,
     received_on: datetime.date | None = None,
+    contact_email: str | None = None,
     today: datetime.date | None = None,
 ) -> AdmissionRequest:
     """Correct a request that is still submitted (a typing error, a community missed, the
-    received date; `received_on` None keeps it).
+    received date or the contact address; `received_on` or `contact_email` None keeps it).
 
     Side effects: saves the request and its community links, with history rows naming
     `by`. Raises Refused when `by` is not county staff or the request has been
@@ -229,6 +237,8 @@ def admission_update(
     locked.funds_yuan = ZERO if funds_yuan is None else Decimal(funds_yuan)
     if received_on is not None:
         locked.received_on = received_on
+    if contact_email is not None:
+        locked.contact_email = contact_email.strip()
     _validate(locked, today=today or timezone.localdate())
     _check_communities(communities)
     locked._history_user = by
@@ -261,7 +271,40 @@ def _decide(admission_request, *, to: str, reason: str, by) -> AdmissionRequest:
     _validate(locked)
     locked._history_user = by
     locked.save()
+    admission_notify_decision(admission_request=locked, by=by)
     return locked
+
+
+def admission_notify_decision(*, admission_request: AdmissionRequest, by) -> None:
+    """Tell the department and the recorder of `admission_request` how it was decided.
+
+    Called inside the decision's transaction (the messages commit with it). Side effects: an
+    e-mail to the department's `contact_email`, if it has one, and a message to the staff
+    member who recorded the request (the request's first history row), unless that is `by`,
+    who took the decision. Each is keyed by request and decision: written once.
+    """
+    decision = admission_request.status
+    key = f"admission_decision:{admission_request.pk}:{decision}"
+    template = "notifications/messages/services_admission_decision.txt"
+    context = {
+        "item": admission_request,
+        "approved": decision == Status.APPROVED,
+        "community_count": admission_request.communities.count(),
+    }
+    email_to(admission_request.contact_email, Kind.ADMISSION_DECISION, template, context, key=key)
+    created = (
+        admission_request.history.filter(history_type="+").select_related("history_user").first()
+    )
+    recorder = created.history_user if created else None
+    if recorder is not None and recorder != by:
+        notify(
+            Kind.ADMISSION_DECISION,
+            [recorder],
+            template,
+            context,
+            url=reverse("services:admission_detail", kwargs={"pk": admission_request.pk}),
+            key=key,
+        )
 
 
 @transaction.atomic

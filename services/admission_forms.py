@@ -53,6 +53,17 @@ class AdmissionRequestForm(PortalForm):
         help_text=_("The county department that wants to hand the task to communities."),
         error_messages={"required": _("Enter the department making the request.")},
     )
+    contact_email = forms.EmailField(
+        label=_("Contact e-mail"),
+        required=False,
+        max_length=254,
+        help_text=_(
+            "The department's address (optional): the county's decision is e-mailed to it."
+        ),
+        error_messages={
+            "invalid": _("Enter the department's e-mail address, e.g. office@example.gov.cn.")
+        },
+    )
     task = forms.CharField(
         label=_("Task"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -179,6 +190,7 @@ class AdmissionRequestForm(PortalForm):
     def initial_for(cls, admission_request: AdmissionRequest) -> dict:
         return {
             "department": admission_request.department,
+            "contact_email": admission_request.contact_email,
             "task": admission_request.task,
             "funds_follow": admission_request.funds_follow,
             "funds_yuan": admission_request.funds_yuan if admission_request.funds_follow else None,
@@ -273,6 +285,7 @@ class AdmissionRequestForm(PortalForm):
         data = self.cleaned_data
         return {
             "department": data["department"],
+            "contact_email": data["contact_email"],
             "task": data["task"],
             "funds_follow": data["funds_follow"],
             "staff_follow": data["staff_follow"],

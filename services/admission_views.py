@@ -120,7 +120,9 @@ def admission_decide(request, pk, action):
         # The reason typed so far (if any) is kept in the re-shown form.
         return _render_detail(request, admission_request, bound=form, status=400)
     try:
-        function(admission_request=admission_request, by=request.user, **form.cleaned_data)
+        decided = function(
+            admission_request=admission_request, by=request.user, **form.cleaned_data
+        )
     except Refused as refused:
         messages.error(request, str(refused))
     else:
@@ -128,6 +130,12 @@ def admission_decide(request, pk, action):
             messages.success(request, _("Approved: the task is admitted to its communities."))
         else:
             messages.success(request, _("Refused, with your reason."))
+        if decided.contact_email:
+            messages.info(
+                request,
+                _("The decision is e-mailed to the department at %(address)s.")
+                % {"address": decided.contact_email},
+            )
     return redirect("services:admission_detail", pk=admission_request.pk)
 
 

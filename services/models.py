@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from communities.models import CoBuildingUnit, Community, ScopedQuerySet
@@ -134,7 +135,8 @@ class AssistedHousehold(models.Model):
 
     class Category(models.TextChoices):
         ELDERLY = "elderly", _("Elderly")
-        DISABLED = "disabled", _("Disabled")
+        # With its context: Django's "Disabled" (an option switched off) is another word.
+        DISABLED = "disabled", pgettext_lazy("household category", "Disabled")
         ENTITLED = "entitled", _("Entitled group (优抚对象)")
         LOW_INCOME = "low_income", _("Low income")
         OTHER = "other", _("Other")
@@ -641,6 +643,13 @@ class AdmissionRequest(models.Model):
         REFUSED = "refused", _("Refused")
 
     department = models.CharField(_("department"), max_length=100)
+    # Where the county's decision is e-mailed (services.admission); departments have no
+    # accounts in the portal.
+    contact_email = models.EmailField(
+        _("contact e-mail"),
+        blank=True,
+        help_text=_("The department's address: the county's decision is e-mailed to it."),
+    )
     task = models.TextField(_("task"))
     funds_follow = models.BooleanField(_("funds follow the task (费随事转)"), default=False)
     staff_follow = models.BooleanField(_("staff follow the task (人随事转)"), default=False)

@@ -10,6 +10,7 @@ from django.utils import translation
 
 from communities.models import Role
 from tests.factories import make_community, make_township, make_user
+from tests.mail import mailbox, smtp_server  # noqa: F401  (the suite's SMTP server)
 
 
 def pytest_configure(config):

@@ -11,7 +11,14 @@ from django.utils import translation
 
 from chunan_community.forms import PortalForm, VisibleTextMixin
 
-PORTAL_PACKAGES = ("chunan_community", "communities", "ratings", "services")
+PORTAL_PACKAGES = (
+    "chunan_community",
+    "notifications",
+    "communities",
+    "ratings",
+    "services",
+    "portal",
+)
 
 
 class NameForm(PortalForm):

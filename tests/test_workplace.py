@@ -71,6 +71,7 @@ PUBLIC_NAV = ["Home", "Communities", "Ratings", "Commendations", "Announcements"
 WORK_NAV = {
     "clerk": [
         ("To do", "/manage/todo/"),
+        ("Inbox", "/inbox/"),
         ("Our community", "/manage/"),
         ("Monthly returns", "/returns/"),
         ("Our declaration", "/ratings/manage/"),
@@ -79,6 +80,7 @@ WORK_NAV = {
     ],
     "township": [
         ("To do", "/manage/todo/"),
+        ("Inbox", "/inbox/"),
         ("Community records", "/manage/"),
         ("Monthly returns", "/returns/"),
         ("Ratings under way", "/ratings/manage/"),
@@ -88,6 +90,7 @@ WORK_NAV = {
     ],
     "county": [
         ("To do", "/manage/todo/"),
+        ("Inbox", "/inbox/"),
         ("Community records", "/manage/"),
         ("Monthly returns", "/returns/"),
         ("Rating management", "/ratings/manage/"),
@@ -97,7 +100,7 @@ WORK_NAV = {
         ("Announcement management", "/manage/announcements/"),
         ("Administration", "/admin/"),
     ],
-    "judge": [("To do", "/manage/todo/"), ("Scoring", "/ratings/manage/")],
+    "judge": [("To do", "/manage/todo/"), ("Inbox", "/inbox/"), ("Scoring", "/ratings/manage/")],
 }
 
 

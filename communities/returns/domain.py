@@ -19,7 +19,10 @@ from chunan_community.errors import Refused
 from chunan_community.months import month_name, month_start
 from communities.access import CLERK, COUNTY, TOWNSHIP, access_for
 from communities.models import MonthlyReturn, ReturnEvent, ReturnStatus, ReturnValue
+from communities.queries import clerks_of
 from communities.returns.checks import closes_on, due_on
+from notifications.models import Kind
+from notifications.notify import notify
 
 
 class StaleReturn(Refused):
@@ -272,21 +275,45 @@ def return_approve(*, monthly_return, by) -> MonthlyReturn:
     )
 
 
+def _tell_clerks(monthly_return, *, template: str, by, reason: str) -> None:
+    """Write to the community's clerks that their return came back to them, with the reason
+    and the page where they correct it."""
+    notify(
+        Kind.RETURN_SENT_BACK,
+        clerks_of(monthly_return.community),
+        template,
+        {
+            "community": monthly_return.community,
+            "period": monthly_return.period,
+            "reason": reason,
+            "by_county": access_for(by).role == COUNTY,
+            "open_until": monthly_return.open_until,
+        },
+        url=monthly_return.get_absolute_url(),
+    )
+
+
 @transaction.atomic
 def return_send_back(*, monthly_return, by, reason: str) -> MonthlyReturn:
     """Send a return back to the community with a required reason.
 
     The township sends back submitted returns; the county also approved ones. The entry
-    window is reopened for the clerk. Side effects: status, open_until, event.
+    window is reopened for the clerk. Side effects: status, open_until, event, a message with
+    the reason to the community's clerks (Kind.RETURN_SENT_BACK).
     """
-    return _transition(
+    reason = _required_reason(reason)
+    sent_back = _transition(
         monthly_return,
         "send_back",
         by=by,
         action=ReturnEvent.Action.RETURNED,
-        reason=_required_reason(reason),
+        reason=reason,
         open_until=_reopened_until(monthly_return),
     )
+    _tell_clerks(
+        sent_back, template="notifications/messages/returns_sent_back.txt", by=by, reason=reason
+    )
+    return sent_back
 
 
 @transaction.atomic
@@ -305,13 +332,19 @@ def return_accept(*, monthly_return, by) -> MonthlyReturn:
 def return_reopen(*, monthly_return, by, reason: str) -> MonthlyReturn:
     """The county reopens an accepted return with a reason: back to draft, window reopened.
 
-    Side effects: status, open_until, event.
+    Side effects: status, open_until, event, a message with the reason to the community's
+    clerks (Kind.RETURN_SENT_BACK: the return is theirs to change again).
     """
-    return _transition(
+    reason = _required_reason(reason)
+    reopened = _transition(
         monthly_return,
         "reopen",
         by=by,
         action=ReturnEvent.Action.REOPENED,
-        reason=_required_reason(reason),
+        reason=reason,
         open_until=_reopened_until(monthly_return),
     )
+    _tell_clerks(
+        reopened, template="notifications/messages/returns_reopened.txt", by=by, reason=reason
+    )
+    return reopened

@@ -3,10 +3,17 @@
 import datetime
 from collections import defaultdict
 
-from chunan_community.months import add_months
+from django.db.models import Q
+
+from chunan_community.months import add_months, month_start, months_between
 from communities.models import Indicator, IndicatorRule, MonthlyReturn, ReturnValue
+from communities.returns.checks import founding_month, open_for_entry
 
 RECENT_MONTHS = 6
+# How far before last month the months a community still owes are looked for: a month's
+# entry window closes RETURN_CLOSE_DAYS after its end, so older ones are closed unless the
+# county reopened them (which returns_owed finds by their open_until).
+OWED_MONTHS_BACK = 3
 
 
 def active_indicators(period: datetime.date) -> list[Indicator]:
@@ -93,3 +100,41 @@ def value_changes(monthly_return) -> list[dict]:
 
 def returns_for(user):
     return MonthlyReturn.objects.visible_to(user).select_related("community__township")
+
+
+def returns_owed(communities, today: datetime.date, *, returns=None) -> dict:
+    """Community id → the months it still owes, oldest first, each as (month, its saved
+    return or None when not started): the months from its founding (at most OWED_MONTHS_BACK
+    before last month) to last month, and any reopened one, whose entry window is still open
+    (open_for_entry). The clerks' to-do list and the reminders both ask this. One query.
+
+    `communities`: instances with founded_year and founded_on. `returns`: the MonthlyReturn
+    queryset to read the saved returns from, for a caller that annotates them.
+    """
+    last_month = add_months(month_start(today), -1)
+    earliest = add_months(last_month, -OWED_MONTHS_BACK)
+    firsts = {
+        community.pk: max(founding_month(community.founded_year, community.founded_on), earliest)
+        for community in communities
+    }
+    if not firsts:
+        return {}
+    returns = MonthlyReturn.objects.all() if returns is None else returns
+    saved = defaultdict(dict)
+    for monthly_return in returns.filter(community__in=list(firsts)).filter(
+        Q(period__gte=min(firsts.values())) | Q(open_until__gte=today)
+    ):
+        first = firsts[monthly_return.community_id]
+        if monthly_return.period >= first or (
+            monthly_return.open_until and monthly_return.open_until >= today
+        ):
+            saved[monthly_return.community_id][monthly_return.period] = monthly_return
+    owed = {}
+    for community_id, first in firsts.items():
+        mine = saved.get(community_id, {})
+        owed[community_id] = [
+            (period, mine.get(period))
+            for period in sorted(set(months_between(first, last_month)) | set(mine))
+            if period <= last_month and open_for_entry(mine.get(period), period, today)
+        ]
+    return owed

@@ -7,22 +7,19 @@ returns to accept.
 
 import datetime
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from chunan_community.months import add_months, month_name, month_start, months_between
+from chunan_community.months import month_name
 from chunan_community.worklist import Task, Work, work_from
 from communities.access import CLERK, COUNTY, TOWNSHIP
 from communities.models import Community, MonthlyReturn, ReturnEvent, ReturnStatus
-from communities.returns.checks import due_on, founding_month, open_for_entry
+from communities.returns.checks import due_on
 from communities.returns.domain import TO_REVIEW
 from communities.returns.models import return_url
-from communities.returns.queries import returns_for
-
-# How far back a clerk's to-do list looks for months still owed (reopened ones aside).
-RECENT_MONTHS = 3
+from communities.returns.queries import returns_for, returns_owed
 
 
 def returns_work(user, access, today: datetime.date) -> list[Work]:
@@ -47,24 +44,12 @@ def _sent_back_reason():
 def _to_file(community_id, today) -> Work:
     """The months the clerk's community owes, oldest first: two queries."""
     community = Community.objects.only("code", "founded_year", "founded_on").get(pk=community_id)
-    last_month = add_months(month_start(today), -1)
-    first = max(
-        founding_month(community.founded_year, community.founded_on),
-        add_months(last_month, -RECENT_MONTHS),
-    )
-    # A month's entry window closes RETURN_CLOSE_DAYS after its end, unless the county
-    # reopened it: the months still open are recent ones, or reopened ones.
-    saved = {
-        monthly_return.period: monthly_return
-        for monthly_return in MonthlyReturn.objects.filter(community=community)
-        .filter(Q(period__gte=first) | Q(open_until__gte=today))
-        .annotate(sent_back_reason=_sent_back_reason())
-    }
-    tasks = []
-    for period in sorted(set(months_between(first, last_month)) | set(saved)):
-        monthly_return = saved.get(period)
-        if period <= last_month and open_for_entry(monthly_return, period, today):
-            tasks.append(_filing_task(community.code, period, monthly_return))
+    with_reasons = MonthlyReturn.objects.annotate(sent_back_reason=_sent_back_reason())
+    owed = returns_owed([community], today, returns=with_reasons)
+    tasks = [
+        _filing_task(community.code, period, monthly_return)
+        for period, monthly_return in owed[community.pk]
+    ]
     return Work(
         kind="returns.file",
         heading=_("Monthly returns to fill in and submit"),

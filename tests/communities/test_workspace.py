@@ -151,7 +151,7 @@ def test_workspace_nav_marks_the_records_and_shows_the_user(en, users):
 
     content = response.content.decode()
     assert '<a href="/manage/" aria-current="page">Community records</a>' in content
-    assert '<span class="user-box__name">county</span>' in content
+    assert '<a class="user-box__name" href="/account/" title="My account">county</a>' in content
     assert '<span class="user-box__role">County civil-affairs staff</span>' in content
     assert '<form class="inline-form" method="post" action="/accounts/logout/">' in content
 

@@ -45,6 +45,7 @@ from communities.models import (
     ReturnStatus,
     UserScope,
 )
+from notifications.models import Delivery, Kind, Message
 from portal import announcements
 from ratings import uploads
 from ratings.models import (
@@ -109,7 +110,7 @@ STAFF = ("other_clerk", "other_township", "clerk", "township", "county")  # is_s
 
 # The walk's size, so that it cannot shrink unnoticed: named URL patterns of the portal,
 # models in the admin.
-PORTAL_URL_COUNT = 123
+PORTAL_URL_COUNT = 136
 ADMIN_MODEL_COUNT = 45
 
 OBJECTOR_NAME = "诸葛明远"
@@ -168,6 +169,8 @@ HOME = {**KEEPERS, "other_clerk": MISSING, "other_township": MISSING}
 # Residents' personal data: `home`'s clerk and the county; its township's staff get 403.
 HOME_PEOPLE = {**HOME, "township": DENIED}
 COUNTY = answers(DENIED, anonymous=LOGIN, county=OK)
+# Anyone logged in, whatever their role.
+SIGNED_IN = answers(OK, anonymous=LOGIN)
 COUNTY_ELSE_404 = answers(MISSING, anonymous=LOGIN, county=OK)
 # GET on an action that only takes a POST.
 POST_ONLY = answers(NOT_ALLOWED, anonymous=LOGIN)
@@ -200,6 +203,26 @@ PORTAL = {
     "set_language": Page(answers(To("/")), post=answers(ALLOWED)),
     "communities:directory": Page(EVERYONE, search=True),
     "communities:profile": Page(EVERYONE, args={"code": "home"}),
+    # Each person's own pages (issue 15): the inbox and its messages (their own only), the
+    # contact details, the message settings and the password; the reset pages are public.
+    "notifications:inbox": Page(SIGNED_IN),
+    "notifications:message": Page(
+        answers(MISSING, anonymous=LOGIN, clerk=OK), args={"pk": "message"}
+    ),
+    "notifications:read_all": Page(POST_ONLY, post=refusals(SIGNED_IN)),
+    "notifications:account": Page(SIGNED_IN, post=refusals(SIGNED_IN)),
+    "notifications:preferences": Page(SIGNED_IN, post=refusals(SIGNED_IN)),
+    "notifications:password_change": Page(SIGNED_IN, post=refusals(SIGNED_IN)),
+    "password_reset": Page(EVERYONE, post=answers(ALLOWED)),
+    "password_reset_done": Page(EVERYONE),
+    "password_reset_confirm": Page(
+        EVERYONE, args={"uidb64": "uidb64", "token": "token"}, post=answers(ALLOWED)
+    ),
+    "password_reset_complete": Page(EVERYONE),
+    # The outbox: county staff.
+    "portal:outbox": Page(COUNTY),
+    "portal:outbox_detail": Page(COUNTY, args={"pk": "delivery"}),
+    "portal:outbox_retry": Page(POST_ONLY, args={"pk": "delivery"}, post=refusals(COUNTY)),
     # The staff's workspace: a clerk goes straight to their own community.
     "portal:dashboard": Page(
         {
@@ -827,6 +850,18 @@ def world(tree, users) -> World:
         today=today,
     )
 
+    # A message in the clerk's inbox, and an e-mail in the outbox.
+    message = Message.objects.create(
+        recipient=clerk, kind=Kind.RETURN_SENT_BACK, subject="月报被退回", body="请修改。"
+    )
+    delivery = Delivery.objects.create(
+        kind=Kind.RETURN_SENT_BACK,
+        to="clerk@example.org",
+        subject="月报被退回",
+        body="请修改。",
+        next_attempt_at=timezone.now(),
+    )
+
     # Log-in attempts.
     attempt = {
         "username": "clerk",
@@ -910,6 +945,10 @@ def world(tree, users) -> World:
         "outcome": outcome.pk,
         "user": clerk.pk,
         "announcement": announcement.pk,
+        "message": message.pk,
+        "delivery": delivery.pk,
+        "uidb64": "MTIzNDU2",
+        "token": "set-password",
         "return_type": ContentType.objects.get_for_model(monthly_return).pk,
         "return_pk": monthly_return.pk,
     }
@@ -1074,7 +1113,7 @@ def test_portal_answers_for_every_url(client, users, world, role):
 
     assert walk.mismatches == [], "\n".join(walk.mismatches)
     assert walk.leaks == {}
-    assert walk.count == PORTAL_URL_COUNT + searched + len(ERRORS) == 123 + 14 + 6
+    assert walk.count == PORTAL_URL_COUNT + searched + len(ERRORS) == 136 + 14 + 6
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -1243,6 +1282,10 @@ NOT_BY_A_LINK = {
     "set_language": "the language buttons are a form",
     "login": "staff are logged in already",
     "ratings:objection_submit": "the notice page holds its form, which is sent by POST",
+    "password_reset": "for people logged out: the log-in page links to it",
+    "password_reset_done": "the reset form's answer",
+    "password_reset_confirm": "the link in the reset e-mail",
+    "password_reset_complete": "the answer to a new password set from the e-mailed link",
 }
 NOT_BY_A_LINK_FOR = {
     **dict.fromkeys(

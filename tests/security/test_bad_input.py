@@ -30,6 +30,7 @@ import pytest
 from django import forms
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.messages import constants, get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
@@ -63,6 +64,16 @@ from communities.models import (
 from communities.returns import domain as returns_domain
 from communities.returns.excel import template_workbook
 from communities.returns.imports import return_import_create
+from notifications.models import (
+    Delivery,
+    DeliveryStatus,
+    Kind,
+    Message,
+    Mode,
+    Preference,
+    Profile,
+    chosen_kinds,
+)
 from portal import announcements
 from portal.models import Announcement
 from ratings import uploads
@@ -913,6 +924,52 @@ def _login_fields(world):
     }
 
 
+User = get_user_model()
+
+
+# ---------- A person's own pages and the outbox (issue 15) ----------
+
+
+def _account_fields(world):
+    return {
+        "email": st.emails().map(str) | st.just(""),
+        "phone": st.sampled_from(
+            ["13812345678", "+86 138 1234 5678", "\uff11\uff13\uff18 1234 5678", ""]
+        )
+        | words(20),
+        "sms": tick(),
+        "language": choice(["zh-hans", "en"]),
+    }
+
+
+def _account_stored(world, data):
+    clerk = world.users["clerk"]
+    clerk.refresh_from_db()
+    profile = Profile.objects.get(user=clerk)
+    assert clerk.email == last(data, "email").strip()
+    assert profile.language == last(data, "language")
+    assert profile.sms == (last(data, "sms") == "on")
+    assert profile.phone == " ".join(unicodedata.normalize("NFKC", last(data, "phone")).split())
+
+
+def _preference_fields(world):
+    return {kind.value: choice(Mode.values) for kind in chosen_kinds()}
+
+
+def _preferences_stored(world, data):
+    stored = dict(Preference.objects.filter(user=world.users["clerk"]).values_list("kind", "mode"))
+    assert stored == {kind.value: last(data, kind.value) for kind in chosen_kinds()}
+
+
+def _all_read(world, data):
+    assert not Message.objects.filter(recipient=world.users["clerk"], read_at__isnull=True).exists()
+
+
+def _retried(world, data):
+    world.delivery.refresh_from_db()
+    assert (world.delivery.status, world.delivery.attempts) == (DeliveryStatus.PENDING, 0)
+
+
 # ---------- The community's record (issue 14) ----------
 
 GROUND = datetime.date(2000, 1, 1)
@@ -1408,6 +1465,61 @@ ROUTES = [
         (Objection,),
         _moderate_stored,
     ),
+    # ---------- A person's own pages and the outbox (issue 15) ----------
+    Route(
+        "notifications:read_all",
+        "clerk",
+        lambda w: reverse("notifications:read_all"),
+        lambda w: {},
+        (Message,),
+        _all_read,
+    ),
+    Route(
+        "notifications:account",
+        "clerk",
+        lambda w: reverse("notifications:account"),
+        _account_fields,
+        (Profile, User),
+        _account_stored,
+    ),
+    Route(
+        "notifications:preferences",
+        "clerk",
+        lambda w: reverse("notifications:preferences"),
+        _preference_fields,
+        (Preference,),
+        _preferences_stored,
+    ),
+    Route(
+        "notifications:password_change",
+        "clerk",
+        lambda w: reverse("notifications:password_change"),
+        note="Django's view and form; a change renews the session's hash, which the examples' "
+        "rollback would not: tests/notifications/test_accounts.py posts it",
+    ),
+    Route(
+        "password_reset",
+        None,
+        lambda w: reverse("password_reset"),
+        note="answers every address alike, an account's or not (no account leak): a form "
+        "whose success stores nothing for an unknown address; tests/notifications/"
+        "test_password_reset.py posts it",
+    ),
+    Route(
+        "password_reset_confirm",
+        None,
+        lambda w: reverse("password_reset_confirm", kwargs={"uidb64": "MQ", "token": "x"}),
+        note="Django's view: a post to a link that is not valid shows no form and stores "
+        "nothing; tests/notifications/test_password_reset.py sets a password through it",
+    ),
+    Route(
+        "portal:outbox_retry",
+        "county",
+        lambda w: reverse("portal:outbox_retry", kwargs={"pk": w.delivery.pk}),
+        lambda w: {},
+        (Delivery,),
+        _retried,
+    ),
     # ---------- The county's announcements ----------
     Route(
         "portal:manage_announcement_new",
@@ -1593,6 +1705,8 @@ EMPTY_POST_STORES = {
     "ratings:judging_close": "a button: its first post only asks to confirm closing scoring",
     "ratings:evidence_remove": "a button: removes the file",
     "services:admission_approve": "the note on an approval is optional",
+    "notifications:read_all": "a button: marks every message read",
+    "portal:outbox_retry": "a button: sends a failed message again",
 }
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -1748,6 +1862,19 @@ def world(tree, users):
         community=tree["home"],
         kind=Volunteer.Kind.PARTY_MEMBER,
         registered_on=datetime.date(2024, 1, 5),
+    )
+    # An unread message of the clerk's, and an e-mail that failed after its last try.
+    Message.objects.create(
+        recipient=users["clerk"], kind=Kind.RETURN_SENT_BACK, subject="月报被退回", body="请修改。"
+    )
+    w.delivery = Delivery.objects.create(
+        kind=Kind.RETURN_SENT_BACK,
+        to="clerk@example.org",
+        subject="月报被退回",
+        body="请修改。",
+        status=DeliveryStatus.FAILED,
+        attempts=8,
+        next_attempt_at=timezone.now(),
     )
     w.service = service_record(
         volunteer=w.volunteer,
@@ -2250,6 +2377,7 @@ INVISIBLE_MESSAGE = (
 # like the routes; a form left out must be named in WITHOUT_TEXT. Every form class of the
 # portal derives from PortalForm (tests/test_forms.py), which checks all its text fields.
 TEXT_FIELDS = {
+    "notifications:account": ["phone"],
     "communities:edit_basic": ["address", "office_phone", "contact_person", "description"],
     "communities:edit_facilities": ["facility-party_room-note", "facility-police_room-note"],
     "communities:edit_bodies": ["body-party-name", "body-residents_committee-name"],
@@ -2288,6 +2416,9 @@ TEXT_FIELDS = {
     "services:volunteer_points": ["activity"],
 }
 WITHOUT_TEXT = {
+    "notifications:read_all": "a button",
+    "notifications:preferences": "choices",
+    "portal:outbox_retry": "a button",
     "login": "Django's log-in form: the user name is only looked up",
     "returns:import": "a file",
     "returns:import_preview": "a button",

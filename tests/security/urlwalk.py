@@ -87,6 +87,8 @@ def person_kwargs(route, people):
         kwargs["month"] = "2026-03"
     if "<str:action>" in route or "<int:declaration>" in route or "<path:" in route:
         return None
+    if "<uidb64>" in route:
+        return None  # a password link: about an account, not a person's details
     return kwargs
 
 

@@ -333,6 +333,8 @@ class Command(BaseCommand):
                 {"username": account["username"]},
                 facts={
                     "password": password,
+                    # The demo's mail is written to files (make run: var/mail/), never sent.
+                    "email": f"{account['username']}@chunan.invalid",
                     "is_active": True,
                     "is_staff": account["is_staff"],
                     "is_superuser": False,
