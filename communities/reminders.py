@@ -9,9 +9,17 @@ import datetime
 
 from django.conf import settings
 
+from communities.access import CLERK, COUNTY, TOWNSHIP, access_for
 from communities.queries import people_by_place, terms_falling_due
 from notifications.models import Kind
 from notifications.reminders import Reminder
+
+# What the registry and the monthly returns tell each role (the message settings' kinds).
+KINDS_BY_ROLE = {
+    CLERK: {Kind.RETURN_SENT_BACK, Kind.RETURN_DUE, Kind.RETURN_OVERDUE, Kind.TERM_ENDING},
+    TOWNSHIP: {Kind.RETURNS_OVERDUE_AREA, Kind.RETURNS_WAITING, Kind.TERM_ENDING},
+    COUNTY: {Kind.RETURNS_WAITING},
+}
 
 # The second, last notice before a term ends.
 LAST_NOTICE_DAYS = 30
@@ -54,3 +62,8 @@ def term_reminders(today: datetime.date) -> list[Reminder]:
             )
         )
     return reminders
+
+
+def notice_kinds(user) -> set:
+    """The registry's and the returns' kinds of message `user` receives."""
+    return KINDS_BY_ROLE.get(access_for(user).role, set())

@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from chunan_community import phones
 from chunan_community.forms import PortalForm, PortalModelForm, VisibleTextMixin
-from notifications.models import Delivery, Kind, Message, Mode, Preference, Profile, chosen_kinds
+from notifications.models import Delivery, Kind, Message, Mode, Preference, Profile
 from notifications.notify import email_to
+from notifications.reminders import kinds_for
 
 User = get_user_model()
 
@@ -76,7 +77,8 @@ class PreferencesForm(PortalForm):
         super().__init__(*args, **kwargs)
         self.user = user
         chosen = dict(Preference.objects.filter(user=user).values_list("kind", "mode"))
-        for kind in chosen_kinds():
+        self.kinds = kinds_for(user)
+        for kind in self.kinds:
             self.fields[kind.value] = forms.ChoiceField(
                 label=kind.label,
                 choices=Mode.choices,
@@ -85,7 +87,7 @@ class PreferencesForm(PortalForm):
             )
 
     def save(self) -> None:
-        for kind in chosen_kinds():
+        for kind in self.kinds:
             Preference.objects.update_or_create(
                 user=self.user, kind=kind.value, defaults={"mode": self.cleaned_data[kind.value]}
             )

@@ -179,9 +179,11 @@ def email_to(
     key: str = "",
     language: str | None = None,
     sensitive: bool = False,
+    preferences: bool = False,
 ) -> Delivery | None:
     """Write an e-mail to `address`, which belongs to no account (or to a user who cannot log
-    in). With `key`, a second call for the same key writes nothing and returns None."""
+    in). With `key`, a second call for the same key writes nothing and returns None. With
+    `preferences`, the e-mail links to the recipient's message settings (a user's digest)."""
     if not address:
         return None
     if key and Delivery.objects.filter(channel=Channel.EMAIL, key=key).exists():
@@ -193,7 +195,7 @@ def email_to(
         kind=kind,
         to=address,
         subject=text.subject,
-        body=_email_body(text, url, language, preferences=False),
+        body=_email_body(text, url, language, preferences=preferences),
         key=key,
         sensitive=sensitive,
         next_attempt_at=timezone.now(),

@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 
 from notifications import notify as notifying
 from notifications import outbox
-from notifications.models import Kind, Message, Profile
+from notifications.models import Kind, Message, Profile, chosen_kinds
 
 
 @dataclass(frozen=True)
@@ -34,14 +34,32 @@ class Reminder:
 
 
 Provider = Callable[[datetime.date], Iterable[Reminder]]
+# What kinds of message a user can receive from an app, by their role: the message settings
+# show those only (a clerk is never sent score sheets).
+Audience = Callable[[object], Iterable[Kind]]
 
 _providers: list[Provider] = []
+_audiences: list[Audience] = []
 
 
 def register(provider: Provider) -> None:
     """Add an app's provider; registering the same one twice keeps one."""
     if provider not in _providers:
         _providers.append(provider)
+
+
+def register_audience(audience: Audience) -> None:
+    """Add an app's `(user) -> kinds` (as `register`)."""
+    if audience not in _audiences:
+        _audiences.append(audience)
+
+
+def kinds_for(user) -> list[Kind]:
+    """The kinds `user` may choose how to receive, in the order of Kind: those the apps say
+    their role receives; every kind for an account no app knows (a superuser without a
+    role)."""
+    wanted = {kind for audience in _audiences for kind in audience(user)}
+    return [kind for kind in chosen_kinds() if not wanted or kind in wanted]
 
 
 @dataclass
@@ -101,6 +119,7 @@ def send_digests(today: datetime.date) -> int:
                 url="/inbox/",
                 key=f"digest:{user.pk}:{today.isoformat()}",
                 language=languages.get(user.pk, settings.LANGUAGE_CODE),
+                preferences=True,
             )
             Message.objects.filter(pk__in=[m.pk for m in messages]).update(in_digest=False)
         count += written is not None

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from chunan_community.paging import paginate
@@ -32,7 +32,7 @@ class OutboxFilter(django_filters.FilterSet):
         label=gettext_lazy("Kind"), choices=Kind.choices, empty_label=gettext_lazy("All kinds")
     )
     to = django_filters.CharFilter(
-        label=gettext_lazy("To"), lookup_expr="icontains", widget=forms.TextInput()
+        label=pgettext_lazy("recipient", "To"), lookup_expr="icontains", widget=forms.TextInput()
     )
 
     class Meta:

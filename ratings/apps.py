@@ -12,7 +12,7 @@ class RatingsConfig(AppConfig):
         from notifications import reminders
         from ratings.permissions import register_policy
         from ratings.queries import profile_ratings
-        from ratings.reminders import declaration_deadline, scoring_deadline
+        from ratings.reminders import declaration_deadline, notice_kinds, scoring_deadline
         from ratings.worklist import ratings_work
 
         register_policy()
@@ -23,3 +23,4 @@ class RatingsConfig(AppConfig):
         # The daily reminders: the declaration and scoring deadlines.
         reminders.register(declaration_deadline)
         reminders.register(scoring_deadline)
+        reminders.register_audience(notice_kinds)

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
+from communities.access import CLERK, COUNTY, JUDGE, access_for
 from notifications.models import Kind
 from notifications.reminders import Reminder
 from ratings.domain import active_clerks, owes_declaration, unsaved_sheets
@@ -91,3 +92,16 @@ def scoring_deadline(today: datetime.date) -> list[Reminder]:
         for (round_id, judge_id) in sorted(unsaved)
         if round_id == round_.pk and judge_id in judges
     ]
+
+
+# What the ratings tell each role (the message settings' kinds).
+KINDS_BY_ROLE = {
+    CLERK: {Kind.DECLARATIONS_OPEN, Kind.DECLARATION_DEADLINE},
+    JUDGE: {Kind.SHEETS_ASSIGNED, Kind.SCORING_DEADLINE},
+    COUNTY: {Kind.NEW_OPINION},
+}
+
+
+def notice_kinds(user) -> set:
+    """The ratings' kinds of message `user` receives."""
+    return KINDS_BY_ROLE.get(access_for(user).role, set())

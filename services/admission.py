@@ -23,6 +23,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from chunan_community.errors import Refused
+from communities.access import access_for
 from communities.models import Community
 from communities.permissions import can_add, can_change
 from notifications.models import Kind
@@ -332,3 +333,8 @@ def admission_refuse(*, admission_request: AdmissionRequest, by, reason: str) ->
     if not reason:
         raise Refused(_("Give the reason for the refusal: the department is told it."))
     return _decide(admission_request, to=Status.REFUSED, reason=reason, by=by)
+
+
+def notice_kinds(user) -> set:
+    """Admission decisions reach the county staff who recorded the request."""
+    return {Kind.ADMISSION_DECISION} if access_for(user).is_county else set()

@@ -10,6 +10,8 @@ class ServicesConfig(AppConfig):
         from chunan_community import worklist
         from communities import sections
         from communities.returns import prefill
+        from notifications import reminders
+        from services.admission import notice_kinds
         from services.permissions import register_policy
         from services.prefill import service_figures
         from services.profile import service_networks
@@ -22,3 +24,5 @@ class ServicesConfig(AppConfig):
         sections.register(service_networks, pages=(sections.PROFILE, sections.WORKSPACE))
         # The to-do list: the admission requests waiting for a decision.
         worklist.register(services_work)
+        # The message settings: admission decisions are the county's.
+        reminders.register_audience(notice_kinds)

@@ -10,6 +10,7 @@ import email.policy
 import logging
 import socket
 import threading
+from unittest import mock
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -77,7 +78,13 @@ def mailbox(smtp_server, settings):
 
 
 def run_worker() -> None:
-    """Run every task that is due now, as `manage.py db_worker --batch` does."""
-    call_command(
-        "db_worker", batch=True, interval=0, startup_delay=False, reload=False, verbosity=0
-    )
+    """Run every task that is due now, as `manage.py db_worker --batch` does.
+
+    In the test's own connection: the worker's check for old connections would close it (on
+    PostgreSQL, once CONN_MAX_AGE has passed or the clock was moved on), and with it the
+    transaction the test runs in. tests/notifications/test_worker_killed.py runs the worker
+    as a process of its own, as production does."""
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        call_command(
+            "db_worker", batch=True, interval=0, startup_delay=False, reload=False, verbosity=0
+        )

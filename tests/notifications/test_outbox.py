@@ -74,6 +74,7 @@ def test_preferences_choose_inbox_only_or_the_digest(users, mailbox):
     [digest] = mailbox.messages
     assert digest.rcpt_tos == ["township@example.org"]
     assert "您的密码已更改" in mailbox.text(digest)
+    assert "/account/notifications/" in mailbox.text(digest)
 
 
 def test_a_refused_send_is_retried_then_kept_as_failed(users, mailbox, settings):

@@ -139,6 +139,35 @@ def test_preferences_are_kept_per_kind(client, users):
     assert Preference.objects.get(user=users["clerk"], kind=Kind.RETURN_DUE).mode == Mode.DIGEST
 
 
+@pytest.mark.parametrize(
+    ("role", "kinds"),
+    [
+        (
+            "clerk",
+            [
+                Kind.RETURN_SENT_BACK,
+                Kind.RETURN_DUE,
+                Kind.RETURN_OVERDUE,
+                Kind.TERM_ENDING,
+                Kind.DECLARATIONS_OPEN,
+                Kind.DECLARATION_DEADLINE,
+            ],
+        ),
+        (
+            "township",
+            [Kind.RETURNS_OVERDUE_AREA, Kind.RETURNS_WAITING, Kind.TERM_ENDING],
+        ),
+        ("county", [Kind.RETURNS_WAITING, Kind.NEW_OPINION, Kind.ADMISSION_DECISION]),
+        ("judge", [Kind.SHEETS_ASSIGNED, Kind.SCORING_DEADLINE]),
+    ],
+)
+def test_the_settings_offer_the_kinds_a_role_receives(client, users, role, kinds):
+    client.force_login(users[role])
+    form = soup(client.get(reverse("notifications:preferences"))).select_one("#preferences-form")
+    offered = list(dict.fromkeys(box["name"] for box in form.select("input[type=radio]")))
+    assert offered == [kind.value for kind in kinds]
+
+
 @pytest.mark.parametrize("count", [1, 30])
 def test_the_outbox_costs_the_same_queries_for_1_or_30_messages(
     client, users, django_assert_num_queries, count

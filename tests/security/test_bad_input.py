@@ -72,8 +72,8 @@ from notifications.models import (
     Mode,
     Preference,
     Profile,
-    chosen_kinds,
 )
+from notifications.reminders import kinds_for
 from portal import announcements
 from portal.models import Announcement
 from ratings import uploads
@@ -953,12 +953,14 @@ def _account_stored(world, data):
 
 
 def _preference_fields(world):
-    return {kind.value: choice(Mode.values) for kind in chosen_kinds()}
+    return {kind.value: choice(Mode.values) for kind in kinds_for(world.users["clerk"])}
 
 
 def _preferences_stored(world, data):
     stored = dict(Preference.objects.filter(user=world.users["clerk"]).values_list("kind", "mode"))
-    assert stored == {kind.value: last(data, kind.value) for kind in chosen_kinds()}
+    assert stored == {
+        kind.value: last(data, kind.value) for kind in kinds_for(world.users["clerk"])
+    }
 
 
 def _all_read(world, data):
