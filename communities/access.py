@@ -124,3 +124,13 @@ def access_for(user) -> Access:
             access = Access(role=scope.role, township_id=scope.township_id)
     user._chunan_access = access
     return access
+
+
+def by_role(table: dict):
+    """A function of a user giving `table`'s entry for their role, an empty set for a role
+    the table does not name (what each app tells each role: the message settings' kinds)."""
+
+    def of(user) -> set:
+        return table.get(access_for(user).role, set())
+
+    return of

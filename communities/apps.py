@@ -8,7 +8,8 @@ class CommunitiesConfig(AppConfig):
 
     def ready(self):
         from chunan_community import worklist
-        from communities.reminders import notice_kinds, term_reminders
+        from communities.access import by_role
+        from communities.reminders import KINDS_BY_ROLE, term_reminders
         from communities.returns.reminders import owed_return_reminders, waiting_return_reminders
         from communities.returns.worklist import returns_work
         from communities.worklist import registry_work
@@ -21,4 +22,4 @@ class CommunitiesConfig(AppConfig):
         reminders.register(owed_return_reminders)
         reminders.register(waiting_return_reminders)
         reminders.register(term_reminders)
-        reminders.register_audience(notice_kinds)
+        reminders.register_audience(by_role(KINDS_BY_ROLE))

@@ -339,16 +339,19 @@ def describe_changes(rows) -> list[dict]:
     return changes
 
 
-def clerks_of(community) -> list:
-    """The active users who keep `community`'s records (its clerks): one query."""
-    return [
-        scope.user
-        for scope in UserScope.objects.filter(
-            role=Role.CLERK, community=community, user__is_active=True
-        )
+def active_staff(*roles, **where):
+    """The active users holding one of `roles` (UserScope, with its user), narrowed by
+    `where`: whom a message is sent to. The one query of every recipient list."""
+    return (
+        UserScope.objects.filter(role__in=roles, user__is_active=True, **where)
         .select_related("user")
         .order_by("user__username")
-    ]
+    )
+
+
+def clerks_of(community) -> list:
+    """The active users who keep `community`'s records (its clerks): one query."""
+    return [scope.user for scope in active_staff(Role.CLERK, community=community)]
 
 
 @dataclass(frozen=True)
@@ -364,13 +367,7 @@ def people_by_place() -> People:
     """Every active clerk, township and county user, by their community or township: one
     query."""
     people = People(clerks=defaultdict(list), township_staff=defaultdict(list), county_staff=[])
-    for scope in (
-        UserScope.objects.filter(
-            user__is_active=True, role__in=[Role.CLERK, Role.TOWNSHIP, Role.COUNTY]
-        )
-        .select_related("user")
-        .order_by("user__username")
-    ):
+    for scope in active_staff(Role.CLERK, Role.TOWNSHIP, Role.COUNTY):
         if scope.role == Role.CLERK:
             people.clerks[scope.community_id].append(scope.user)
         elif scope.role == Role.TOWNSHIP:

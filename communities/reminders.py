@@ -9,7 +9,7 @@ import datetime
 
 from django.conf import settings
 
-from communities.access import CLERK, COUNTY, TOWNSHIP, access_for
+from communities.access import CLERK, COUNTY, TOWNSHIP
 from communities.queries import people_by_place, terms_falling_due
 from notifications.models import Kind
 from notifications.reminders import Reminder
@@ -62,8 +62,3 @@ def term_reminders(today: datetime.date) -> list[Reminder]:
             )
         )
     return reminders
-
-
-def notice_kinds(user) -> set:
-    """The registry's and the returns' kinds of message `user` receives."""
-    return KINDS_BY_ROLE.get(access_for(user).role, set())

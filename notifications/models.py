@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -203,7 +204,8 @@ class Delivery(models.Model):
         _("status"), max_length=8, choices=DeliveryStatus, default=DeliveryStatus.PENDING
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"))
+    # Due at once when written; later after a failed try (outbox._failed).
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
     # A worker sending it holds it until then; after that another may (outbox.claim).
     claimed_until = models.DateTimeField(null=True, blank=True)
     # When it was last put on the task queue (outbox.sweep puts it back if that was lost).

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.template import Context, engines
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from notifications import outbox
 from notifications.models import (
@@ -116,7 +116,6 @@ def notify(
     modes = dict(
         Preference.objects.filter(user__in=list(users), kind=kind).values_list("user_id", "mode")
     )
-    now = timezone.now()
     messages, deliveries = [], []
     for pk, user in users.items():
         profile = profiles.get(pk)
@@ -144,7 +143,6 @@ def notify(
                         to=user.email,
                         subject=text.subject,
                         body=_email_body(text, url, language, preferences=not account_kind),
-                        next_attempt_at=now,
                     ),
                 )
             )
@@ -158,7 +156,6 @@ def notify(
                         to=profile.phone,
                         subject=text.subject,
                         body=text.subject,
-                        next_attempt_at=now,
                     ),
                 )
             )
@@ -198,7 +195,6 @@ def email_to(
         body=_email_body(text, url, language, preferences=preferences),
         key=key,
         sensitive=sensitive,
-        next_attempt_at=timezone.now(),
     )
     outbox.write([delivery])
     return delivery

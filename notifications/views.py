@@ -7,13 +7,12 @@ import hashlib
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required, login_required
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
-from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -77,7 +76,7 @@ def account(request):
         request,
         "notifications/account.html",
         {"form": form},
-        status=400 if form.is_bound and form.errors else 200,
+        status=400 if form.is_bound else 200,
     )
 
 
@@ -94,7 +93,7 @@ def preferences(request):
         request,
         "notifications/preferences.html",
         {"form": form},
-        status=400 if form.is_bound and form.errors else 200,
+        status=400 if form.is_bound else 200,
     )
 
 
@@ -115,14 +114,22 @@ def _over_reset_limit(request) -> bool:
     return count > settings.CHUNAN_PASSWORD_RESETS_PER_HOUR
 
 
-@method_decorator(login_not_required, name="dispatch")
-class PasswordResetView(auth_views.PasswordResetView):
-    """Ask for a link by e-mail. The page after is the same whether the address belongs to
-    an account or not; an address sends at most CHUNAN_PASSWORD_RESETS_PER_HOUR requests an
+class BadRequestOnErrors:
+    """A rejected form answers 400, as the portal's own form pages do."""
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+
+class PasswordResetView(BadRequestOnErrors, auth_views.PasswordResetView):
+    """Ask for a link by e-mail (Django's view, open to the logged-out, in the portal's
+    templates/registration/). The page after is the same whether the address belongs to an
+    account or not; an address sends at most CHUNAN_PASSWORD_RESETS_PER_HOUR requests an
     hour (429 after that)."""
 
     form_class = PasswordResetForm
-    template_name = "registration/password_reset_form.html"
 
     def post(self, request, *args, **kwargs):
         if _over_reset_limit(request):
@@ -140,43 +147,14 @@ class PasswordResetView(auth_views.PasswordResetView):
             return response
         return super().post(request, *args, **kwargs)
 
-    def form_invalid(self, form):
-        response = self.render_to_response(self.get_context_data(form=form))
-        response.status_code = 400
-        return response
 
-
-@method_decorator(login_not_required, name="dispatch")
-class PasswordResetDoneView(auth_views.PasswordResetDoneView):
-    template_name = "registration/password_reset_done.html"
-
-
-@method_decorator(login_not_required, name="dispatch")
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+class PasswordResetConfirmView(BadRequestOnErrors, auth_views.PasswordResetConfirmView):
     """Choose a new password from the e-mailed link (also the new account's first one)."""
 
-    template_name = "registration/password_reset_confirm.html"
 
-    def form_invalid(self, form):
-        response = self.render_to_response(self.get_context_data(form=form))
-        response.status_code = 400
-        return response
-
-
-@method_decorator(login_not_required, name="dispatch")
-class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
-    template_name = "registration/password_reset_complete.html"
-
-
-class PasswordChangeView(auth_views.PasswordChangeView):
-    template_name = "registration/password_change_form.html"
+class PasswordChangeView(BadRequestOnErrors, auth_views.PasswordChangeView):
     success_url = reverse_lazy("notifications:account")
 
     def form_valid(self, form):
         messages.success(self.request, _("Your password is changed."))
         return super().form_valid(form)
-
-    def form_invalid(self, form):
-        response = self.render_to_response(self.get_context_data(form=form))
-        response.status_code = 400
-        return response

@@ -9,10 +9,11 @@ class RatingsConfig(AppConfig):
     def ready(self):
         from chunan_community import worklist
         from communities import sections
+        from communities.access import by_role
         from notifications import reminders
         from ratings.permissions import register_policy
         from ratings.queries import profile_ratings
-        from ratings.reminders import declaration_deadline, notice_kinds, scoring_deadline
+        from ratings.reminders import KINDS_BY_ROLE, declaration_deadline, scoring_deadline
         from ratings.worklist import ratings_work
 
         register_policy()
@@ -23,4 +24,4 @@ class RatingsConfig(AppConfig):
         # The daily reminders: the declaration and scoring deadlines.
         reminders.register(declaration_deadline)
         reminders.register(scoring_deadline)
-        reminders.register_audience(notice_kinds)
+        reminders.register_audience(by_role(KINDS_BY_ROLE))

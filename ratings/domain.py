@@ -21,7 +21,8 @@ from django.utils.translation import ngettext
 
 from chunan_community.errors import Refused
 from communities.access import CLERK, COUNTY, JUDGE, TOWNSHIP, access_for
-from communities.models import Community, UserScope
+from communities.models import Community
+from communities.queries import active_staff
 from notifications.models import Kind
 from notifications.notify import notify
 from ratings import scoring
@@ -98,10 +99,8 @@ def active_clerks():
     """The clerks of the active communities who can log in, with their user and community
     (one query): whom a round's declarations concern."""
     return (
-        UserScope.objects.filter(
-            role=CLERK, user__is_active=True, community__in=Community.objects.public()
-        )
-        .select_related("user", "community")
+        active_staff(CLERK, community__in=Community.objects.public())
+        .select_related("community")
         .order_by("community__code", "user__username")
     )
 

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 
 from chunan_community.errors import Refused
 from communities.access import COUNTY
-from communities.models import Community, UserScope
+from communities.models import Community
+from communities.queries import active_staff
 from notifications.models import Kind
 from notifications.notify import email_to, notify
 from ratings.domain import round_actions
@@ -158,12 +159,7 @@ def objection_submit(
 
 def county_staff() -> list:
     """The county staff who can log in: who moderate the opinions (one query)."""
-    return [
-        scope.user
-        for scope in UserScope.objects.filter(role=COUNTY, user__is_active=True).select_related(
-            "user"
-        )
-    ]
+    return [scope.user for scope in active_staff(COUNTY)]
 
 
 def reply_address(contact: str) -> str | None:

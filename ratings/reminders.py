@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
-from communities.access import CLERK, COUNTY, JUDGE, access_for
+from communities.access import CLERK, COUNTY, JUDGE
 from notifications.models import Kind
 from notifications.reminders import Reminder
 from ratings.domain import active_clerks, owes_declaration, unsaved_sheets
@@ -100,8 +100,3 @@ KINDS_BY_ROLE = {
     JUDGE: {Kind.SHEETS_ASSIGNED, Kind.SCORING_DEADLINE},
     COUNTY: {Kind.NEW_OPINION},
 }
-
-
-def notice_kinds(user) -> set:
-    """The ratings' kinds of message `user` receives."""
-    return KINDS_BY_ROLE.get(access_for(user).role, set())

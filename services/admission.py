@@ -23,7 +23,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from chunan_community.errors import Refused
-from communities.access import access_for
+from communities.access import COUNTY
 from communities.models import Community
 from communities.permissions import can_add, can_change
 from notifications.models import Kind
@@ -335,6 +335,5 @@ def admission_refuse(*, admission_request: AdmissionRequest, by, reason: str) ->
     return _decide(admission_request, to=Status.REFUSED, reason=reason, by=by)
 
 
-def notice_kinds(user) -> set:
-    """Admission decisions reach the county staff who recorded the request."""
-    return {Kind.ADMISSION_DECISION} if access_for(user).is_county else set()
+# Admission decisions reach the county staff who recorded the request (the message settings).
+KINDS_BY_ROLE = {COUNTY: {Kind.ADMISSION_DECISION}}

@@ -9,9 +9,10 @@ class ServicesConfig(AppConfig):
     def ready(self):
         from chunan_community import worklist
         from communities import sections
+        from communities.access import by_role
         from communities.returns import prefill
         from notifications import reminders
-        from services.admission import notice_kinds
+        from services.admission import KINDS_BY_ROLE
         from services.permissions import register_policy
         from services.prefill import service_figures
         from services.profile import service_networks
@@ -25,4 +26,4 @@ class ServicesConfig(AppConfig):
         # The to-do list: the admission requests waiting for a decision.
         worklist.register(services_work)
         # The message settings: admission decisions are the county's.
-        reminders.register_audience(notice_kinds)
+        reminders.register_audience(by_role(KINDS_BY_ROLE))
