@@ -105,7 +105,7 @@ endef
 deb_installed = dpkg-query -W -f='$${Status}' $(1) 2>/dev/null | grep -q 'ok installed'
 
 .PHONY: help install run test test-dates test-postgres bench load backup restore drill lint format \
-	messages check check-messages browser redis lock clean
+	messages check check-messages browser office redis lock clean
 
 help: ## List the targets
 	@echo "淳安社区建设管理平台: make targets"
@@ -171,6 +171,9 @@ browser: ## Install Debian's chromium and CJK fonts for the browser tests if mis
 	$(call deb_installed,fonts-noto-cjk) || missing="$$missing fonts-noto-cjk"; \
 	if [ -n "$$missing" ]; then $(call apt_install,$$missing); fi
 
+office: ## Install Debian's LibreOffice Writer (no GUI) if missing: a test opens the .docx reports with it
+	@command -v soffice >/dev/null || { $(call apt_install,libreoffice-writer-nogui); }
+
 redis: ## Start a Redis server for the shared-cache test if none answers (install it if missing)
 	@if [ -z "$${CHUNAN_TEST_REDIS_URL:-}" ] && ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then \
 		if ! command -v redis-server >/dev/null; then $(call apt_install,redis-server); fi; \
@@ -183,7 +186,7 @@ redis: ## Start a Redis server for the shared-cache test if none answers (instal
 # Both parts always run; the target fails if either failed. With PYTEST_ARGS narrowing the
 # run, a part that selects no test (pytest's exit 5) is fine.
 allow_none = $(if $(strip $(PYTEST_ARGS)),[ $$rc -ne 5 ] || rc=0;)
-test: install browser redis ## Run the whole suite (SQLite; PostgreSQL when DATABASE_URL names one)
+test: install browser office redis ## Run the whole suite (SQLite; PostgreSQL when DATABASE_URL names one)
 	@db="$${DATABASE_URL:-sqlite://}"; echo "==> tests on $${db%%:*}, $(TEST_WORKERS) workers"; \
 	status=0; rc=0; \
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --ignore=tests/e2e -m "not e2e" $(PYTEST_ARGS) || rc=$$?; \
@@ -194,7 +197,7 @@ test: install browser redis ## Run the whole suite (SQLite; PostgreSQL when DATA
 	exit $$status
 
 # Each day runs whatever the others did; the target fails if any run failed.
-test-dates: install browser redis ## Run the date-sensitive tests with the clock moved to each of TEST_DAYS
+test-dates: install browser office redis ## Run the date-sensitive tests with the clock moved to each of TEST_DAYS
 	@status=0; \
 	for day in $(TEST_DAYS); do \
 		echo "==> the clock moved to $$day: $(DATE_TESTS)"; \

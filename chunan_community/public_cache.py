@@ -67,6 +67,8 @@ WATCHED = (
     "services.Commendation",
     # The county's announcements: the home page's list, their own list and pages.
     "portal.Announcement",
+    # The published reports (统计信息): the home page's list, their own list and pages.
+    "reports.Publication",
 )
 OBJECTION = "ratings.Objection"
 
@@ -84,6 +86,12 @@ def _namespace() -> str:
     if settings.CHUNAN_CACHE_NAMESPACE:
         return f"public:{settings.CHUNAN_CACHE_NAMESPACE}"
     return _hashed_namespace(database_identity(connections["default"].settings_dict))
+
+
+def cache_namespace() -> str:
+    """The prefix of this database's keys in the shared cache (other caches of the portal's
+    pages, e.g. reports.live, key theirs under it too)."""
+    return _namespace()
 
 
 def database_identity(db: dict) -> str:

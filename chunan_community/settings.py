@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "communities",
     "ratings",
     "services",
+    # The reports the county publishes (统计信息), built from every app's records.
+    "reports",
     "operations",
     # The roof's pages, with the county's announcements (通知公告).
     "portal.apps.PortalPagesConfig",

@@ -7,19 +7,23 @@ Gnumeric show it as the text it is. Numbers, dates and empty cells are written a
 `unescape_text` undoes it for text the portal reads back from its own template.
 
 Every download is made here too: `csv_response` (in memory) and `csv_stream_response`
-(streamed), `xlsx_response` (a workbook or its bytes) and `xlsx_file_response` (a long table
-written to a temporary file), each with its content type and the file name to save as.
+(streamed), `xlsx_response` (a workbook or its bytes), `xlsx_file_response` (a long table
+written to a temporary file) and `xlsx_sheets_response` (several tables, a sheet each, written
+the same way), each with its content type and the file name to save as.
 """
 
 import csv
 import datetime
 import io
 import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 from chunan_community.figures import cell_xlsx
@@ -157,6 +161,65 @@ def xlsx_file(header, lines, *, title: str):
     workbook.save(output)
     output.seek(0)
     return output
+
+
+@dataclass
+class Sheet:
+    """One sheet of a workbook written by `xlsx_sheets_file`: a header and lines of cells
+    (text, numbers, shares: figures.cell_xlsx), frozen at `freeze`; `lines` may be a
+    generator, read once."""
+
+    title: str
+    header: list
+    lines: Iterable
+    freeze: str = "B2"
+
+
+def _write_only_row(sheet, values) -> list:
+    """A line for a write-only sheet: numbers as numbers, shares as percentages, dates as
+    dates, every text through safe_cell (a cell with a number format is a WriteOnlyCell)."""
+    row = []
+    for original in values:
+        if isinstance(original, datetime.date):  # a date, not its text
+            value, number_format = original, "yyyy-mm-dd"
+        else:
+            value, number_format = cell_xlsx(original)
+        value = safe_cell(value)
+        if number_format:
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.number_format = number_format
+            value = cell
+        row.append(value)
+    return row
+
+
+def xlsx_sheets_file(sheets: Iterable[Sheet]):
+    """Several tables, a sheet each, as an .xlsx in a temporary file, in openpyxl's
+    write-only mode: a grid of thousands of rows never sits in memory as cells."""
+    workbook = Workbook(write_only=True)
+    for spec in sheets:
+        sheet = workbook.create_sheet(spec.title[:31])
+        for index, label in enumerate(spec.header, start=1):
+            width = max(10, min(text_width(str(label)), 24))
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        sheet.freeze_panes = spec.freeze
+        append_row(sheet, spec.header)
+        for line in spec.lines:
+            sheet.append(_write_only_row(sheet, line))
+    output = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
+    workbook.save(output)
+    output.seek(0)
+    return output
+
+
+def xlsx_sheets_response(filename: str, sheets: Iterable[Sheet]) -> FileResponse:
+    """Several tables as an .xlsx download, written by `xlsx_sheets_file`."""
+    return FileResponse(
+        xlsx_sheets_file(sheets),
+        as_attachment=True,
+        filename=filename,
+        content_type=XLSX_CONTENT_TYPE,
+    )
 
 
 def xlsx_file_response(filename: str, header, lines, *, title: str) -> FileResponse:

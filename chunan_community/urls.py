@@ -26,5 +26,6 @@ urlpatterns = [
     path("returns/", include("communities.returns.urls")),
     path("ratings/", include("ratings.urls")),
     path("services/", include("services.urls")),
+    path("", include("reports.urls")),
     path("", include("operations.urls")),
 ]

@@ -94,6 +94,25 @@ class Access:
 PUBLIC_ACCESS = Access(role=PUBLIC)
 
 
+class _CountyOffice:
+    """Not a person: the county office itself, for which the documents of the whole county
+    are built (the yearly report, the statistics bulletin), outside any request. Handed to a
+    read that takes a user, it sees every community, as county staff do. Never a request's
+    user: nobody logs in as it, and it passes no permission check (no `has_perm`)."""
+
+    is_authenticated = True
+    is_active = True
+    is_superuser = False
+    pk = None
+    _chunan_access = Access(role=COUNTY)
+
+    def __str__(self) -> str:
+        return "county office"
+
+
+COUNTY_OFFICE = _CountyOffice()
+
+
 def access_for(user) -> Access:
     """The user's place in the tree, read once and kept on the user object."""
     if user is None or not user.is_authenticated or not user.is_active:

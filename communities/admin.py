@@ -48,6 +48,7 @@ from communities.models import (
     IndicatorRule,
     MonthlyReturn,
     PartyBranch,
+    Ratio,
     Restructuring,
     ReturnEvent,
     ReturnImport,
@@ -860,6 +861,33 @@ class IndicatorRuleAdmin(ScopedAdmin):
     search_fields = ("left__code", "left__name", "right__code", "right__name", "message")
     autocomplete_fields = ("left", "right")
     fields = ("left", "operator", "right", "message")
+
+
+@admin.register(Ratio)
+class RatioAdmin(ScopedAdmin):
+    """Derived indicators (派生指标): the county's, like the indicators they are made of."""
+
+    list_display = (
+        "code",
+        "name",
+        "group",
+        "numerator",
+        "denominator",
+        "factor",
+        "unit",
+        "decimal_places",
+    )
+    list_select_related = ("group", "numerator", "denominator")
+    list_filter = ("group",)
+    search_fields = ("code", "name", "name_en")
+    autocomplete_fields = ("numerator", "denominator")
+    fieldsets = (
+        (None, {"fields": ("code", "name", "name_en", "group", "sort_order", "help_text")}),
+        (
+            _("Figures"),
+            {"fields": ("numerator", "denominator", "factor", "unit", "decimal_places")},
+        ),
+    )
 
 
 class PeriodFilter(admin.SimpleListFilter):

@@ -17,7 +17,7 @@ from django.core.management.base import CommandError
 from django.db.models import UniqueConstraint
 from django.utils.translation import gettext as _
 
-from communities.models import Indicator, IndicatorGroup, IndicatorRule
+from communities.models import Indicator, IndicatorGroup, IndicatorRule, Ratio
 from communities.returns import catalogue
 
 
@@ -145,7 +145,9 @@ def load_catalogue(loader: Loader) -> dict[str, Indicator]:
 
     Everything is `initial`: county staff keep the catalogue, and a re-run must neither undo
     their edits nor add history rows. A rule is found by its two indicators, so a county that
-    changed a rule's operator keeps its version rather than getting the default back.
+    changed a rule's operator keeps its version rather than getting the default back. A
+    derived indicator (Ratio) is found by its code, like an indicator: one the county changed
+    (its factor, another denominator) is kept as it is.
     """
     groups = {
         code: loader.put(
@@ -167,5 +169,18 @@ def load_catalogue(loader: Loader) -> dict[str, Indicator]:
             IndicatorRule,
             {"left": indicators[left], "right": indicators[right]},
             initial={"operator": operator, "message": message},
+        )
+    for spec in catalogue.RATIOS:
+        spec = dict(spec)
+        code = spec.pop("code")
+        loader.put(
+            Ratio,
+            {"code": code},
+            initial={
+                **spec,
+                "group": groups[spec["group"]],
+                "numerator": indicators[spec["numerator"]],
+                "denominator": indicators[spec["denominator"]],
+            },
         )
     return indicators

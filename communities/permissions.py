@@ -35,6 +35,7 @@ POLICY = {
     models.IndicatorGroup: (COUNTY_ONLY, COUNTY_ONLY, COUNTY_ONLY),
     models.Indicator: (COUNTY_ONLY, COUNTY_ONLY, COUNTY_ONLY),
     models.IndicatorRule: (COUNTY_ONLY, COUNTY_ONLY, COUNTY_ONLY),
+    models.Ratio: (COUNTY_ONLY, COUNTY_ONLY, COUNTY_ONLY),
     models.MonthlyReturn: (frozenset(), frozenset(), frozenset()),
     models.ReturnValue: (frozenset(), frozenset(), frozenset()),
     models.ReturnEvent: (frozenset(), frozenset(), frozenset()),
@@ -67,6 +68,7 @@ UNSCOPED = {
     models.IndicatorGroup,
     models.Indicator,
     models.IndicatorRule,
+    models.Ratio,
 }
 # Records only the county may read at all: who holds which role.
 COUNTY_READ = {models.UserScope}

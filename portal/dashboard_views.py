@@ -6,6 +6,10 @@ figure links to the list behind it, filtered to the same month, township and ran
 Clerks are sent to their own community's workspace rather than refused: the dashboard sums
 many communities while a clerk keeps one, and the workspace is where their own returns,
 terms and premises are (as /manage/ does for them). Judges and users without a role: 403.
+
+The same figures print (/manage/dashboard/print/) and download (/manage/dashboard.xlsx,
+/manage/dashboard.csv), built as one document (`dashboard_document`). The print view sends a
+clerk to the workspace as the page does; the files refuse a clerk (403).
 """
 
 from dataclasses import dataclass, field
@@ -14,11 +18,16 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from chunan_community.charts import format_number
+from chunan_community.documents import Document, Section, Table, Value, document_workbook
+from chunan_community.figures import cell_csv, cell_text
 from chunan_community.paging import paginate
+from chunan_community.spreadsheets import csv_response, xlsx_response
+from chunan_community.templatetags.portal_text import colon
 from communities.access import CLERK, COUNTY, TOWNSHIP, access_for
 from communities.models import Community, Township
 from communities.permissions import overseer_access
@@ -28,6 +37,7 @@ from portal.dashboard import (
     FUNDS_COUNTED,
     FUNDS_INDICATOR,
     TIERS,
+    ZERO,
     Dashboard,
     Figures,
     dashboard,
@@ -42,15 +52,20 @@ TOWNSHIPS_PER_PAGE = 50
 
 @dataclass(frozen=True)
 class Figure:
-    """One figure: its value as shown, what it counts, and the list behind it."""
+    """One figure: its number (a count, an area or a share), what it counts, and the list
+    behind it. The number stays a number for the exports; the page shows `value`."""
 
     id: str
-    value: str
+    number: Value
     label: str
     url: str = ""
     detail: str = ""
     attention: bool = False
     minor: bool = False  # a part of the figure above it, shown smaller
+
+    @property
+    def value(self) -> str:
+        return cell_text(self.number)
 
 
 @dataclass
@@ -135,7 +150,7 @@ def _cards(board: Dashboard, links: dict[str, str]) -> list[Card]:
         ratings.figures = [
             Figure(
                 f"tier-{tier}",
-                format_number(total.tiers[tier]),
+                total.tiers[tier],
                 tier.label,
                 links[tier] if total.tiers[tier] else "",
             )
@@ -144,7 +159,7 @@ def _cards(board: Dashboard, links: dict[str, str]) -> list[Card]:
         ratings.figures.append(
             Figure(
                 "tier-unrated",
-                format_number(total.unrated),
+                total.unrated,
                 _("Not rated in this round (or the rating revoked)"),
             )
         )
@@ -157,7 +172,7 @@ def _cards(board: Dashboard, links: dict[str, str]) -> list[Card]:
         figures=[
             Figure(
                 "reporting-rate",
-                str(total.reporting),
+                total.reporting,
                 _("Reporting rate"),
                 links["completeness"],
                 _("%(done)s of %(of)s communities reported")
@@ -169,7 +184,7 @@ def _cards(board: Dashboard, links: dict[str, str]) -> list[Card]:
             ),
             Figure(
                 "on-time-rate",
-                str(total.on_time),
+                total.on_time,
                 _("On-time rate"),
                 links["completeness"],
                 _("%(done)s of %(of)s returns reported by the due date")
@@ -188,14 +203,14 @@ def _cards(board: Dashboard, links: dict[str, str]) -> list[Card]:
         figures=[
             Figure(
                 "below-standard",
-                format_number(total.below_standard),
+                total.below_standard,
                 _("communities below the space standard"),
                 links["space_standard"],
                 attention=total.below_standard > 0,
             ),
             Figure(
                 "shortfall",
-                format_number(total.shortfall_m2),
+                total.shortfall_m2,
                 _("m² of premises missing in all"),
                 links["space_standard"],
             ),
@@ -208,7 +223,7 @@ def _cards(board: Dashboard, links: dict[str, str]) -> list[Card]:
         figures=[
             Figure(
                 "terms-due",
-                format_number(total.terms_due),
+                total.terms_due,
                 _("due within %(days)s days or overdue") % {"days": board.terms_days},
                 links["terms_due"],
                 _("%(count)s already overdue") % {"count": format_number(total.terms_overdue)},
@@ -223,7 +238,7 @@ def _cards(board: Dashboard, links: dict[str, str]) -> list[Card]:
         figures=[
             Figure(
                 "network-coverage",
-                str(total.coverage),
+                total.coverage,
                 _("coverage: networks established of five in every community"),
                 links["coverage"],
                 _("%(done)s of %(of)s")
@@ -235,7 +250,7 @@ def _cards(board: Dashboard, links: dict[str, str]) -> list[Card]:
             *[
                 Figure(
                     f"network-{kind}",
-                    str(share),
+                    share,
                     kind.label,
                     links["coverage"],
                     _("%(done)s of %(of)s communities")
@@ -255,14 +270,14 @@ def _cards(board: Dashboard, links: dict[str, str]) -> list[Card]:
         figures=[
             Figure(
                 "hours-last-month",
-                format_number(total.hours_last_month),
+                total.hours_last_month,
                 _("hours of service recorded in %(month)s")
                 % {"month": f"{board.last_month:%Y-%m}"},
                 links["hours_last_month"],
             ),
             Figure(
                 "hours-year",
-                format_number(total.hours_year),
+                total.hours_year,
                 _("hours of service recorded in %(year)s so far") % {"year": year},
                 links["hours_year"],
             ),
@@ -277,7 +292,7 @@ def _cards(board: Dashboard, links: dict[str, str]) -> list[Card]:
         funds.figures = [
             Figure(
                 "funds-year",
-                format_number(total.funds_year or 0),
+                total.funds_year or ZERO,
                 _("%(unit)s received in %(year)s so far")
                 % {"unit": board.funds_indicator.unit, "year": year},
                 links["funds"],
@@ -288,34 +303,41 @@ def _cards(board: Dashboard, links: dict[str, str]) -> list[Card]:
 
 @dataclass(frozen=True)
 class Cell:
-    text: str
+    number: Value
     url: str = ""
+
+    @property
+    def text(self) -> str:
+        return cell_text(self.number)
+
+
+def _row_numbers(figures: Figures, board: Dashboard) -> list[tuple[Value, str | None]]:
+    """The breakdown table's figures after the township's name, in the columns' order, each
+    with the key of the list behind it in `_links` (None: no list)."""
+    tiers = []
+    if board.round is not None:
+        tiers = [(figures.tiers[tier], None) for tier in TIERS] + [(figures.unrated, None)]
+    funds = []
+    if board.funds_indicator is not None:
+        funds = [(figures.funds_year, "funds")]
+    return [
+        (figures.communities, "communities"),
+        *tiers,
+        (figures.reporting, "completeness"),
+        (figures.on_time, "completeness"),
+        (figures.below_standard, "space_standard"),
+        (figures.shortfall_m2, "space_standard"),
+        (figures.terms_due, "terms_due"),
+        (figures.coverage, "coverage"),
+        (figures.hours_last_month, "hours_last_month"),
+        (figures.hours_year, "hours_year"),
+        *funds,
+    ]
 
 
 def _row_cells(figures: Figures, links: dict[str, str], board: Dashboard) -> list[Cell]:
-    """The breakdown table's cells after the township's name, in the columns' order."""
-    tiers = [Cell(format_number(figures.tiers[tier])) for tier in TIERS]
-    if board.round is not None:
-        tiers.append(Cell(format_number(figures.unrated)))
-    else:
-        tiers = []
-    return [
-        Cell(format_number(figures.communities), links["communities"]),
-        *tiers,
-        Cell(str(figures.reporting), links["completeness"]),
-        Cell(str(figures.on_time), links["completeness"]),
-        Cell(format_number(figures.below_standard), links["space_standard"]),
-        Cell(format_number(figures.shortfall_m2), links["space_standard"]),
-        Cell(format_number(figures.terms_due), links["terms_due"]),
-        Cell(str(figures.coverage), links["coverage"]),
-        Cell(format_number(figures.hours_last_month), links["hours_last_month"]),
-        Cell(format_number(figures.hours_year), links["hours_year"]),
-        *(
-            [Cell(format_number(figures.funds_year), links["funds"])]
-            if board.funds_indicator is not None
-            else []
-        ),
-    ]
+    """The breakdown table's cells after the township's name, each a link to its list."""
+    return [Cell(number, links[key] if key else "") for number, key in _row_numbers(figures, board)]
 
 
 @dataclass(frozen=True)
@@ -347,14 +369,27 @@ def _columns(board: Dashboard) -> list[Column]:
     return columns
 
 
+def _clerk_workspace(access):
+    """A clerk's own community's workspace, where the dashboard sends them."""
+    community = Community.objects.only("code").get(pk=access.community_id)
+    return redirect(community.get_workspace_url())
+
+
+def _township(board: Dashboard, access) -> Township | None:
+    """Township staff's township, even when it has no active community (and so no row);
+    None for county staff."""
+    if access.role != TOWNSHIP:
+        return None
+    return board.rows[0].township if board.rows else Township.objects.get(pk=access.township_id)
+
+
 @login_required
 @require_safe
 def county_dashboard(request):
     """The figures of the user's scope, with a row per township for the county."""
     access = access_for(request.user)
     if access.role == CLERK:
-        community = Community.objects.only("code").get(pk=access.community_id)
-        return redirect(community.get_workspace_url())
+        return _clerk_workspace(access)
     overseer_access(request.user)
     board = dashboard(request.user)
     links = _links(board, access)
@@ -370,18 +405,12 @@ def county_dashboard(request):
                     "cells": _row_cells(figures, row_links, board),
                 }
             )
-    township = None
-    if access.role == TOWNSHIP:
-        # Their township, even when it has no active community (and so no row).
-        township = (
-            board.rows[0].township if board.rows else Township.objects.get(pk=access.township_id)
-        )
     return render(
         request,
         "dashboard.html",
         {
             "board": board,
-            "township": township,
+            "township": _township(board, access),
             "communities_url": links["communities"],
             "cards": _cards(board, links),
             "columns": _columns(board),
@@ -390,3 +419,135 @@ def county_dashboard(request):
             "total_cells": _row_cells(board.total, links, board),
         },
     )
+
+
+# ---------------------------------------------------------------------------- print, exports
+#
+# The same figures as the page, as a document (chunan_community.documents): the cards'
+# figures in one table, then for the county the table per township, every township on it
+# (the page shows TOWNSHIPS_PER_PAGE at a time). Printed on A4, written as a workbook (a
+# sheet per section) and, the table per township alone, as CSV. The same queries as the
+# page, less the navigation's.
+
+
+def _column_text(column: Column) -> str:
+    return f"{column.label} {column.when}" if column.when else column.label
+
+
+def _township_table(board: Dashboard, township: Township | None) -> Table:
+    """The figures per township and the county's total (county staff), or township staff's
+    own township's line."""
+    columns = [_("Township"), *[_column_text(column) for column in _columns(board)]]
+
+    def numbers(figures):
+        return [number for number, _key in _row_numbers(figures, board)]
+
+    if township is not None:
+        rows = [[township.local_name, *numbers(board.total)]]
+    else:
+        rows = [[figures.township.local_name, *numbers(figures)] for figures in board.rows]
+        rows.append([_("County total"), *numbers(board.total)])
+    return Table(
+        _("The dashboard's figures per township"),
+        columns,
+        rows,
+        strong=[len(rows) - 1] if township is None else [],
+    )
+
+
+def _summary_section(board: Dashboard, cards: list[Card]) -> Section:
+    """Every card's figures, one a line: what they concern, what they count, the number,
+    and the detail the card shows under it."""
+    rows = []
+    for card in cards:
+        if card.empty:
+            rows.append([card.title, card.empty, None, ""])
+        rows += [
+            [card.title, figure.label, figure.number, figure.detail] for figure in card.figures
+        ]
+    return Section(
+        _("Summary figures"),
+        paragraphs=[
+            _("Figures as of %(today)s.") % {"today": date_format(board.today)},
+            *[colon(card.title) + str(card.basis) for card in cards if card.basis],
+        ],
+        tables=[
+            Table(
+                _("The dashboard's figures"),
+                [_("Topic"), _("Figure"), _("Value"), _("Detail")],
+                rows,
+                labels=2,
+            )
+        ],
+    )
+
+
+def dashboard_document(board: Dashboard, access, township: Township | None) -> Document:
+    """The dashboard as a document: the summary figures, then (county staff) the figures
+    per township; a note for each card that counts sample data."""
+    cards = _cards(board, _links(board, access))
+    sections = [_summary_section(board, cards)]
+    if township is None:
+        sections.append(Section(_("Per township"), tables=[_township_table(board, None)]))
+    return Document(
+        title=_("Dashboard"),
+        issuer=_("Chun'an County Community-Building Leading Group Office"),
+        date=board.today,
+        scope=township.local_name if township is not None else _("Chun'an County"),
+        sections=sections,
+        notes=[
+            _(
+                "The figures of “%(card)s” count sample data, invented for demonstration: "
+                "they are not official statistics."
+            )
+            % {"card": card.title}
+            for card in cards
+            if card.sample
+        ],
+        has_sample=any(card.sample for card in cards),
+    )
+
+
+def _filename(board: Dashboard, township: Township | None, extension: str) -> str:
+    scope = township.code if township is not None else "county"
+    return f"dashboard-{scope}-{board.today:%Y%m%d}.{extension}"
+
+
+@login_required
+@require_safe
+def dashboard_print(request):
+    """The dashboard on a bare page for printing (A4 landscape): the summary figures and the
+    figures of every township. Clerks are sent to their workspace, as by the dashboard."""
+    access = access_for(request.user)
+    if access.role == CLERK:
+        return _clerk_workspace(access)
+    overseer_access(request.user)
+    board = dashboard(request.user)
+    document = dashboard_document(board, access, _township(board, access))
+    return render(request, "dashboard_print.html", {"board": board, "document": document})
+
+
+@login_required
+@require_safe
+def dashboard_xlsx(request):
+    """The dashboard as an .xlsx workbook, a sheet per section: numbers as numbers, rates as
+    percentages. For county and township staff (a clerk: 403, a download has no workspace
+    to send them to)."""
+    access = overseer_access(request.user)
+    board = dashboard(request.user)
+    township = _township(board, access)
+    workbook = document_workbook(dashboard_document(board, access, township))
+    return xlsx_response(_filename(board, township, "xlsx"), workbook)
+
+
+@login_required
+@require_safe
+def dashboard_csv(request):
+    """The figures per township and the county's total as CSV (county staff), or their own
+    township's line (township staff): one table, as CSV holds one."""
+    access = overseer_access(request.user)
+    board = dashboard(request.user)
+    township = _township(board, access)
+    table = _township_table(board, township)
+    lines = [table.columns, *[[cell_csv(value) for value in row] for row in table.rows]]
+    return csv_response(_filename(board, township, "csv"), lines)

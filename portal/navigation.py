@@ -47,6 +47,7 @@ def _public() -> list[Entry]:
             ("/services/commendations/",),
         ),
         Entry(_("Announcements"), reverse("portal:announcements"), ("/announcements/",)),
+        Entry(_("Statistics"), reverse("reports:publications"), ("/statistics/",)),
     ]
 
 
@@ -85,7 +86,14 @@ def _work(request, role) -> list[Entry]:
             Entry(
                 _("Reports"),
                 reports,
-                (reports, "/services/reports/", "/returns/completeness/", "/returns/aggregates/"),
+                (
+                    reports,
+                    "/services/reports/",
+                    "/returns/completeness/",
+                    "/returns/aggregates/",
+                    "/returns/pivot/",
+                    "/manage/statistics/",
+                ),
             )
         )
     if role in (TOWNSHIP, COUNTY):

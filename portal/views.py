@@ -12,6 +12,7 @@ from communities.models import Community
 from communities.queries import county_overview, townships_with_communities
 from portal.announcements import latest_public
 from ratings.objections import open_notices
+from reports.publishing import latest_public as latest_reports
 
 # Under each township on the home page: its first communities, then a link to all of them
 # in the directory. With the townships paged, the page stays the same size at any scale.
@@ -22,7 +23,7 @@ COMMUNITIES_PER_TOWNSHIP = 12
 @public_page
 def home(request):
     """The public county overview: the rounds under public notice and the newest
-    announcements at the top, the county's counts, and a page of townships with their
+    announcements and reports at the top, the county's counts, and a page of townships with their
     figures and first communities (the directory lists them all)."""
     townships, totals = county_overview()
     today = timezone.localdate()
@@ -44,6 +45,8 @@ def home(request):
             "notices": list(open_notices(today)),
             # The county's newest announcements (通知公告), one query however many there are.
             "announcements": latest_public(today),
+            # The newest published reports (统计信息), one query.
+            "reports": latest_reports(today),
         },
     )
 

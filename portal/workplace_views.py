@@ -42,7 +42,15 @@ def _reports(role) -> list[tuple[str, list[tuple[str, str, str]]]]:
             _("Figures by area"),
             _("One indicator summed by township or community, month by month, with a chart."),
             reverse("returns:aggregates"),
-        )
+        ),
+        (
+            _("Cross-indicator table"),
+            _(
+                "Several indicators by area and period beside the year before, with the change:"
+                " a pivot table to print or download."
+            ),
+            reverse("returns:pivot"),
+        ),
     ]
     if role in (TOWNSHIP, COUNTY):
         returns.insert(
@@ -84,6 +92,25 @@ def _reports(role) -> list[tuple[str, list[tuple[str, str, str]]]]:
     ]
     groups = [
         (_("Monthly returns"), returns),
+        *(
+            [
+                (
+                    _("Statistics"),
+                    [
+                        (
+                            _("Statistics and published reports"),
+                            _(
+                                "The yearly report, the statistics bulletin and the circulars"
+                                " on timely reporting: print, Excel, Word, publish."
+                            ),
+                            reverse("reports:manage"),
+                        )
+                    ],
+                )
+            ]
+            if role in (TOWNSHIP, COUNTY)
+            else []
+        ),
         (_("Registry"), registry),
         (_("Services"), services),
         (_("Ratings"), ratings),

@@ -422,8 +422,8 @@ def test_the_home_page_lists_the_newest_few_in_the_same_queries(
     make_announcement(title="明天的", published_on=TODAY + DAY)
 
     # The townships with their sums, the county totals, the communities by township, the
-    # rounds under public notice, the newest announcements.
-    with django_assert_num_queries(5):
+    # rounds under public notice, the newest announcements, the newest published reports.
+    with django_assert_num_queries(6):
         response = client.get("/")
 
     section = soup(response).select_one("#home-announcements")

@@ -67,7 +67,7 @@ def work(response):
 
 # ---------- The navigation by role ----------
 
-PUBLIC_NAV = ["Home", "Communities", "Ratings", "Commendations", "Announcements"]
+PUBLIC_NAV = ["Home", "Communities", "Ratings", "Commendations", "Announcements", "Statistics"]
 WORK_NAV = {
     "clerk": [
         ("To do", "/manage/todo/"),
@@ -545,13 +545,22 @@ def test_the_to_do_list_runs_the_same_queries_however_much_work_there_is(client,
     [
         (
             "clerk",
-            ["Figures by area", "Terms due", "Space standard", "Service reports", "Rating results"],
+            [
+                "Figures by area",
+                "Cross-indicator table",
+                "Terms due",
+                "Space standard",
+                "Service reports",
+                "Rating results",
+            ],
         ),
         (
             "township",
             [
                 "Reporting completeness",
                 "Figures by area",
+                "Cross-indicator table",
+                "Statistics and published reports",
                 "Terms due",
                 "Space standard",
                 "Service reports",

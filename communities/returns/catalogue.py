@@ -1,9 +1,9 @@
 """The default indicator catalogue of the monthly returns: pure data, no database access.
 
-`manage.py load_indicators` (and `load_chunan`) create these groups, indicators and rules
-when they are missing. The catalogue is the county's to keep: every value here is only a
-starting point, written when the row is created and never again, so that a re-run keeps
-whatever county staff have changed since.
+`manage.py load_indicators` (and `load_chunan`) create these groups, indicators, rules and
+derived indicators (ratios) when they are missing. The catalogue is the county's to keep:
+every value here is only a starting point, written when the row is created and never again,
+so that a re-run keeps whatever county staff have changed since.
 
 The themes follow the county speech: the five service networks (social assistance with
 paired help 助困、助医、助学; re-employment and social security with skills training and
@@ -327,3 +327,73 @@ RULES = [
         "办结件数只统计本月受理的诉求中已办结的，不能多于受理件数。",
     ),
 ]
+
+
+def _ratio(code, name, name_en, numerator, denominator, factor, unit, places, help_text):
+    return {
+        "code": code,
+        "name": name,
+        "name_en": name_en,
+        "numerator": numerator,
+        "denominator": denominator,
+        "factor": Decimal(factor),
+        "unit": unit,
+        "decimal_places": places,
+        # Shown beside the figures it is worked out from.
+        "group": next(spec["group"] for spec in INDICATORS if spec["code"] == numerator),
+        "help_text": help_text,
+    }
+
+
+# Derived indicators (派生指标): nobody enters them; the reports work each out as the ratio of
+# the totals of two indicators above (each side adding up over months by its own rule), never
+# as the mean of the communities' ratios.
+RATIOS = [
+    _ratio(
+        "reemployment_rate",
+        "再就业率",
+        "Re-employment rate",
+        "reemployed",
+        "registered_unemployed",
+        100,
+        "%",
+        1,
+        "再就业人数占登记失业人员数的百分比；季度、年度以期内各月再就业人数之和"
+        "除以期末登记失业人员数。",
+    ),
+    _ratio(
+        "request_resolution_rate",
+        "诉求办结率",
+        "Request resolution rate",
+        "requests_resolved",
+        "requests_received",
+        100,
+        "%",
+        1,
+        "办结件数占受理件数的百分比；季度、年度以期内办结件数之和除以受理件数之和。",
+    ),
+    _ratio(
+        "volunteers_per_thousand",
+        "每千名居民志愿者数",
+        "Volunteers per 1,000 residents",
+        "registered_volunteers",
+        "residents",
+        1000,
+        "人/千人",
+        1,
+        "每千名居民中的注册志愿者人数：期末注册志愿者人数除以期末居民人数，乘以1000。",
+    ),
+    _ratio(
+        "cobuilding_funds_per_household",
+        "户均共建资金",
+        "Co-building funds per household",
+        "cobuilding_funds",
+        "households",
+        1,
+        "元/户",
+        2,
+        "每户平均到位的共建资金：期内到位的共建资金之和除以期末户数。",
+    ),
+]
+for _number, _spec in enumerate(RATIOS, start=1):
+    _spec["sort_order"] = _number * 10

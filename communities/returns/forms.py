@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -24,6 +25,7 @@ from communities.models import (
     Community,
     Indicator,
     IndicatorRule,
+    Ratio,
     ReturnStatus,
     Township,
 )
@@ -32,6 +34,8 @@ from communities.returns.reports import (
     Counted,
     Grain,
     Level,
+    bucket_of,
+    buckets,
     widen,
 )
 
@@ -323,8 +327,25 @@ class CompletenessForm(MonthRangeMixin, PortalForm):
         return add_months(last, 1 - DEFAULT_MONTHS), last
 
 
-class AggregatesForm(MonthRangeMixin, PortalForm):
-    indicator = forms.ChoiceField(label=gettext_lazy("Indicator"))
+def with_defaults(data, defaults: dict) -> QueryDict:
+    """`data` (a QueryDict or a dict) over `defaults`: a parameter that is missing or empty
+    takes its default (a list for a multiple choice), every value of one sent kept."""
+    merged = QueryDict(mutable=True)
+    for key, value in defaults.items():
+        merged.setlist(key, value if isinstance(value, list) else [value])
+    for key in data:
+        values = data.getlist(key) if isinstance(data, QueryDict) else [data[key]]
+        values = [value for value in values if value != ""]
+        if values:
+            merged.setlist(key, values)
+    return merged
+
+
+class AreasPeriodsForm(MonthRangeMixin, PortalForm):
+    """What a report on the returns' figures adds up: the areas (those the user's role may
+    compare), the months and their grain, which returns count. The filter of the aggregates
+    and of the cross-indicator table, each adding what it shows."""
+
     level = forms.ChoiceField(label=gettext_lazy("Areas"))
     township = TownshipChoiceField(
         label=gettext_lazy("Township"),
@@ -341,22 +362,12 @@ class AggregatesForm(MonthRangeMixin, PortalForm):
 
     max_months = MAX_AGGREGATE_MONTHS
 
-    def __init__(self, data, *, access, today):
+    def __init__(self, data, *, access, today, defaults: dict):
         self.access, self.today = access, today
-        self.indicators, self.indicator_by_code = indicator_choices()
         levels = LEVELS_BY_ROLE[access.role]
-        last = month_start(today)
-        defaults = {
-            "indicator": self.indicators[0][1][0][0] if self.indicators else "",
-            "level": levels[0],
-            "grain": Grain.MONTH,
-            "month_from": f"{add_months(last, 1 - DEFAULT_MONTHS):%Y-%m}",
-            "month_to": f"{last:%Y-%m}",
-            "counted": Counted.SUBMITTED,
-        }
+        defaults = {"level": levels[0], "counted": Counted.SUBMITTED, **defaults}
         # Always bound: an empty query shows the defaults, and any parameter overrides one.
-        super().__init__({**defaults, **{k: v for k, v in data.items() if v != ""}})
-        self.fields["indicator"].choices = self.indicators
+        super().__init__(with_defaults(data, defaults))
         self.fields["level"].choices = [(level, LEVEL_LABELS[level]) for level in levels]
         if not access.is_county:
             del self.fields["township"]
@@ -370,7 +381,6 @@ class AggregatesForm(MonthRangeMixin, PortalForm):
         # A quarter or year still running ends this month.
         last = min(last, month_start(self.today))
         self.check_range(cleaned, first, last)
-        cleaned["indicator_obj"] = self.indicator_by_code[cleaned["indicator"]]
         county_per_community = self.access.is_county and cleaned["level"] == Level.COMMUNITY
         if county_per_community and cleaned.get("township") is None:
             self.add_error("township", _("Choose the township whose communities to compare."))
@@ -382,6 +392,135 @@ class AggregatesForm(MonthRangeMixin, PortalForm):
             township = self.cleaned_data.get("township")
             return township.pk if township else None
         return self.access.township_id
+
+
+class AggregatesForm(AreasPeriodsForm):
+    indicator = forms.ChoiceField(label=gettext_lazy("Indicator"))
+
+    field_order = ["indicator"]
+
+    def __init__(self, data, *, access, today):
+        self.indicators, self.indicator_by_code = indicator_choices()
+        last = month_start(today)
+        defaults = {
+            "indicator": self.indicators[0][1][0][0] if self.indicators else "",
+            "grain": Grain.MONTH,
+            "month_from": f"{add_months(last, 1 - DEFAULT_MONTHS):%Y-%m}",
+            "month_to": f"{last:%Y-%m}",
+        }
+        super().__init__(data, access=access, today=today, defaults=defaults)
+        self.fields["indicator"].choices = self.indicators
+
+    def clean(self):
+        cleaned = super().clean()
+        if "indicator" in cleaned:
+            cleaned["indicator_obj"] = self.indicator_by_code[cleaned["indicator"]]
+        return cleaned
+
+
+COMPARE_CHOICES = (("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No")))
+MAX_PIVOT_PERIODS = 24
+
+
+class PivotForm(AreasPeriodsForm):
+    """The cross-indicator table's filter: groups of indicators and single ones (the table
+    shows every indicator of the groups ticked and each one ticked), the areas, the whole
+    periods and whether to set each beside the same period a year earlier.
+
+    Defaults: the first group, by year, the last complete year, compared.
+    """
+
+    groups = forms.MultipleChoiceField(
+        label=gettext_lazy("Indicator groups"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    indicators = forms.MultipleChoiceField(
+        label=gettext_lazy("Single indicators"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("Added to the groups ticked; derived indicators at the end."),
+    )
+    compare = forms.ChoiceField(
+        label=gettext_lazy("Compare with the year before"), choices=COMPARE_CHOICES
+    )
+
+    field_order = ["groups", "indicators"]
+
+    def __init__(self, data, *, access, today):
+        # Not `self.indicators`: a template reads `form.indicators` as the field.
+        self.measure_choices, self.indicator_by_code = indicator_choices()
+        self.group_members = group_members(self.indicator_by_code)
+        year = today.year - 1
+        defaults = {
+            "grain": Grain.YEAR,
+            "month_from": f"{year}-01",
+            "month_to": f"{year}-12",
+            "compare": "yes",
+        }
+        sent = with_defaults(data, {})
+        if self.group_members and "groups" not in sent and "indicators" not in sent:
+            defaults["groups"] = [next(iter(self.group_members))]
+        super().__init__(data, access=access, today=today, defaults=defaults)
+        self.fields["groups"].choices = [
+            (code, group.local_name) for code, (group, _codes) in self.group_members.items()
+        ]
+        self.fields["indicators"].choices = self.measure_choices
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        chosen = set(cleaned["indicators"]).union(
+            *(self.group_members[code][1] for code in cleaned["groups"])
+        )
+        if not chosen:
+            self.add_error("indicators", _("Tick a group of indicators or an indicator."))
+        # Each group's indicators, then its derived indicators; any other derived ones last.
+        order = [value for _group, values in self.group_members.values() for value in values]
+        order += [value for value in self.indicator_by_code if value not in set(order)]
+        cleaned["measures"] = [self.indicator_by_code[value] for value in order if value in chosen]
+        cleaned["compare"] = cleaned["compare"] == "yes"
+        self._whole_periods(cleaned)
+        return cleaned
+
+    def _whole_periods(self, cleaned):
+        """Leave out a period still running: its months so far against a whole period a
+        year earlier would make any flow look fallen."""
+        if "last" not in cleaned:
+            return
+        grain = cleaned["grain"]
+        running = bucket_of(month_start(self.today), grain)
+        cleaned["last"] = min(cleaned["last"], add_months(running, -1))
+        if cleaned["first"] > cleaned["last"]:
+            self.add_error(
+                "month_to",
+                _("Choose a period that has ended: the table compares whole periods only."),
+            )
+        elif len(buckets(cleaned["first"], cleaned["last"], grain)) > MAX_PIVOT_PERIODS:
+            self.add_error(
+                "month_from",
+                _(
+                    "Choose at most %(count)s periods: a shorter range, or quarters or years "
+                    "rather than months."
+                )
+                % {"count": MAX_PIVOT_PERIODS},
+            )
+
+
+def group_members(by_code: dict) -> dict:
+    """Group code → (the group, the choice values of its indicators and derived indicators),
+    in the catalogue's order, from indicator_choices' objects (no query)."""
+    members, codes = {}, {}
+    for value, measure in by_code.items():
+        if isinstance(measure, Indicator):
+            group = measure.group
+            members.setdefault(group.code, (group, []))[1].append(value)
+            codes[group.pk] = group.code
+    for value, measure in by_code.items():
+        if not isinstance(measure, Indicator) and measure.group_id in codes:
+            members[codes[measure.group_id]][1].append(value)
+    return members
 
 
 class TemplateForm(PortalForm):
@@ -446,14 +585,34 @@ class ExportForm(PortalForm):
         return cleaned
 
 
+# A derived indicator's value in the aggregates' indicator choice (`?indicator=ratio:<code>`):
+# ratios are a table of their own, whose codes may repeat an indicator's; a code is a slug,
+# which never holds ":", so the prefix keeps the two apart without a rule across tables.
+RATIO_PREFIX = "ratio:"
+
+
+def ratio_choice(ratio) -> str:
+    """The indicator choice's value for a derived indicator: "ratio:reemployment_rate"."""
+    return f"{RATIO_PREFIX}{ratio.code}"
+
+
 def indicator_choices():
-    """(choices grouped by indicator group for <optgroup>s, indicators by code): one query."""
+    """(choices grouped by indicator group for <optgroup>s, then the derived indicators in a
+    group of their own; the Indicator or Ratio of each choice's value): two queries."""
     groups, by_code = {}, {}
     for indicator in Indicator.objects.select_related("group"):
         label = indicator.local_name + (f" ({indicator.unit})" if indicator.unit else "")
         groups.setdefault(indicator.group.local_name, []).append((indicator.code, label))
         by_code[indicator.code] = indicator
-    return list(groups.items()), by_code
+    choices = list(groups.items())
+    ratios = []
+    for ratio in Ratio.objects.select_related("numerator", "denominator"):
+        label = ratio.local_name + (f" ({ratio.unit})" if ratio.unit else "")
+        ratios.append((ratio_choice(ratio), label))
+        by_code[ratio_choice(ratio)] = ratio
+    if ratios:
+        choices.append((_("Derived indicators"), ratios))
+    return choices, by_code
 
 
 def last_month() -> datetime.date:

@@ -6,7 +6,7 @@ return with a reason. Every change goes through communities.returns (the domain 
 """
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -170,6 +170,93 @@ class IndicatorRule(models.Model):
             "gte": left >= right,
             "gt": left > right,
         }[self.operator]
+
+
+class Ratio(LocalNameMixin, models.Model):
+    """A derived indicator (派生指标): a numerator over a denominator, times a factor, e.g.
+    再就业率 = reemployed / registered unemployed × 100 (%).
+
+    Nobody enters it: it is worked out from two indicators of the catalogue wherever figures
+    are added up, always as the ratio of the sums (the area's or period's total numerator over
+    its total denominator), never as the mean of the communities' ratios. Each side adds up
+    over months by its own indicator's rule (a flow summed, a stock its latest month).
+    """
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=80)
+    name_en = models.CharField(_("name in English"), max_length=120, blank=True)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    numerator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="+", verbose_name=_("numerator")
+    )
+    denominator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="+", verbose_name=_("denominator")
+    )
+    factor = models.DecimalField(
+        _("factor"),
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal(1),
+        help_text=_("The quotient is multiplied by it: 100 for a percentage, 1000 per thousand."),
+    )
+    decimal_places = models.PositiveSmallIntegerField(
+        _("decimal places"), default=1, help_text=_("Places the result is rounded to.")
+    )
+    group = models.ForeignKey(
+        IndicatorGroup,
+        on_delete=models.PROTECT,
+        related_name="ratios",
+        verbose_name=_("group"),
+    )
+    help_text = models.CharField(_("help text"), max_length=300, blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("derived indicator")
+        verbose_name_plural = _("derived indicators")
+        ordering = ["group__sort_order", "sort_order", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(numerator=F("denominator")), name="communities_ratio_two_indicators"
+            ),
+            models.CheckConstraint(condition=Q(factor__gt=0), name="communities_ratio_factor"),
+            models.CheckConstraint(
+                condition=Q(decimal_places__lte=4), name="communities_ratio_places"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    def clean(self):
+        # The check constraints' own messages name the constraint; say it in words (a field
+        # with an error here leaves its constraint unchecked, so it is said once).
+        errors = {}
+        if self.numerator_id is not None and self.numerator_id == self.denominator_id:
+            errors["denominator"] = _("Choose an indicator other than the numerator.")
+        if self.factor is not None and self.factor <= 0:
+            errors["factor"] = _("Enter a factor greater than zero.")
+        if self.decimal_places is not None and self.decimal_places > 4:
+            errors["decimal_places"] = _("Round to at most 4 decimal places.")
+        if errors:
+            raise ValidationError(errors)
+
+    def compute(self, numerator: Decimal | None, denominator: Decimal | None) -> Decimal | None:
+        """The ratio of two totals, rounded half up to `decimal_places`; None without a
+        denominator (none reported, or zero)."""
+        return ratio_of(numerator, denominator, self.factor, self.decimal_places)
+
+
+def ratio_of(numerator, denominator, factor, places: int) -> Decimal | None:
+    """numerator / denominator × factor, rounded half up to `places`; None when either total
+    is missing or the denominator is zero. The one place a ratio is worked out."""
+    if numerator is None or not denominator:
+        return None
+    exponent = Decimal(1).scaleb(-places)
+    return (Decimal(numerator) * Decimal(factor) / Decimal(denominator)).quantize(
+        exponent, rounding=ROUND_HALF_UP
+    )
 
 
 class ReturnStatus(models.TextChoices):

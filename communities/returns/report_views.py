@@ -34,6 +34,7 @@ from communities.returns.reports import (
     completeness_rates,
     months_between,
     overdue_returns,
+    ratio_formula,
     returns_in_window,
 )
 
@@ -158,7 +159,10 @@ def _rate_tables(rates, page, townships, months):
 
 
 def _aggregates(request):
-    """The form and, when it is valid, the table: shared by the page, print and exports."""
+    """The form and, when it is valid, the table: shared by the page, print and exports.
+
+    The indicator may be a derived indicator (`indicator=ratio:<code>`, forms.RATIO_PREFIX):
+    the table is then its ratio of the sums (reports.ratio_table)."""
     access = staff_access(request.user)
     form = AggregatesForm(request.GET, access=access, today=timezone.localdate())
     table = None
@@ -217,7 +221,9 @@ def _chart(table):
         categories=categories,
         series=series,
         unit=indicator.unit,
-        integer=indicator.value_type == Indicator.ValueType.INTEGER,
+        integer=indicator.decimal_places == 0
+        if table.is_ratio
+        else indicator.value_type == Indicator.ValueType.INTEGER,
     )
 
 
@@ -227,6 +233,7 @@ def _aggregates_context(request, template):
         "form": form,
         "table": table,
         "reported_basis": REPORTED_BASIS,
+        "formula": ratio_formula(table.indicator) if table and table.is_ratio else "",
         "chart": _chart(table) if table and table.has_data else "",
         "chart_is_total": table is not None and len(table.areas) > charts.MAX_SERIES,
         "query": request.GET.urlencode(),
@@ -257,7 +264,9 @@ def aggregates_print(request):
 def _export_rows(table):
     """The header, a line per period and the whole range: each names the indicator and its
     unit, and how many communities' returns it holds of those owed (a partial period's
-    sums are not the county's figure)."""
+    sums are not the county's figure). A derived indicator's lines also give the totals of
+    its numerator and denominator over the areas, which the total (or the one area's
+    figure) is the ratio of."""
     indicator = table.indicator
     header = [
         _("Indicator"),
@@ -267,12 +276,16 @@ def _export_rows(table):
     ]
     if table.has_total_column:
         header.append(_("Total"))
+    if table.is_ratio:
+        header += [indicator.numerator.local_name, indicator.denominator.local_name]
     header += [_("Returns counted"), _("Returns owed"), _("Complete")]
     rows = [header]
     for row in [*table.rows, table.footer]:
         line = [indicator.local_name, indicator.unit, row.label, *map(export_number, row.values)]
         if table.has_total_column:
             line.append(export_number(row.total))
+        if table.is_ratio:
+            line += [export_number(row.numerator), export_number(row.denominator)]
         line += [row.reported, row.expected, _("No") if row.partial else _("Yes")]
         rows.append(line)
     return rows

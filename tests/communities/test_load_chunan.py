@@ -25,6 +25,7 @@ from communities.models import (
     IndicatorRule,
     MonthlyReturn,
     PartyBranch,
+    Ratio,
     Restructuring,
     Role,
     Term,
@@ -309,7 +310,7 @@ def test_load_chunan_keeps_values_entered_later_and_restores_facts():
     xiyuan.refresh_from_db()
     assert (xiyuan.name, xiyuan.households, xiyuan.figures_are_sample) == ("西园社区", 2500, False)
     assert list(Honour.objects.filter(community=xiyuan).values_list("year", flat=True)) == [2006]
-    assert output[0] == "Chun'an data loaded: 0 created, 1 updated, 432 unchanged."
+    assert output[0] == "Chun'an data loaded: 0 created, 1 updated, 436 unchanged."
 
 
 def test_load_chunan_without_demo_accounts_creates_no_user_no_return_and_no_example_round():
@@ -327,6 +328,13 @@ def test_load_chunan_loads_the_default_indicator_catalogue():
 
     assert (IndicatorGroup.objects.count(), Indicator.objects.count()) == (8, 23)
     assert IndicatorRule.objects.count() == 7
+    # The derived indicators too: `make run`'s aggregates offer them.
+    assert list(Ratio.objects.values_list("code", flat=True)) == [
+        "reemployment_rate",
+        "volunteers_per_thousand",
+        "request_resolution_rate",
+        "cobuilding_funds_per_household",
+    ]
 
 
 def test_load_chunan_demo_accounts_get_their_role_and_password():

@@ -578,7 +578,7 @@ def _populate(count):
 # networks and outlets (one query each).
 # The home page: the townships with their sums, the county totals, the communities by
 # township, the rounds under public notice, the newest announcements.
-PUBLIC_QUERIES = {"/": 5, "/communities/": 3, "profile": 11}
+PUBLIC_QUERIES = {"/": 6, "/communities/": 3, "profile": 11}
 
 
 @pytest.mark.parametrize("count", [1, 15])

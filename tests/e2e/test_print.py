@@ -30,7 +30,15 @@ NOTICE_WIDTH = round((210 - 2 * 18) * PX_PER_MM)  # 658 px
 
 # How many A4 sheets a page may take with the demo data (3 unless listed): a page that
 # suddenly prints on many more has lost its print layout.
-MAX_SHEETS = {"notice": 1, "profile": 5, "return-form": 4, "return-form-with-errors": 4}
+MAX_SHEETS = {
+    "notice": 1,
+    "profile": 5,
+    "return-form": 4,
+    "return-form-with-errors": 4,
+    # The county's yearly report: every section and indicator, as sent to the city.
+    "yearly-report": 12,
+    "circular": 4,
+}
 
 # Everything that must not reach the paper, and what the page shows of it in print.
 PRINT_PROBLEMS = """([width, keep]) => {

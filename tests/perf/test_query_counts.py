@@ -21,8 +21,11 @@ pytestmark = pytest.mark.django_db
 # Anonymous visitors: no session, no user.
 PUBLIC_PAGES = {
     # Townships with their sums, the county totals, the communities by township, the rounds
-    # under public notice, the newest announcements.
-    "home": ("/", 5),
+    # under public notice, the newest announcements, the newest published reports.
+    "home": ("/", 6),
+    # The years of the filter and the count of the published reports (none in this world;
+    # with some, one more for the page: tests/reports/test_publishing.py).
+    "statistics": ("/statistics/", 2),
     # The count and one page of communities, the townships of the filter.
     "directory": ("/communities/", 3),
     # The community; its bodies, their terms and branches; formations, facilities, honours,
@@ -44,17 +47,29 @@ STAFF_PAGES = {
     "completeness_township": ("/returns/completeness/?township={township}", 9),
     # A stock by quarter per township: the latest month of each community in the quarter.
     # Both aggregates count the returns reported per month and the communities owing them
-    # per founding date (partial periods marked): two queries more than before.
+    # per founding date (partial periods marked): two queries more than before; and read the
+    # derived indicators for the indicator choice: one more.
     "aggregates_stock": (
         "/returns/aggregates/?indicator=residents&level=township&grain=quarter",
-        10,
+        11,
     ),
     # A flow per community of one township, by month.
     "aggregates_flow": (
         "/returns/aggregates/?indicator=volunteer_hours&level=community"
         "&township={township}&grain=month",
-        11,
+        12,
     ),
+    # Two groups by quarter per township: indicators' flows and stocks in one query each,
+    # their returns counted and owed; four for the derived re-employment rate.
+    "pivot": (
+        "/returns/pivot/?groups=population&groups=employment&level=township&grain=quarter",
+        15,
+    ),
+    # The county's yearly report: a fixed number of grouped reads per section.
+    "yearly_report": ("/manage/statistics/yearly/", 28),
+    # The circular of the last closed quarter: the completeness grid's four reads and the
+    # versions of it published (the publishing box).
+    "circular": ("/manage/statistics/circular/", 8),
     "returns_list": ("/returns/", 8),
     # The months and townships of the filters, one count (show_full_result_count is off),
     # one page of returns.

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import translation
 
-from communities.models import Indicator, IndicatorGroup, IndicatorRule
+from communities.models import Indicator, IndicatorGroup, IndicatorRule, Ratio
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def _load_indicators():
 
 
 def _row_counts():
-    models = (IndicatorGroup, Indicator, IndicatorRule)
+    models = (IndicatorGroup, Indicator, IndicatorRule, Ratio)
     return {model.__name__: (model.objects.count(), model.history.count()) for model in models}
 
 
@@ -132,10 +132,11 @@ def test_load_indicators_twice_adds_no_row_and_no_history():
             "IndicatorGroup": (8, 8),
             "Indicator": (23, 23),
             "IndicatorRule": (7, 7),
+            "Ratio": (4, 4),
         }
     )
-    assert first_output == ["Indicator catalogue loaded: 38 created, 0 updated, 0 unchanged."]
-    assert second_output == ["Indicator catalogue loaded: 0 created, 0 updated, 38 unchanged."]
+    assert first_output == ["Indicator catalogue loaded: 42 created, 0 updated, 0 unchanged."]
+    assert second_output == ["Indicator catalogue loaded: 0 created, 0 updated, 42 unchanged."]
 
 
 def test_load_indicators_keeps_the_countys_edits():
@@ -162,7 +163,7 @@ def test_load_indicators_keeps_the_countys_edits():
     assert (rule.operator, rule.message) == ("lt", "户数应少于居民人数。")
     assert IndicatorGroup.objects.get(code="party").name == "党的建设"
     assert _row_counts() == counts
-    assert output == ["Indicator catalogue loaded: 0 created, 0 updated, 38 unchanged."]
+    assert output == ["Indicator catalogue loaded: 0 created, 0 updated, 42 unchanged."]
 
 
 def test_load_indicators_adds_back_only_what_is_missing():
@@ -172,4 +173,4 @@ def test_load_indicators_adds_back_only_what_is_missing():
     output = _load_indicators()
 
     assert IndicatorRule.objects.filter(left__code="reemployed").count() == 1
-    assert output == ["Indicator catalogue loaded: 1 created, 0 updated, 37 unchanged."]
+    assert output == ["Indicator catalogue loaded: 1 created, 0 updated, 41 unchanged."]

@@ -39,6 +39,7 @@ from PIL import Image
 from communities.models import (
     Formation,
     FormerArea,
+    Ratio,
     Restructuring,
     ReturnEvent,
     ReturnImport,
@@ -57,6 +58,9 @@ from ratings.models import (
     ScoreSheet,
     Tier,
 )
+from reports import publishing
+from reports.circular import last_closed_quarter
+from reports.models import Kind as ReportKind
 from services.models import (
     AdmissionRequest,
     AssistanceVisit,
@@ -110,8 +114,8 @@ STAFF = ("other_clerk", "other_township", "clerk", "township", "county")  # is_s
 
 # The walk's size, so that it cannot shrink unnoticed: named URL patterns of the portal,
 # models in the admin.
-PORTAL_URL_COUNT = 136
-ADMIN_MODEL_COUNT = 45
+PORTAL_URL_COUNT = 157
+ADMIN_MODEL_COUNT = 46
 
 OBJECTOR_NAME = "诸葛明远"
 OBJECTOR_PHONE = "13755551234"
@@ -169,6 +173,8 @@ HOME = {**KEEPERS, "other_clerk": MISSING, "other_township": MISSING}
 # Residents' personal data: `home`'s clerk and the county; its township's staff get 403.
 HOME_PEOPLE = {**HOME, "township": DENIED}
 COUNTY = answers(DENIED, anonymous=LOGIN, county=OK)
+# County and township staff: those who oversee communities.
+OVERSEERS = answers(DENIED, anonymous=LOGIN, other_township=OK, township=OK, county=OK)
 # Anyone logged in, whatever their role.
 SIGNED_IN = answers(OK, anonymous=LOGIN)
 COUNTY_ELSE_404 = answers(MISSING, anonymous=LOGIN, county=OK)
@@ -219,6 +225,24 @@ PORTAL = {
         EVERYONE, args={"uidb64": "uidb64", "token": "token"}, post=answers(ALLOWED)
     ),
     "password_reset_complete": Page(EVERYONE),
+    # The reports the county publishes (issue 16): the public reads the published ones;
+    # county and township staff build them (the bulletin is the county's), the county
+    # publishes.
+    "reports:publications": Page(EVERYONE),
+    **{
+        f"reports:publication{suffix}": Page(EVERYONE, args={"pk": "publication"})
+        for suffix in ("", "_print", "_xlsx", "_docx")
+    },
+    "reports:manage": Page(OVERSEERS),
+    **{
+        f"reports:report{suffix}": Page(OVERSEERS, args={"kind": "yearly"})
+        for suffix in ("", "_print", "_xlsx", "_docx")
+    },
+    "reports:report_publish": Page(
+        POST_ONLY,
+        args={"kind": "circular"},
+        post=answers(DENIED, anonymous=LOGIN, county=ALLOWED),
+    ),
     # The outbox: county staff.
     "portal:outbox": Page(COUNTY),
     "portal:outbox_detail": Page(COUNTY, args={"pk": "delivery"}),
@@ -233,6 +257,15 @@ PORTAL = {
     ),
     # Where a log-in lands: everyone with a role has a to-do list; an account without one is
     # sent to the home page.
+    "portal:dashboard_print": Page(
+        {
+            **KEEPERS,
+            "clerk": To(WORKSPACE_HOME),
+            "other_clerk": To(WORKSPACE_FAR),
+        }
+    ),
+    "portal:dashboard_xlsx": Page(OVERSEERS),
+    "portal:dashboard_csv": Page(OVERSEERS),
     "portal:todo": Page(answers(OK, anonymous=LOGIN, no_role=To("/"))),
     "portal:reports": Page(KEEPERS),
     # The county's announcements (通知公告): public once published; county staff write them.
@@ -305,13 +338,15 @@ PORTAL = {
     ),
     "returns:export_csv": Page(KEEPERS),
     "returns:export_xlsx": Page(KEEPERS),
-    "returns:completeness": Page(
-        answers(DENIED, anonymous=LOGIN, other_township=OK, township=OK, county=OK)
-    ),
+    "returns:completeness": Page(OVERSEERS),
     "returns:aggregates": Page(KEEPERS),
     "returns:aggregates_print": Page(KEEPERS),
     "returns:aggregates_csv": Page(KEEPERS),
     "returns:aggregates_xlsx": Page(KEEPERS),
+    # The completeness grid printed and exported (issue 16): as the grid.
+    **{f"returns:completeness_{suffix}": Page(OVERSEERS) for suffix in ("print", "csv", "xlsx")},
+    # The cross-indicator table: every keeper, within their scope.
+    **{f"returns:pivot{suffix}": Page(KEEPERS) for suffix in ("", "_print", "_csv", "_xlsx")},
     # Ratings: the public pages.
     "ratings:round_list": Page(EVERYONE),
     "ratings:round_results": Page(EVERYONE, args={"code": "notice"}, search=True),
@@ -609,6 +644,7 @@ ADMIN = {
     "communities.indicatorgroup": registry("indicatorgroup", see=ALL_STAFF),
     "communities.indicator": registry("indicator", see=ALL_STAFF),
     "communities.indicatorrule": registry("indicatorrule", see=ALL_STAFF),
+    "communities.ratio": registry("ratio", see=ALL_STAFF),
     "communities.monthlyreturn": read_only("return", ALL_STAFF, HOME_STAFF, HOME_STAFF),
     "communities.returnevent": read_only("event", ALL_STAFF, HOME_STAFF, HOME_STAFF),
     "communities.returnimport": county_only("import", writes=NOBODY),
@@ -770,6 +806,9 @@ def world(tree, users) -> World:
     facility = make_facility(community=home)
     left, right = make_indicator(), make_indicator()
     rule = make_rule(left, "lte", right)
+    ratio = Ratio.objects.create(
+        code="ratio", name="比率", numerator=left, denominator=right, group=left.group
+    )
     group = Group.objects.create(name="审计")
 
     # A return of last month, submitted; an upload by the clerk.
@@ -862,6 +901,20 @@ def world(tree, users) -> World:
         next_attempt_at=timezone.now(),
     )
 
+    # A published report: the circular of the last closed quarter.
+    quarter = last_closed_quarter(today)
+    publication = publishing.publish(
+        ReportKind.CIRCULAR,
+        first_month=quarter.first,
+        last_month=quarter.last,
+        township=None,
+        number="",
+        published_on=today,
+        note="",
+        user=county,
+        today=today,
+    )
+
     # Log-in attempts.
     attempt = {
         "username": "clerk",
@@ -898,6 +951,7 @@ def world(tree, users) -> World:
         "indicatorgroup": left.group,
         "indicator": left,
         "indicatorrule": rule,
+        "ratio": ratio,
         "return": monthly_return,
         "event": event,
         "import": upload,
@@ -947,6 +1001,9 @@ def world(tree, users) -> World:
         "announcement": announcement.pk,
         "message": message.pk,
         "delivery": delivery.pk,
+        "publication": publication.pk,
+        "yearly": ReportKind.YEARLY,
+        "circular": ReportKind.CIRCULAR,
         "uidb64": "MTIzNDU2",
         "token": "set-password",
         "return_type": ContentType.objects.get_for_model(monthly_return).pk,
@@ -1113,7 +1170,7 @@ def test_portal_answers_for_every_url(client, users, world, role):
 
     assert walk.mismatches == [], "\n".join(walk.mismatches)
     assert walk.leaks == {}
-    assert walk.count == PORTAL_URL_COUNT + searched + len(ERRORS) == 136 + 14 + 6
+    assert walk.count == PORTAL_URL_COUNT + searched + len(ERRORS) == 157 + 14 + 6
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -1165,7 +1222,7 @@ def test_admin_answers_for_every_model_and_page(client, users, world, role):
     assert walk.mismatches == [], "\n".join(walk.mismatches)
     assert walk.leaks == {}
     history_forms = sum(1 for name in names if name.endswith("_simple_history"))
-    assert history_forms == 25
+    assert history_forms == 26
     assert (
         walk.count
         == 6 * ADMIN_MODEL_COUNT
@@ -1174,7 +1231,7 @@ def test_admin_answers_for_every_model_and_page(client, users, world, role):
         + len(ADMIN_SITE)
         + len(APP_INDEX)
         + 1
-        == 326
+        == 333
     )
 
 

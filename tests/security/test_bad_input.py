@@ -93,6 +93,8 @@ from ratings.models import (
     Tier,
 )
 from ratings.objections import objection_submit
+from reports.circular import circular_periods
+from reports.models import Publication
 from services import admission
 from services.admission_forms import split_codes
 from services.domain import service_record
@@ -600,6 +602,24 @@ def _announcement_withdrawn(world, data):
         TODAY,
         world.users["county"],
     )
+
+
+def _publish_fields(world):
+    periods = [period.value for period in circular_periods(TODAY)]
+    return {
+        "period": choice([*periods[:3], "2026-13", ""]),
+        "number": words(60) | st.just(""),
+        "published_on": day(TODAY, TODAY + 365 * DAY) | st.just(""),
+        "note": words(2000) | st.just(""),
+    }
+
+
+def _published(world, data):
+    publication = Publication.objects.get()
+    assert publication.published_by == world.users["county"]
+    assert publication.number == data["number"].strip()
+    assert publication.published_on.isoformat() == data["published_on"]
+    assert publication.as_document.number == publication.number
 
 
 def _admission_fields(world):
@@ -1547,6 +1567,15 @@ ROUTES = [
         (Announcement,),
         _announcement_withdrawn,
     ),
+    # ---------- The reports the county publishes ----------
+    Route(
+        "reports:report_publish",
+        "county",
+        lambda w: reverse("reports:report_publish", kwargs={"kind": "circular"}),
+        _publish_fields,
+        (Publication,),
+        _published,
+    ),
     # ---------- Community admission ----------
     Route(
         "services:admission_new",
@@ -2398,6 +2427,7 @@ TEXT_FIELDS = {
     "ratings:objection_submit": ["text", "name", "contact"],
     "ratings:objection_moderate": ["handling", "public_reply"],
     "portal:manage_announcement_new": ["title", "body"],
+    "reports:report_publish": ["number", "note"],
     "portal:manage_announcement_edit": ["title", "body"],
     "services:admission_new": ["department", "task"],
     "services:admission_edit": ["department", "task"],

@@ -85,6 +85,8 @@ def person_kwargs(route, people):
         kwargs["pairing_pk"] = people["household"].helpers.get().pk
     if "<str:month>" in route:
         kwargs["month"] = "2026-03"
+    if "<str:kind>" in route:
+        kwargs["kind"] = "yearly"  # a county report: figures, never a person
     if "<str:action>" in route or "<int:declaration>" in route or "<path:" in route:
         return None
     if "<uidb64>" in route:

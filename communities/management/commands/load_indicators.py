@@ -1,8 +1,9 @@
 """`manage.py load_indicators`: the default indicator catalogue of the monthly returns.
 
-For production as for the demo: it adds the groups, indicators and cross-field rules of
-communities.returns.catalogue that are missing, and never changes one that exists (the
-county keeps the catalogue). Safe to run again: a second run writes nothing.
+For production as for the demo: it adds the groups, indicators, cross-field rules and
+derived indicators (ratios) of communities.returns.catalogue that are missing, and never
+changes one that exists (the county keeps the catalogue). Safe to run again: a second run
+writes nothing.
 """
 
 from django.core.management.base import BaseCommand
@@ -17,9 +18,9 @@ class Command(BaseCommand):
     def help(self):
         # A property, not a lazy string: argparse needs a real str, in the active language.
         return _(
-            "Add the default indicator catalogue of the monthly returns: groups, indicators "
-            "and cross-field rules. Existing ones, and the county's changes to them, are kept. "
-            "Safe to run again."
+            "Add the default indicator catalogue of the monthly returns: groups, indicators, "
+            "cross-field rules and derived indicators. Existing ones, and the county's changes "
+            "to them, are kept. Safe to run again."
         )
 
     def handle(self, *args, **options):

@@ -55,6 +55,7 @@ from communities.returns.queries import RECENT_MONTHS
 from operations.demo import chunan_facts as data
 from operations.demo.announcements import load_sample_announcements
 from operations.demo.ratings import load_example_round, load_ratings
+from operations.demo.reports import load_sample_reports
 from operations.demo.services import load_sample_records, load_service_networks
 
 CHANGE_REASON = "load_chunan"
@@ -118,6 +119,8 @@ class Command(BaseCommand):
                     current_round=current_round,
                     by=by_name["demo_county"],
                 )
+                # Last year's yearly report and the last closed quarter's circular, published.
+                load_sample_reports(loader, today=calendar.today, by=by_name["demo_county"])
         if options["verbosity"] == 0:
             return
         if options["verbosity"] >= 2:
