@@ -27,8 +27,9 @@ TEST_DAYS ?= 2027-01-01T00:30+08:00 2027-04-30 2028-02-29 2026-12-31T22:00+08:00
 DATE_TESTS ?= tests/returns tests/ratings tests/services tests/test_dashboard.py \
 	tests/communities/test_load_chunan.py tests/communities/test_workspace.py \
 	tests/communities/test_record_edits.py tests/test_announcements.py tests/test_workplace.py \
-	tests/notifications
-DATE_E2E ?= tests/e2e/test_returns_journey.py tests/e2e/test_dashboard_journey.py
+	tests/notifications tests/reports
+DATE_E2E ?= tests/e2e/test_returns_journey.py tests/e2e/test_dashboard_journey.py \
+	tests/e2e/test_statistics_journey.py
 # make bench: the database when DATABASE_URL is not set (the local PostgreSQL, created if
 # missing), the synthetic data generated when it holds none, extra `manage.py bench` options.
 BENCH_DB ?= postgres://postgres@127.0.0.1:5432/chunan_scale

@@ -80,7 +80,9 @@ def publish(
         raise Refused(_("A report is published today or on a later day."))
     previous = (
         series(kind, first_month=first_month, last_month=last_month, township=township)
-        .select_for_update()
+        # The newest version has no replacement: an outer join, which PostgreSQL locks only
+        # on the publication's own side.
+        .select_for_update(of=("self",))
         .filter(replaced_by__isnull=True)
         .first()
     )

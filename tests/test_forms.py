@@ -18,6 +18,7 @@ PORTAL_PACKAGES = (
     "ratings",
     "services",
     "portal",
+    "reports",
 )
 
 

@@ -8,6 +8,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from chunan_community.documents import Document, Section, Table, document_docx
 from chunan_community.figures import Percent
@@ -81,6 +82,7 @@ def test_libreoffice_reads_the_figures_of_a_document(tmp_path):
 
 
 @pytest.mark.django_db
+@time_machine.travel(datetime.datetime(2026, 11, 20, 2, 0, tzinfo=datetime.UTC), tick=False)
 def test_libreoffice_reads_a_published_circular(tmp_path, client, users, tree):
     from reports import publishing
     from reports.models import Kind

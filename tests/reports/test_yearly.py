@@ -20,6 +20,7 @@ from communities.models import (
     FormerArea,
     GovernanceBody,
     Honour,
+    MonthlyReturn,
     Ratio,
     Restructuring,
     ReturnStatus,
@@ -27,6 +28,8 @@ from communities.models import (
 )
 from communities.returns.reports import Counted, Grain, Level, area_sums, year_totals
 from ratings.models import Rating, Round, RoundStatus, Tier
+from reports import publishing
+from reports.models import Kind
 from reports.yearly import statistics_bulletin, yearly_report
 from services.domain import service_record
 from services.models import AdmissionRequest, Commendation, TimeBankEntry, Volunteer
@@ -711,3 +714,35 @@ def test_queries_do_not_grow_with_the_data(
         yearly_report(year=YEAR, township=places[0], today=TODAY)
     with django_assert_num_queries(BULLETIN_QUERIES):
         statistics_bulletin(year=YEAR, today=TODAY)
+
+
+# ---------------------------------------------------------------------------- publishing
+
+
+def test_a_published_yearly_report_keeps_its_figures_after_the_returns_change(
+    returns, catalogue, english
+):
+    county = make_user("county", username="publisher")
+    months = {"first_month": month(1), "last_month": month(12), "township": None}
+    publication = publishing.publish(
+        Kind.YEARLY,
+        **months,
+        number="淳民〔2027〕1号",
+        published_on=TODAY,
+        note="",
+        user=county,
+        today=TODAY,
+    )
+    # Help visits in 2026: home 5 + 7 + 1, neighbour 2, far 4 (the draft's 50 not counted).
+    assert indicator_row(publication.as_document, "Help visits")[2] == 19
+
+    # A correction of far's February: 4 visits become 40; and the draft is submitted.
+    ReturnValue.objects.filter(
+        monthly_return__community=returns["far"], indicator=catalogue["visits"]
+    ).update(value=D(40))
+    MonthlyReturn.objects.filter(status=S.DRAFT).update(status=S.SUBMITTED)
+
+    live = publishing.build(Kind.YEARLY, **months, today=TODAY)
+    assert indicator_row(live, "Help visits")[2] == 19 - 4 + 40 + 50
+    publication.refresh_from_db()
+    assert indicator_row(publication.as_document, "Help visits")[2] == 19
