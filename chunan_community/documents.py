@@ -95,6 +95,11 @@ class Document:
         return self.language.startswith("zh")
 
     @property
+    def lang(self) -> str:
+        """The HTML language of its text: zh-Hans or en."""
+        return "zh-Hans" if self.is_chinese else "en"
+
+    @property
     def scope_line(self) -> str:
         """（淳安县） or (Chun'an County)."""
         return f"（{self.scope}）" if self.is_chinese else f"({self.scope})"

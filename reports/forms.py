@@ -124,10 +124,10 @@ CHOICE_FORMS = {Kind.YEARLY: YearlyForm, Kind.BULLETIN: BulletinForm, Kind.CIRCU
 
 class PublishForm(PortalForm):
     number = forms.CharField(
-        label=_("Document number (文号)"),
+        label=_("Document number"),
         max_length=60,
         required=False,
-        help_text=_("Optional, e.g. 淳民〔2027〕3号."),
+        help_text=_("Optional: the reference the office gives the document."),
     )
     published_on = forms.DateField(
         label=_("Publish on"),

@@ -55,7 +55,7 @@ class Publication(models.Model):
         _("document number"),
         max_length=60,
         blank=True,
-        help_text=_("The reference the office gives the document (文号), e.g. 淳民〔2027〕3号."),
+        help_text=_("The reference the office gives the document."),
     )
     published_on = models.DateField(
         _("date published"), help_text=_("The public sees the report from this day.")

@@ -21,6 +21,7 @@ from playwright.sync_api import expect
 from communities.models import MonthlyReturn, ReturnStatus
 from portal import announcements
 from ratings.models import ScoreSheet
+from reports.models import Kind, Publication
 from tests.e2e import portal_pages
 from tests.e2e.journeys import demo_entries
 from tests.e2e.portal_pages import (
@@ -232,6 +233,7 @@ def test_pages_meet_wcag_21_aa(page, language, demo):
         assert response.status == 200, path
         problems += page_problems(page, name, language)
     problems += announcement_problems(page, language, announced)
+    problems += statistics_problems(page, language)
 
     submit_empty_objection(page)
     problems += page_problems(page, "objection-form-with-errors", language)
@@ -247,6 +249,7 @@ def test_pages_meet_wcag_21_aa(page, language, demo):
     log_in_as(page, "demo_county")
     problems += workplace_problems(page, "county", language)
     problems += county_announcement_problems(page, language, announced)
+    problems += statistics_problems(page, language, county=True)
     problems += record_problems(page, language, [("record-honours", RECORD + "edit/honours/")])
 
     log_in_as(page, "demo_judge")
@@ -268,6 +271,22 @@ def workplace_problems(page, role, language):
     for name, path in paths:
         assert page.goto(path).status == 200, path
         problems += page_problems(page, f"{name}-{role}", language)
+    return problems
+
+
+def statistics_problems(page, language, *, county=False):
+    """The published reports (统计信息): their list and the demo's yearly report; for county
+    staff, the reports to build and the circular with its publishing form."""
+    yearly = Publication.objects.get(kind=Kind.YEARLY)
+    paths = (
+        [("statistics-county", "/manage/statistics/"), ("circular", "/manage/statistics/circular/")]
+        if county
+        else [("statistics", "/statistics/"), ("yearly-report", yearly.get_absolute_url())]
+    )
+    problems = []
+    for name, path in paths:
+        assert page.goto(path).status == 200, path
+        problems += page_problems(page, name, language)
     return problems
 
 

@@ -88,7 +88,7 @@ def test_county_staff_publish_and_correct_a_circular(english, screenshot, demo):
     page.go_back()
 
     # Publish with a number.
-    page.get_by_label("Document number (文号)").fill("淳民〔2026〕99号")
+    page.get_by_label("Document number").fill("淳民〔2026〕99号")
     page.locator("#publish-button").click()
     expect(page.locator(".messages")).to_contain_text("Published")
     expect(page.locator("#document-number")).to_have_text("淳民〔2026〕99号")
