@@ -113,10 +113,6 @@ def _hashed_namespace(database: str) -> str:
     return "public:" + hashlib.sha256(database.encode()).hexdigest()[:12]
 
 
-def _version_key(namespace=None) -> str:
-    return f"{namespace or _namespace()}:version"
-
-
 def _new_version(key) -> str:
     # A missing token (first start, or evicted) is a new one: nothing kept before is read
     # again, so losing it costs misses, never a stale page.
@@ -124,60 +120,79 @@ def _new_version(key) -> str:
     return cache.get(key)
 
 
-def current_version() -> str:
-    key = _version_key()
-    return cache.get(key) or _new_version(key)
+class ContentVersion:
+    """A token in the shared cache, under this database's namespace, that saving or deleting
+    a row of the models it watches draws anew: what was kept under the old token is never
+    read again. The public pages keep theirs under `version`; other caches of the portal
+    (reports.live) name their own."""
+
+    def __init__(self, name: str, label: str):
+        self.name, self.label = name, label
+
+    def key(self, namespace=None) -> str:
+        return f"{namespace or _namespace()}:{self.name}"
+
+    def current(self) -> str:
+        key = self.key()
+        return cache.get(key) or _new_version(key)
+
+    def bump(self) -> None:
+        """Forget the token: the next reader draws a new one. A delete, not a set: it is the
+        cheapest write in every backend (the file cache lists its directory on each set),
+        and a bulk change saving thousands of rows bumps once per row."""
+        try:
+            cache.delete(self.key())
+        except Exception:
+            logger.exception("%s: the version could not be bumped", self.label)
+
+    def changed(self, using=None) -> None:
+        # Bump now, and once more after the commit: what another worker builds between the
+        # two (from data not yet committed) is kept under the first token only.
+        self.bump()
+        if transaction.get_connection(using).in_atomic_block:
+            transaction.on_commit(self.bump, using=using)
+
+    def row_saved_or_deleted(self, sender, using=None, **kwargs):
+        self.changed(using)
+
+    def relation_changed(self, sender, action, using=None, **kwargs):
+        if action in ("post_add", "post_remove", "post_clear"):
+            self.changed(using)
+
+    def watch(self, model, receiver=None) -> None:
+        """Bump on every save and delete of `model` (through `receiver`, when some of its
+        rows matter and others not), and on every change of its many-to-many relations."""
+        receiver = receiver or self.row_saved_or_deleted
+        uid = f"{self.name}.{model._meta.label}"
+        post_save.connect(receiver, sender=model, weak=False, dispatch_uid=f"{uid}.save")
+        post_delete.connect(receiver, sender=model, weak=False, dispatch_uid=f"{uid}.delete")
+        for field in model._meta.local_many_to_many:
+            m2m_changed.connect(
+                self.relation_changed,
+                sender=field.remote_field.through,
+                weak=False,
+                dispatch_uid=f"{uid}.m2m.{field.name}",
+            )
 
 
-def bump_version() -> None:
-    """Forget the token: the next request draws a new one, so every public page is
-    rendered again on its next request. A delete, not a set: it is the cheapest write in
-    every backend (the file cache lists its directory on each set), and a bulk change
-    saving thousands of rows bumps once per row."""
-    try:
-        cache.delete(_version_key())
-    except Exception:
-        logger.exception("public page cache: the version could not be bumped")
-
-
-def _changed(using=None) -> None:
-    # Bump now, and once more after the commit: a page rendered by another worker between
-    # the two (from data not yet committed) is kept under the first token only.
-    bump_version()
-    if transaction.get_connection(using).in_atomic_block:
-        transaction.on_commit(bump_version, using=using)
-
-
-def _row_saved_or_deleted(sender, using=None, **kwargs):
-    _changed(using)
-
-
-def _relation_changed(sender, action, using=None, **kwargs):
-    if action in ("post_add", "post_remove", "post_clear"):
-        _changed(using)
+PUBLIC_PAGES = ContentVersion("version", "public page cache")
+_version_key = PUBLIC_PAGES.key
+current_version = PUBLIC_PAGES.current
+bump_version = PUBLIC_PAGES.bump
 
 
 def _objection_saved_or_deleted(sender, instance, using=None, **kwargs):
     # A new opinion waits for moderation and shows nowhere: the public cannot empty the
     # cache by sending opinions. Publishing or hiding one (county staff) does.
     if instance.status != instance.Status.PENDING:
-        _changed(using)
+        PUBLIC_PAGES.changed(using)
 
 
 def connect_invalidation() -> None:
     """Connect the receivers that bump the version (from PortalConfig.ready())."""
-    receivers = dict.fromkeys(WATCHED, _row_saved_or_deleted)
-    receivers[OBJECTION] = _objection_saved_or_deleted
-    for label, receiver in receivers.items():
-        model = apps.get_model(label)
-        post_save.connect(receiver, sender=model, dispatch_uid=f"public_cache.save.{label}")
-        post_delete.connect(receiver, sender=model, dispatch_uid=f"public_cache.delete.{label}")
-        for field in model._meta.local_many_to_many:
-            m2m_changed.connect(
-                _relation_changed,
-                sender=field.remote_field.through,
-                dispatch_uid=f"public_cache.m2m.{label}.{field.name}",
-            )
+    for label in WATCHED:
+        PUBLIC_PAGES.watch(apps.get_model(label))
+    PUBLIC_PAGES.watch(apps.get_model(OBJECTION), _objection_saved_or_deleted)
 
 
 def _cacheable_request(request) -> bool:

@@ -17,20 +17,14 @@ cache: a published snapshot is always built from the records at that moment
 """
 
 import datetime
-import logging
-import uuid
 
 from django.apps import apps
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import translation
 
 from chunan_community.documents import Document
-from chunan_community.public_cache import cache_namespace
+from chunan_community.public_cache import ContentVersion, cache_namespace
 from communities.models import Township
-
-logger = logging.getLogger(__name__)
 
 # The apps whose records the reports read: every model of theirs is watched.
 WATCHED_APPS = ("communities", "ratings", "services")
@@ -38,52 +32,16 @@ WATCHED_APPS = ("communities", "ratings", "services")
 REPORT_CACHE_SECONDS = 600
 
 
-def _version_key() -> str:
-    return f"{cache_namespace()}:reports:version"
-
-
-def current_version() -> str:
-    key = _version_key()
-    version = cache.get(key)
-    if version is None:
-        cache.add(key, uuid.uuid4().hex, timeout=None)
-        version = cache.get(key)
-    return version
-
-
-def bump_version() -> None:
-    try:
-        cache.delete(_version_key())
-    except Exception:
-        logger.exception("reports cache: the version could not be bumped")
-
-
-def _changed(using=None, **kwargs) -> None:
-    # Now, and again after the commit: a report built meanwhile from data not yet
-    # committed is kept under the first version only.
-    bump_version()
-    if transaction.get_connection(using).in_atomic_block:
-        transaction.on_commit(bump_version, using=using)
-
-
-def _relation_changed(sender, action, using=None, **kwargs):
-    if action in ("post_add", "post_remove", "post_clear"):
-        _changed(using)
+# The records' version: drawn anew by any saved row of WATCHED_APPS.
+RECORDS = ContentVersion("reports:version", "reports cache")
+bump_version = RECORDS.bump
 
 
 def connect_invalidation() -> None:
     """Watch every model of WATCHED_APPS (from ReportsConfig.ready())."""
     for label in WATCHED_APPS:
         for model in apps.get_app_config(label).get_models():
-            uid = f"reports.live.{model._meta.label}"
-            post_save.connect(_changed, sender=model, dispatch_uid=f"{uid}.save")
-            post_delete.connect(_changed, sender=model, dispatch_uid=f"{uid}.delete")
-            for field in model._meta.local_many_to_many:
-                m2m_changed.connect(
-                    _relation_changed,
-                    sender=field.remote_field.through,
-                    dispatch_uid=f"{uid}.m2m.{field.name}",
-                )
+            RECORDS.watch(model)
 
 
 def live_document(
@@ -100,7 +58,7 @@ def live_document(
         [
             cache_namespace(),
             "reports",
-            current_version(),
+            RECORDS.current(),
             kind,
             f"{first_month:%Y-%m}",
             f"{last_month:%Y-%m}",

@@ -48,14 +48,6 @@ def series(kind, *, first_month, last_month, township):
     )
 
 
-def latest_version(kind, *, first_month, last_month, township) -> Publication | None:
-    return (
-        series(kind, first_month=first_month, last_month=last_month, township=township)
-        .filter(replaced_by__isnull=True)
-        .first()
-    )
-
-
 @transaction.atomic
 def publish(
     kind: str,

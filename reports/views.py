@@ -10,6 +10,7 @@ reads a report from its publication day; county staff also open one scheduled fo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -97,8 +98,9 @@ def manage(request):
     today = timezone.localdate()
     publications = Publication.objects.select_related("township").defer("document")
     if access.role == TOWNSHIP:
-        publications = publications.filter(township__isnull=True) | publications.filter(
-            township_id=access.township_id
+        # The county's reports and their own township's.
+        publications = publications.filter(
+            Q(township__isnull=True) | Q(township_id=access.township_id)
         )
     return render(
         request,
@@ -239,7 +241,7 @@ def _readable(request, pk) -> Publication:
     """A report the user may read today: a public one (any version), or for county staff
     any (a preview of one scheduled for later); else Http404."""
     today = timezone.localdate()
-    publications = Publication.objects.select_related("township", "replaces")
+    publications = Publication.objects.select_related("township")
     if not access_for(request.user).is_county:
         publications = publications.public(today)
     return get_object_or_404(publications, pk=pk)
